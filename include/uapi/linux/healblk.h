@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * healblk: a self-healing mirrored block device.
+ *
+ * Generic netlink family "healblk", shared by the kernel module (kmod/),
+ * heald, healctl and healtop.  Documentation/netlink/healblk.yaml is the
+ * documented contract; keep the two in step.
+ *
+ * Numbers here are ABI: add new values at the end of an enum, never reuse.
+ */
+#ifndef _UAPI_LINUX_HEALBLK_H
+#define _UAPI_LINUX_HEALBLK_H
+
+#define HEALBLK_GENL_NAME		"healblk"
+#define HEALBLK_GENL_VERSION		1
+#define HEALBLK_MCGRP_EVENTS		"events"
+
+#define HEALBLK_MAX_LEGS		4
+#define HEALBLK_MAX_SPARES		4
+
+/*
+ * Every leg starts with a reserved metadata area of this many 512-byte
+ * sectors (1 MiB); the data area follows it.  The device's size is the
+ * smallest leg's size minus this area.
+ */
+#define HEALBLK_META_SECTORS		2048
+
+enum healblk_cmd {
+	HEALBLK_CMD_UNSPEC,
+
+	/* requests */
+	HEALBLK_CMD_CREATE,		/* LEGS -> reply: the new device (as GET) */
+	HEALBLK_CMD_DESTROY,		/* DEV_INDEX */
+	HEALBLK_CMD_GET,		/* DEV_INDEX; dump: every device */
+	HEALBLK_CMD_FAIL_LEG,		/* DEV_INDEX, LEG_INDEX */
+	HEALBLK_CMD_FAULT_SET,		/* DEV_INDEX, LEG_INDEX, FAULT_* */
+	HEALBLK_CMD_FAULT_CLEAR,	/* DEV_INDEX, LEG_INDEX */
+
+	/* notifications, multicast on the "events" group */
+	HEALBLK_CMD_EVENT_IO_ERROR,	/* a leg failed an I/O */
+	HEALBLK_CMD_EVENT_RETRY,	/* a failed read re-issued to another leg */
+	HEALBLK_CMD_EVENT_REPAIR,	/* good data written back to a leg */
+	HEALBLK_CMD_EVENT_LEG_STATE,	/* a leg changed state */
+
+	__HEALBLK_CMD_MAX,
+};
+#define HEALBLK_CMD_MAX (__HEALBLK_CMD_MAX - 1)
+
+enum healblk_dev_state {
+	HEALBLK_DEV_OPTIMAL = 1,	/* every leg in sync */
+	HEALBLK_DEV_DEGRADED,		/* some leg failed, one good copy left at least */
+};
+
+enum healblk_leg_state {
+	HEALBLK_LEG_IN_SYNC = 1,	/* holds current data, serves reads and writes */
+	HEALBLK_LEG_FAILED,		/* out of the mirror: no I/O goes to it */
+};
+
+/* HEALBLK_A_EV_OP and HEALBLK_A_FAULT_OPS */
+enum healblk_op {
+	HEALBLK_OP_READ		= 1 << 0,
+	HEALBLK_OP_WRITE	= 1 << 1,	/* writes, write-zeroes, discards */
+	HEALBLK_OP_FLUSH	= 1 << 2,	/* empty preflush */
+};
+
+enum healblk_attr {
+	HEALBLK_A_UNSPEC,
+	HEALBLK_A_PAD,
+
+	/* device */
+	HEALBLK_A_DEV_INDEX,		/* u32: N of /dev/healblkN */
+	HEALBLK_A_DEV_NAME,		/* string: "healblkN" */
+	HEALBLK_A_DEV_SECTORS,		/* u64: data size in 512-byte sectors */
+	HEALBLK_A_DEV_STATE,		/* u32: enum healblk_dev_state */
+	HEALBLK_A_DEV_DATA_OFFSET,	/* u64: sectors reserved at each leg's start */
+	HEALBLK_A_DEV_OPENERS,		/* u32: current opens of /dev/healblkN */
+	HEALBLK_A_DEV_LEGS,		/* nest of HEALBLK_A_LEG */
+
+	HEALBLK_A_LEG,			/* nest: HEALBLK_A_LEG_* */
+
+	/* leg, inside HEALBLK_A_LEG or at the top level of a leg request */
+	HEALBLK_A_LEG_INDEX,		/* u32: 0..HEALBLK_MAX_LEGS-1 */
+	HEALBLK_A_LEG_MAJOR,		/* u32 */
+	HEALBLK_A_LEG_MINOR,		/* u32 */
+	HEALBLK_A_LEG_NAME,		/* string: kernel name, e.g. "loop0" */
+	HEALBLK_A_LEG_STATE,		/* u32: enum healblk_leg_state */
+	HEALBLK_A_LEG_SECTORS,		/* u64: whole leg, metadata included */
+	HEALBLK_A_LEG_READS,		/* u64: read bios sent to the leg */
+	HEALBLK_A_LEG_WRITES,		/* u64: write bios sent to the leg */
+	HEALBLK_A_LEG_READ_BYTES,	/* u64 */
+	HEALBLK_A_LEG_WRITE_BYTES,	/* u64 */
+	HEALBLK_A_LEG_READ_ERRORS,	/* u64 */
+	HEALBLK_A_LEG_WRITE_ERRORS,	/* u64 */
+	HEALBLK_A_LEG_RETRIED_READS,	/* u64: reads that failed here and were retried elsewhere */
+	HEALBLK_A_LEG_REPAIRS,		/* u64: ranges rewritten here with good data */
+	HEALBLK_A_LEG_BAD_RANGES,	/* u32: ranges known bad on this leg */
+	HEALBLK_A_LEG_FAULT,		/* nest of HEALBLK_A_FAULT_*: the armed fault, if any */
+
+	/* fault injection (module parameter fault_injection=1) */
+	HEALBLK_A_FAULT_OPS,		/* u32: mask of enum healblk_op (READ|WRITE) */
+	HEALBLK_A_FAULT_START,		/* u64: first data sector */
+	HEALBLK_A_FAULT_SECTORS,	/* u64: length of the range; 0 = to the end */
+	HEALBLK_A_FAULT_PERCENT,	/* u32: 0..100, chance that a matching I/O fails */
+	HEALBLK_A_FAULT_COUNT,		/* u32: fail at most this many, then stop; 0 = no limit */
+	HEALBLK_A_FAULT_DELAY_US,	/* u32: latency added to every matching I/O */
+	HEALBLK_A_FAULT_INJECTED,	/* u64: errors injected so far (reply only) */
+
+	/* events */
+	HEALBLK_A_EV_OP,		/* u32: enum healblk_op */
+	HEALBLK_A_EV_SECTOR,		/* u64: first data sector */
+	HEALBLK_A_EV_SECTORS,		/* u32: length in sectors */
+	HEALBLK_A_EV_ERRNO,		/* u32: positive errno; 0 = success */
+	HEALBLK_A_EV_RECOVERED,		/* u8: 1 when another leg served the I/O */
+	HEALBLK_A_EV_TO_LEG,		/* u32: RETRY: the leg now tried */
+	HEALBLK_A_EV_OLD_STATE,		/* u32: LEG_STATE: enum healblk_leg_state */
+	HEALBLK_A_EV_REASON,		/* string: LEG_STATE: why */
+
+	__HEALBLK_A_MAX,
+};
+#define HEALBLK_A_MAX (__HEALBLK_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_HEALBLK_H */
