@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * healblk devices: the gendisk, opening the legs, create and destroy.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/netlink.h>
+#include <linux/slab.h>
+#include "healblk.h"
+
+#define HB_PART_SHIFT	4	/* 16 minors a device: partitions allowed */
+#define HB_MAX_DEVICES	1024
+/* A leg must hold its metadata area and at least 4 KiB of data. */
+#define HB_MIN_DATA_SECTORS	8
+
+DEFINE_MUTEX(healblk_mutex);
+static LIST_HEAD(healblk_devices);
+static DEFINE_IDA(hb_ida);
+static int hb_major;
+
+struct hb_dev *hb_dev_find(int index)
+{
+	struct hb_dev *dev;
+
+	lockdep_assert_held(&healblk_mutex);
+	list_for_each_entry(dev, &healblk_devices, node)
+		if (dev->index == index)
+			return dev;
+	return NULL;
+}
+
+struct hb_dev *hb_dev_next(int index)
+{
+	struct hb_dev *dev, *best = NULL;
+
+	lockdep_assert_held(&healblk_mutex);
+	list_for_each_entry(dev, &healblk_devices, node)
+		if (dev->index >= index && (!best || dev->index < best->index))
+			best = dev;
+	return best;
+}
+
+enum healblk_dev_state hb_dev_state(struct hb_dev *dev)
+{
+	return hweight_long(hb_legs_in_sync(dev)) == dev->nr_legs ?
+		HEALBLK_DEV_OPTIMAL : HEALBLK_DEV_DEGRADED;
+}
+
+unsigned int hb_dev_openers(struct hb_dev *dev)
+{
+	return disk_openers(dev->disk);
+}
+
+static int hb_open(HB_FOPS_OPEN_ARGS)
+{
+	struct hb_dev *dev = HB_FOPS_OPEN_DISK->private_data;
+
+	/* Called with disk->open_mutex held, which destroy takes too. */
+	return READ_ONCE(dev->dying) ? -ENXIO : 0;
+}
+
+static const struct block_device_operations hb_fops = {
+	.owner		= THIS_MODULE,
+	.open		= hb_open,
+	.submit_bio	= hb_submit_bio,
+};
+
+static int hb_leg_open(struct hb_dev *dev, unsigned int index, dev_t devt,
+		       struct netlink_ext_ack *extack)
+{
+	struct block_device *bdev;
+	struct hb_leg *leg;
+	int ret;
+
+	leg = kzalloc(sizeof(*leg), GFP_KERNEL);
+	if (!leg)
+		return -ENOMEM;
+	kobject_init(&leg->kobj, &hb_leg_ktype);
+	leg->dev = dev;
+	leg->index = index;
+	leg->state = HEALBLK_LEG_IN_SYNC;
+	atomic_set(&leg->fault.left, 0);
+
+	ret = badblocks_init(&leg->bb, 1);
+	if (ret)
+		goto err_put;
+
+	bdev = hb_bdev_open(devt, dev, &leg->handle);
+	if (IS_ERR(bdev)) {
+		ret = PTR_ERR(bdev);
+		if (ret == -EBUSY)
+			NL_SET_ERR_MSG(extack, "a leg is in use (mounted, or held by another device)");
+		else if (ret == -ENXIO || ret == -ENODEV)
+			NL_SET_ERR_MSG(extack, "no block device has a leg's major:minor");
+		else
+			NL_SET_ERR_MSG(extack, "cannot open a leg");
+		pr_info("cannot open leg %u:%u: %d\n", MAJOR(devt), MINOR(devt), ret);
+		goto err_bb;
+	}
+	leg->bdev = bdev;
+	leg->sectors = bdev_nr_sectors(bdev);
+	if (leg->sectors < dev->data_offset + HB_MIN_DATA_SECTORS) {
+		NL_SET_ERR_MSG(extack, "a leg is too small to hold the metadata area and data");
+		ret = -EINVAL;
+		goto err_close;
+	}
+	dev->legs[index] = leg;
+	return 0;
+
+err_close:
+	hb_bdev_close(&leg->handle, dev);
+err_bb:
+	badblocks_exit(&leg->bb);
+err_put:
+	kobject_put(&leg->kobj);
+	return ret;
+}
+
+static void hb_leg_close(struct hb_dev *dev, unsigned int index)
+{
+	struct hb_leg *leg = dev->legs[index];
+
+	hb_bdev_close(&leg->handle, dev);
+	badblocks_exit(&leg->bb);
+	dev->legs[index] = NULL;
+	kobject_put(&leg->kobj);
+}
+
+static int hb_dev_check_legs(const dev_t *legs, unsigned int nr_legs,
+			     struct netlink_ext_ack *extack)
+{
+	unsigned int i, j;
+
+	if (nr_legs < 1 || nr_legs > HEALBLK_MAX_LEGS) {
+		NL_SET_ERR_MSG(extack, "a device has 1 to 4 legs");
+		return -EINVAL;
+	}
+	for (i = 0; i < nr_legs; i++)
+		for (j = i + 1; j < nr_legs; j++)
+			if (legs[i] == legs[j]) {
+				NL_SET_ERR_MSG(extack, "the same leg is listed twice");
+				return -EINVAL;
+			}
+	return 0;
+}
+
+int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
+		  struct netlink_ext_ack *extack)
+{
+	struct queue_limits lim;
+	struct hb_dev *dev;
+	struct gendisk *disk;
+	sector_t sectors = 0;
+	unsigned int i, lbs;
+	int ret;
+
+	lockdep_assert_held(&healblk_mutex);
+	ret = hb_dev_check_legs(legs, nr_legs, extack);
+	if (ret)
+		return ret;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	kobject_init(&dev->kobj, &hb_dev_ktype);
+	spin_lock_init(&dev->lock);
+	init_waitqueue_head(&dev->wtrack_wait);
+	dev->data_offset = HEALBLK_META_SECTORS;
+
+	dev->index = ida_alloc_max(&hb_ida, HB_MAX_DEVICES - 1, GFP_KERNEL);
+	if (dev->index < 0) {
+		ret = dev->index;
+		NL_SET_ERR_MSG(extack, "no free healblk device number");
+		goto err_put;
+	}
+
+	for (i = 0; i < nr_legs; i++) {
+		ret = hb_leg_open(dev, i, legs[i], extack);
+		if (ret)
+			goto err_legs;
+		dev->nr_legs = i + 1;
+		if (!sectors || dev->legs[i]->sectors < sectors)
+			sectors = dev->legs[i]->sectors;
+	}
+
+	hb_limits_init(&lim);
+	for (i = 0; i < nr_legs; i++)
+		hb_limits_stack(&lim, dev->legs[i]->bdev, dev->data_offset);
+	/* The data area ends on a logical block of every leg. */
+	lbs = lim.logical_block_size >> SECTOR_SHIFT;
+	dev->sectors = round_down(sectors - dev->data_offset, lbs);
+	if (!dev->sectors) {
+		NL_SET_ERR_MSG(extack, "a leg is too small to hold the metadata area and data");
+		ret = -EINVAL;
+		goto err_legs;
+	}
+
+	ret = hb_io_init(dev);
+	if (ret)
+		goto err_legs;
+
+	disk = hb_alloc_disk(&lim);
+	if (IS_ERR(disk)) {
+		ret = PTR_ERR(disk);
+		goto err_io;
+	}
+	dev->disk = disk;
+	disk->major = hb_major;
+	disk->first_minor = dev->index << HB_PART_SHIFT;
+	disk->minors = 1 << HB_PART_SHIFT;
+	disk->fops = &hb_fops;
+	disk->private_data = dev;
+	snprintf(disk->disk_name, DISK_NAME_LEN, "healblk%d", dev->index);
+	set_capacity(disk, dev->sectors);
+
+	ret = add_disk(disk);
+	if (ret)
+		goto err_disk;
+
+	for (i = 0; i < nr_legs; i++) {
+		ret = bd_link_disk_holder(dev->legs[i]->bdev, disk);
+		if (ret) {
+			while (i--)
+				bd_unlink_disk_holder(dev->legs[i]->bdev, disk);
+			goto err_del;
+		}
+	}
+
+	ret = hb_sysfs_add(dev);
+	if (ret)
+		goto err_holders;
+
+	list_add_tail(&dev->node, &healblk_devices);
+	pr_info("%s: created with %u legs, %llu sectors\n", disk->disk_name,
+		nr_legs, (unsigned long long)dev->sectors);
+	*out = dev;
+	return 0;
+
+err_holders:
+	for (i = 0; i < nr_legs; i++)
+		bd_unlink_disk_holder(dev->legs[i]->bdev, disk);
+err_del:
+	del_gendisk(disk);
+err_disk:
+	put_disk(disk);
+err_io:
+	hb_io_exit(dev);
+err_legs:
+	for (i = 0; i < dev->nr_legs; i++)
+		hb_leg_close(dev, i);
+	ida_free(&hb_ida, dev->index);
+err_put:
+	kobject_put(&dev->kobj);
+	return ret;
+}
+
+static void hb_dev_free(struct hb_dev *dev)
+{
+	unsigned int i;
+
+	list_del(&dev->node);
+	hb_sysfs_del(dev);
+	for (i = 0; i < dev->nr_legs; i++)
+		bd_unlink_disk_holder(dev->legs[i]->bdev, dev->disk);
+	/* Waits for no one: nobody has it open, so no upper-layer bio is in flight. */
+	del_gendisk(dev->disk);
+	put_disk(dev->disk);
+	hb_io_exit(dev);
+	for (i = 0; i < dev->nr_legs; i++)
+		hb_leg_close(dev, i);
+	ida_free(&hb_ida, dev->index);
+	pr_info("healblk%d: destroyed\n", dev->index);
+	kobject_put(&dev->kobj);
+}
+
+int hb_dev_destroy(struct hb_dev *dev, struct netlink_ext_ack *extack)
+{
+	struct gendisk *disk = dev->disk;
+
+	lockdep_assert_held(&healblk_mutex);
+	mutex_lock(&disk->open_mutex);
+	if (disk_openers(disk)) {
+		mutex_unlock(&disk->open_mutex);
+		NL_SET_ERR_MSG(extack, "the device is open (mounted or in use); close it first");
+		return -EBUSY;
+	}
+	WRITE_ONCE(dev->dying, true);
+	mutex_unlock(&disk->open_mutex);
+
+	hb_dev_free(dev);
+	return 0;
+}
+
+void hb_dev_destroy_all(void)
+{
+	struct hb_dev *dev, *tmp;
+
+	/* Module exit: an open device holds a module reference, so none is open. */
+	mutex_lock(&healblk_mutex);
+	list_for_each_entry_safe(dev, tmp, &healblk_devices, node)
+		WARN_ON(hb_dev_destroy(dev, NULL));
+	mutex_unlock(&healblk_mutex);
+}
+
+int hb_dev_init(void)
+{
+	hb_major = register_blkdev(0, "healblk");
+	if (hb_major < 0)
+		return hb_major;
+	return 0;
+}
+
+void hb_dev_exit(void)
+{
+	unregister_blkdev(hb_major, "healblk");
+	ida_destroy(&hb_ida);
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * healblk: a stacking block device over mirror legs that heals itself.
+ *
+ * Locking, from outside in:
+ *   healblk_mutex (global)     device list, create/destroy, netlink requests
+ *   disk->open_mutex           opens against destroy (hb_open, hb_dev_destroy)
+ *   dev->lock (spinlock)       leg states, read balancing, fault rules
+ * The I/O path takes no mutex and never sleeps in bi_end_io: all error
+ * handling (retry, repair, bad-block recording, events) runs from dev->wq.
+ */
+#ifndef HEALBLK_H
+#define HEALBLK_H
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/badblocks.h>
+#include <linux/kobject.h>
+#include <linux/mempool.h>
+#include <linux/workqueue.h>
+#include <linux/healblk.h>
+
+#include "compat.h"
+
+struct netlink_ext_ack;
+
+/*
+ * Writes are tracked per 1 MiB region hashed into HB_WTRACK_BUCKETS
+ * counters.  A repair may only write good data back while no write to the
+ * same region was in flight or started since the data was read; the low 32
+ * bits of a bucket count writes in flight, the high 32 bits every write
+ * started.  8 KiB per device.
+ */
+#define HB_WTRACK_SHIFT		11	/* sectors: 1 MiB regions */
+#define HB_WTRACK_BUCKETS	1024
+#define HB_WTRACK_INFLIGHT	0xffffffffULL
+#define HB_WTRACK_STARTED	(1ULL << 32)
+
+struct hb_fault {
+	bool armed;
+	u32 ops;		/* enum healblk_op mask */
+	sector_t start;		/* data sectors */
+	sector_t sectors;	/* 0: to the end */
+	u32 percent;
+	u32 count;		/* 0: no limit */
+	u32 delay_us;
+	atomic_t left;		/* errors still to inject when count != 0 */
+	atomic64_t injected;
+};
+
+struct hb_leg {
+	struct kobject kobj;	/* /sys/block/healblkN/healblk/legK; frees the leg */
+	struct hb_dev *dev;
+	unsigned int index;
+	struct hb_bdev_handle handle;
+	struct block_device *bdev;
+	sector_t sectors;	/* whole leg */
+	enum healblk_leg_state state;	/* written under dev->lock */
+
+	/*
+	 * Ranges (data sectors) whose content on this leg is not to be
+	 * trusted: a write failed there, or a repair did not complete.
+	 * Reads avoid them.  In memory only for now.
+	 */
+	struct badblocks bb;
+	struct hb_fault fault;	/* under dev->lock */
+
+	atomic_t inflight;	/* reads in flight, for balancing */
+	sector_t next_sector;	/* where the last read ended: sequential streams stay */
+
+	atomic64_t reads, writes, read_bytes, write_bytes;
+	atomic64_t read_errors, write_errors, retried_reads, repairs;
+};
+
+struct hb_dev {
+	struct kobject kobj;	/* /sys/block/healblkN/healblk; frees the device */
+	struct list_head node;	/* healblk_devices */
+	int index;
+	struct gendisk *disk;
+	bool dying;		/* under disk->open_mutex: no new opens */
+
+	spinlock_t lock;
+	unsigned int nr_legs;
+	struct hb_leg *legs[HEALBLK_MAX_LEGS];
+	sector_t data_offset;	/* sectors reserved at each leg's start */
+	sector_t sectors;	/* data size */
+	unsigned int rr;	/* read balancing tie-breaker */
+
+	struct bio_set clone_bs;	/* per-leg clones with struct hb_clone in front */
+	struct bio_set split_bs;	/* splits around bad ranges */
+	mempool_t io_pool;		/* struct hb_io */
+	struct workqueue_struct *wq;	/* error handling, repair, events */
+
+	atomic64_t wtrack[HB_WTRACK_BUCKETS];
+	wait_queue_head_t wtrack_wait;	/* a bucket's in-flight count dropped to 0 */
+};
+
+/* One bio of the upper layer. */
+struct hb_io {
+	struct hb_dev *dev;
+	struct bio *bio;
+	unsigned long start_time;
+	sector_t sector;	/* data sectors, saved at submit */
+	unsigned int sectors;
+	atomic_t pending;	/* writes: clones in flight, plus one while submitting */
+	unsigned long failed;	/* legs that failed this I/O (bitmask) */
+	unsigned long done;	/* legs that completed it */
+	unsigned int leg;	/* reads: the leg being tried */
+	blk_status_t error;	/* the last error a leg returned */
+	u64 wtrack_snap;	/* reads: sum of region counters at submit */
+	bool wtrack_quiet;	/* reads: no write in flight over the range at submit */
+	struct work_struct work;
+};
+
+/* One clone sent to one leg; the bio must stay last (bio_set front_pad). */
+struct hb_clone {
+	struct hb_io *io;
+	struct hb_leg *leg;
+	struct delayed_work delay;	/* fault injection latency */
+	struct bio bio;
+};
+
+extern bool g_fault_injection;
+extern struct mutex healblk_mutex;
+
+/* dev.c */
+struct hb_dev *hb_dev_find(int index);
+struct hb_dev *hb_dev_next(int index);	/* first device with index >= @index */
+int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
+		  struct netlink_ext_ack *extack);
+int hb_dev_destroy(struct hb_dev *dev, struct netlink_ext_ack *extack);
+void hb_dev_destroy_all(void);
+enum healblk_dev_state hb_dev_state(struct hb_dev *dev);
+unsigned int hb_dev_openers(struct hb_dev *dev);
+int hb_dev_init(void);
+void hb_dev_exit(void);
+
+/* sysfs.c */
+int hb_sysfs_add(struct hb_dev *dev);
+void hb_sysfs_del(struct hb_dev *dev);
+extern const struct kobj_type hb_dev_ktype;
+extern const struct kobj_type hb_leg_ktype;
+
+/* io.c */
+void hb_submit_bio(struct bio *bio);
+int hb_io_init(struct hb_dev *dev);
+void hb_io_exit(struct hb_dev *dev);
+
+/* leg.c */
+int hb_leg_choose_read(struct hb_dev *dev, unsigned long tried, sector_t sector,
+		       unsigned int sectors, unsigned int *clean);
+int hb_leg_fail(struct hb_leg *leg, const char *reason,
+		struct netlink_ext_ack *extack);
+unsigned long hb_legs_in_sync(struct hb_dev *dev);
+bool hb_leg_mark_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
+void hb_leg_clear_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
+bool hb_leg_is_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
+const char *hb_leg_state_name(enum healblk_leg_state state);
+
+/* fault.c */
+bool hb_fault_inject(struct hb_clone *clone);
+int hb_fault_set(struct hb_leg *leg, const struct hb_fault *rule,
+		 struct netlink_ext_ack *extack);
+void hb_fault_clear(struct hb_leg *leg);
+
+/* netlink.c */
+int hb_nl_init(void);
+void hb_nl_exit(void);
+void hb_ev_io_error(struct hb_leg *leg, u32 op, sector_t sector,
+		    unsigned int sectors, int err, bool recovered);
+void hb_ev_retry(struct hb_leg *from, struct hb_leg *to, sector_t sector,
+		 unsigned int sectors);
+void hb_ev_repair(struct hb_leg *leg, sector_t sector, unsigned int sectors,
+		  int err);
+void hb_ev_leg_state(struct hb_leg *leg, enum healblk_leg_state old,
+		     const char *reason);
+
+#endif /* HEALBLK_H */

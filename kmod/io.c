@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The I/O path: reads balanced over in-sync legs and retried on another leg
+ * before an error is returned; writes to every in-sync leg; repair of a
+ * failed read range with the good data.
+ *
+ * bi_end_io handlers only count, record bits and complete or queue work:
+ * everything that may sleep or talk to userspace (retry choice after an
+ * error, bad-block recording, repair, events) runs in dev->wq.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "healblk.h"
+
+/* Write tracking: see HB_WTRACK_* in healblk.h. */
+
+#define hb_for_each_wtrack(dev, b, sector, sectors, r, last)		\
+	for ((r) = (sector) >> HB_WTRACK_SHIFT,				\
+	     (last) = min_t(sector_t, ((sector) + (sectors) - 1) >> HB_WTRACK_SHIFT, \
+			    (r) + HB_WTRACK_BUCKETS - 1);		\
+	     (sectors) && (r) <= (last) &&				\
+	     ((b) = &(dev)->wtrack[(r) & (HB_WTRACK_BUCKETS - 1)], 1);	\
+	     (r)++)
+
+static void hb_wtrack_start(struct hb_dev *dev, sector_t sector,
+			    unsigned int sectors)
+{
+	atomic64_t *b;
+	sector_t r, last;
+
+	hb_for_each_wtrack(dev, b, sector, sectors, r, last)
+		atomic64_add(HB_WTRACK_STARTED + 1, b);
+}
+
+static void hb_wtrack_end(struct hb_dev *dev, sector_t sector,
+			  unsigned int sectors)
+{
+	atomic64_t *b;
+	sector_t r, last;
+	bool idle = false;
+
+	hb_for_each_wtrack(dev, b, sector, sectors, r, last)
+		if (!(atomic64_dec_return(b) & HB_WTRACK_INFLIGHT))
+			idle = true;
+	if (idle && wq_has_sleeper(&dev->wtrack_wait))
+		wake_up_all(&dev->wtrack_wait);
+}
+
+/* A value that changes whenever a write to the range starts. */
+static u64 hb_wtrack_snap(struct hb_dev *dev, sector_t sector,
+			  unsigned int sectors, bool *quiet)
+{
+	atomic64_t *b;
+	sector_t r, last;
+	u64 v, sum = 0;
+
+	*quiet = true;
+	hb_for_each_wtrack(dev, b, sector, sectors, r, last) {
+		v = atomic64_read(b);
+		if (v & HB_WTRACK_INFLIGHT)
+			*quiet = false;
+		sum += v;
+	}
+	return sum;
+}
+
+/* Upper-layer bios */
+
+static struct hb_io *hb_io_alloc(struct hb_dev *dev, struct bio *bio)
+{
+	struct hb_io *io = mempool_alloc(&dev->io_pool, GFP_NOIO);
+
+	io->dev = dev;
+	io->bio = bio;
+	io->sector = bio->bi_iter.bi_sector;
+	io->sectors = bio_sectors(bio);
+	io->failed = 0;
+	io->done = 0;
+	io->error = BLK_STS_OK;
+	atomic_set(&io->pending, 1);
+	io->start_time = bio_start_io_acct(bio);
+	return io;
+}
+
+static void hb_io_complete(struct hb_io *io, blk_status_t status)
+{
+	struct bio *bio = io->bio;
+
+	bio_end_io_acct(bio, io->start_time);
+	mempool_free(io, &io->dev->io_pool);
+	bio->bi_status = status;
+	bio_endio(bio);
+}
+
+static u32 hb_io_op(struct hb_io *io)
+{
+	if (bio_op(io->bio) == REQ_OP_READ)
+		return HEALBLK_OP_READ;
+	return io->sectors ? HEALBLK_OP_WRITE : HEALBLK_OP_FLUSH;
+}
+
+static struct hb_clone *hb_clone_alloc(struct hb_io *io, struct hb_leg *leg,
+				       bio_end_io_t *end_io)
+{
+	struct bio *bio = bio_alloc_clone(leg->bdev, io->bio, GFP_NOIO,
+					  &io->dev->clone_bs);
+	struct hb_clone *c = container_of(bio, struct hb_clone, bio);
+
+	c->io = io;
+	c->leg = leg;
+	bio->bi_iter.bi_sector = io->sector + io->dev->data_offset;
+	bio->bi_end_io = end_io;
+	return c;
+}
+
+static void hb_leg_submit(struct hb_clone *c)
+{
+	if (unlikely(g_fault_injection) && hb_fault_inject(c))
+		return;
+	submit_bio_noacct(&c->bio);
+}
+
+static void hb_sync_endio(struct bio *bio)
+{
+	complete(bio->bi_private);
+}
+
+/* Process context: submit one clone and wait for it. */
+static int hb_leg_submit_wait(struct hb_clone *c)
+{
+	DECLARE_COMPLETION_ONSTACK(done);
+
+	c->bio.bi_private = &done;
+	hb_leg_submit(c);
+	wait_for_completion_io(&done);
+	return blk_status_to_errno(c->bio.bi_status);
+}
+
+/* Reads */
+
+static void hb_read_endio(struct bio *clone);
+
+static void hb_read_issue(struct hb_io *io, unsigned int index)
+{
+	struct hb_leg *leg = io->dev->legs[index];
+	struct hb_clone *c = hb_clone_alloc(io, leg, hb_read_endio);
+
+	io->leg = index;
+	atomic_inc(&leg->inflight);
+	WRITE_ONCE(leg->next_sector, io->sector + io->sectors);
+	atomic64_inc(&leg->reads);
+	atomic64_add(c->bio.bi_iter.bi_size, &leg->read_bytes);
+	hb_leg_submit(c);
+}
+
+/*
+ * Write the good data just read back over a range that failed on @leg.
+ * Only while no write to the range was in flight or started since the read
+ * was submitted: then the data in io->bio is current.  The range is marked
+ * bad on the leg during the write, so no read trusts it half-written, and
+ * stays marked if the write fails or a write raced with it.
+ */
+static void hb_read_repair(struct hb_io *io, struct hb_leg *leg)
+{
+	struct hb_dev *dev = io->dev;
+	struct hb_clone *c;
+	bool quiet;
+	u64 snap;
+	int err;
+
+	if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC)
+		return;
+	snap = hb_wtrack_snap(dev, io->sector, io->sectors, &quiet);
+	if (!io->wtrack_quiet || !quiet || snap != io->wtrack_snap)
+		return;	/* the overlapping write rewrites the range anyway */
+	if (!hb_leg_mark_bad(leg, io->sector, io->sectors))
+		return;	/* table full: leave the range to fail and retry again */
+
+	c = hb_clone_alloc(io, leg, hb_sync_endio);
+	c->bio.bi_opf = REQ_OP_WRITE | REQ_SYNC;
+	atomic64_inc(&leg->writes);
+	atomic64_add(c->bio.bi_iter.bi_size, &leg->write_bytes);
+	err = hb_leg_submit_wait(c);
+	bio_put(&c->bio);
+
+	if (err) {
+		atomic64_inc(&leg->write_errors);
+	} else {
+		atomic64_inc(&leg->repairs);
+		if (hb_wtrack_snap(dev, io->sector, io->sectors, &quiet) == snap)
+			hb_leg_clear_bad(leg, io->sector, io->sectors);
+	}
+	hb_ev_repair(leg, io->sector, io->sectors, err);
+}
+
+static void hb_read_work(struct work_struct *work)
+{
+	struct hb_io *io = container_of(work, struct hb_io, work);
+	struct hb_dev *dev = io->dev;
+	unsigned int i, clean;
+	int next;
+
+	if (io->done) {
+		/* Served by leg io->leg after failing on every leg in io->failed. */
+		for_each_set_bit(i, &io->failed, dev->nr_legs) {
+			hb_ev_io_error(dev->legs[i], HEALBLK_OP_READ, io->sector,
+				       io->sectors, EIO, true);
+			hb_read_repair(io, dev->legs[i]);
+		}
+		hb_io_complete(io, BLK_STS_OK);
+		return;
+	}
+
+	next = hb_leg_choose_read(dev, io->failed, io->sector, io->sectors, &clean);
+	if (next >= 0 && clean == io->sectors) {
+		atomic64_inc(&dev->legs[io->leg]->retried_reads);
+		hb_ev_retry(dev->legs[io->leg], dev->legs[next], io->sector,
+			    io->sectors);
+		hb_read_issue(io, next);
+		return;
+	}
+
+	/* No good copy left. */
+	pr_err_ratelimited("%s: read of %u sectors at %llu failed on every leg\n",
+			   dev->disk->disk_name, io->sectors,
+			   (unsigned long long)io->sector);
+	for_each_set_bit(i, &io->failed, dev->nr_legs)
+		hb_ev_io_error(dev->legs[i], HEALBLK_OP_READ, io->sector,
+			       io->sectors, -blk_status_to_errno(io->error), false);
+	hb_io_complete(io, io->error);
+}
+
+static void hb_read_endio(struct bio *clone)
+{
+	struct hb_clone *c = container_of(clone, struct hb_clone, bio);
+	struct hb_io *io = c->io;
+	struct hb_leg *leg = c->leg;
+	blk_status_t status = clone->bi_status;
+
+	atomic_dec(&leg->inflight);
+	bio_put(clone);
+
+	if (status) {
+		atomic64_inc(&leg->read_errors);
+		__set_bit(leg->index, &io->failed);
+		io->error = status;
+	} else if (likely(!io->failed)) {
+		hb_io_complete(io, BLK_STS_OK);
+		return;
+	} else {
+		__set_bit(leg->index, &io->done);
+	}
+	INIT_WORK(&io->work, hb_read_work);
+	queue_work(io->dev->wq, &io->work);
+}
+
+static void hb_read(struct hb_dev *dev, struct bio *bio)
+{
+	unsigned int clean, sectors = bio_sectors(bio);
+	struct hb_io *io;
+	int leg;
+
+	leg = hb_leg_choose_read(dev, 0, bio->bi_iter.bi_sector, sectors, &clean);
+	if (leg < 0) {
+		pr_err_ratelimited("%s: no leg holds good data for sector %llu\n",
+				   dev->disk->disk_name,
+				   (unsigned long long)bio->bi_iter.bi_sector);
+		bio_io_error(bio);
+		return;
+	}
+	if (clean < sectors) {
+		/* Read the clean prefix from this leg; the rest comes back here. */
+		struct bio *split = bio_split(bio, clean, GFP_NOIO, &dev->split_bs);
+
+		bio_chain(split, bio);
+		submit_bio_noacct(bio);
+		bio = split;
+	}
+
+	io = hb_io_alloc(dev, bio);
+	io->wtrack_snap = hb_wtrack_snap(dev, io->sector, io->sectors,
+					 &io->wtrack_quiet);
+	hb_read_issue(io, leg);
+}
+
+/* Writes, write-zeroes, discards and flushes */
+
+static void hb_write_work(struct work_struct *work)
+{
+	struct hb_io *io = container_of(work, struct hb_io, work);
+	struct hb_dev *dev = io->dev;
+	bool recovered = io->done != 0;
+	u32 op = hb_io_op(io);
+	unsigned int i;
+
+	for_each_set_bit(i, &io->failed, dev->nr_legs) {
+		struct hb_leg *leg = dev->legs[i];
+
+		/*
+		 * The leg holds old data over the range now: no read may be
+		 * served from it there.  If that cannot be recorded, the
+		 * leg cannot be trusted at all.
+		 */
+		if (io->sectors && !hb_leg_mark_bad(leg, io->sector, io->sectors))
+			hb_leg_fail(leg, "bad-block table full", NULL);
+		hb_ev_io_error(leg, op, io->sector, io->sectors,
+			       -blk_status_to_errno(io->error), recovered);
+	}
+	hb_wtrack_end(dev, io->sector, io->sectors);
+	hb_io_complete(io, recovered ? BLK_STS_OK : io->error);
+}
+
+static void hb_write_put(struct hb_io *io)
+{
+	if (!atomic_dec_and_test(&io->pending))
+		return;
+	if (likely(!io->failed)) {
+		hb_wtrack_end(io->dev, io->sector, io->sectors);
+		hb_io_complete(io, BLK_STS_OK);
+		return;
+	}
+	INIT_WORK(&io->work, hb_write_work);
+	queue_work(io->dev->wq, &io->work);
+}
+
+static void hb_write_endio(struct bio *clone)
+{
+	struct hb_clone *c = container_of(clone, struct hb_clone, bio);
+	struct hb_io *io = c->io;
+	struct hb_leg *leg = c->leg;
+
+	if (clone->bi_status) {
+		atomic64_inc(&leg->write_errors);
+		io->error = clone->bi_status;
+		set_bit(leg->index, &io->failed);
+	} else {
+		set_bit(leg->index, &io->done);
+	}
+	bio_put(clone);
+	hb_write_put(io);
+}
+
+static void hb_write(struct hb_dev *dev, struct bio *bio)
+{
+	unsigned long legs = hb_legs_in_sync(dev);
+	struct hb_io *io = hb_io_alloc(dev, bio);
+	unsigned int i;
+
+	if (unlikely(!legs)) {
+		hb_io_complete(io, BLK_STS_IOERR);
+		return;
+	}
+	hb_wtrack_start(dev, io->sector, io->sectors);
+	for_each_set_bit(i, &legs, dev->nr_legs) {
+		struct hb_leg *leg = dev->legs[i];
+		struct hb_clone *c = hb_clone_alloc(io, leg, hb_write_endio);
+
+		atomic_inc(&io->pending);
+		atomic64_inc(&leg->writes);
+		atomic64_add(c->bio.bi_iter.bi_size, &leg->write_bytes);
+		hb_leg_submit(c);
+	}
+	hb_write_put(io);
+}
+
+void hb_submit_bio(struct bio *bio)
+{
+	struct hb_dev *dev = bio->bi_bdev->bd_disk->private_data;
+
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+		hb_read(dev, bio);
+		break;
+	case REQ_OP_WRITE:
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+	case REQ_OP_SECURE_ERASE:
+		hb_write(dev, bio);
+		break;
+	default:
+		bio->bi_status = BLK_STS_NOTSUPP;
+		bio_endio(bio);
+	}
+}
+
+int hb_io_init(struct hb_dev *dev)
+{
+	/* Enough reserve for one upper-layer bio and a clone for every leg. */
+	unsigned int pool = 4 * HEALBLK_MAX_LEGS;
+	int ret;
+
+	ret = bioset_init(&dev->clone_bs, pool, offsetof(struct hb_clone, bio), 0);
+	if (ret)
+		return ret;
+	ret = bioset_init(&dev->split_bs, pool, 0, 0);
+	if (ret)
+		goto err_clone;
+	ret = mempool_init_kmalloc_pool(&dev->io_pool, pool, sizeof(struct hb_io));
+	if (ret)
+		goto err_split;
+	dev->wq = alloc_workqueue("healblk%d", WQ_MEM_RECLAIM | WQ_UNBOUND, 0,
+				  dev->index);
+	if (!dev->wq) {
+		ret = -ENOMEM;
+		goto err_pool;
+	}
+	return 0;
+
+err_pool:
+	mempool_exit(&dev->io_pool);
+err_split:
+	bioset_exit(&dev->split_bs);
+err_clone:
+	bioset_exit(&dev->clone_bs);
+	return ret;
+}
+
+void hb_io_exit(struct hb_dev *dev)
+{
+	destroy_workqueue(dev->wq);
+	mempool_exit(&dev->io_pool);
+	bioset_exit(&dev->split_bs);
+	bioset_exit(&dev->clone_bs);
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Leg state: which legs serve reads, failing a leg, known-bad ranges.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/netlink.h>
+#include "healblk.h"
+
+const char *hb_leg_state_name(enum healblk_leg_state state)
+{
+	switch (state) {
+	case HEALBLK_LEG_IN_SYNC:
+		return "in_sync";
+	case HEALBLK_LEG_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+unsigned long hb_legs_in_sync(struct hb_dev *dev)
+{
+	unsigned long mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++)
+		if (READ_ONCE(dev->legs[i]->state) == HEALBLK_LEG_IN_SYNC)
+			mask |= BIT(i);
+	return mask;
+}
+
+/* How many sectors from @sector on this leg holds good data: 0 to @sectors. */
+static unsigned int hb_leg_clean_sectors(struct hb_leg *leg, sector_t sector,
+					 unsigned int sectors)
+{
+	sector_t first_bad;
+	int bad_sectors;
+
+	if (!badblocks_check(&leg->bb, sector, sectors, &first_bad, &bad_sectors))
+		return sectors;
+	return first_bad > sector ? first_bad - sector : 0;
+}
+
+bool hb_leg_is_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors)
+{
+	return hb_leg_clean_sectors(leg, sector, sectors) < sectors;
+}
+
+/*
+ * Record a range whose data on this leg cannot be trusted.  Returns false
+ * when the table is full: then the leg can no longer be read safely.
+ */
+bool hb_leg_mark_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors)
+{
+	return badblocks_set(&leg->bb, sector, sectors, 1) == 0;
+}
+
+void hb_leg_clear_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors)
+{
+	badblocks_clear(&leg->bb, sector, sectors);
+}
+
+/*
+ * Pick the leg to read [@sector, +@sectors) from: in sync, not in @tried,
+ * and with no known-bad sector in the range.  A leg that just
+ * served the preceding sectors keeps a sequential stream; otherwise the
+ * leg with the fewest reads in flight wins, ties going round robin.
+ *
+ * When no leg is clean over the whole range, the leg that is clean for the
+ * longest prefix is returned with that prefix in *@clean, so the caller can
+ * split.  Returns -EIO when no leg can serve even the first sector.
+ * Must not block: called from submit_bio.
+ */
+int hb_leg_choose_read(struct hb_dev *dev, unsigned long tried, sector_t sector,
+		       unsigned int sectors, unsigned int *clean)
+{
+	unsigned int i, n, start, best_clean = 0, best_load = UINT_MAX;
+	int best = -EIO;
+
+	start = READ_ONCE(dev->rr);
+	for (n = 0; n < dev->nr_legs; n++) {
+		struct hb_leg *leg;
+		unsigned int ok, load;
+
+		i = (start + n) % dev->nr_legs;
+		leg = dev->legs[i];
+		if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC ||
+		    (tried & BIT(i)))
+			continue;
+		ok = hb_leg_clean_sectors(leg, sector, sectors);
+		if (!ok || ok < best_clean)
+			continue;
+		if (ok == sectors && READ_ONCE(leg->next_sector) == sector) {
+			best = i;
+			best_clean = ok;
+			break;
+		}
+		load = atomic_read(&leg->inflight);
+		if (ok > best_clean || load < best_load) {
+			best = i;
+			best_clean = ok;
+			best_load = load;
+		}
+	}
+	if (best >= 0) {
+		WRITE_ONCE(dev->rr, best + 1);
+		*clean = best_clean;
+	}
+	return best;
+}
+
+/*
+ * Take a leg out of the mirror.  Never fails the last in-sync leg: a
+ * degraded device still serves, a device with no leg serves nothing.
+ * Process context.
+ */
+int hb_leg_fail(struct hb_leg *leg, const char *reason,
+		struct netlink_ext_ack *extack)
+{
+	struct hb_dev *dev = leg->dev;
+	enum healblk_leg_state old;
+
+	spin_lock_irq(&dev->lock);
+	old = leg->state;
+	if (old != HEALBLK_LEG_IN_SYNC) {
+		spin_unlock_irq(&dev->lock);
+		NL_SET_ERR_MSG(extack, "the leg is already out of the mirror");
+		return -EALREADY;
+	}
+	if (hb_legs_in_sync(dev) == BIT(leg->index)) {
+		spin_unlock_irq(&dev->lock);
+		NL_SET_ERR_MSG(extack, "refusing to fail the last in-sync leg");
+		return -EBUSY;
+	}
+	WRITE_ONCE(leg->state, HEALBLK_LEG_FAILED);
+	spin_unlock_irq(&dev->lock);
+
+	pr_warn("%s: leg %u (%pg) failed: %s\n", dev->disk->disk_name,
+		leg->index, leg->bdev, reason);
+	hb_ev_leg_state(leg, old, reason);
+	return 0;
+}

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink family "healblk": requests and the "events" multicast
+ * group.  Documentation/netlink/healblk.yaml documents the contract.
+ * Modelled on drivers/net/wireguard/netlink.c: a classic ops table with a
+ * strict policy for each op, dumps with a cursor, nla_put chains that
+ * cancel the message on failure.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <net/genetlink.h>
+#include "healblk.h"
+
+static struct genl_family hb_nl_family;
+
+static const struct nla_policy hb_leg_nest_policy[HEALBLK_A_MAX + 1] = {
+	[HEALBLK_A_LEG_MAJOR]	= { .type = NLA_U32 },
+	[HEALBLK_A_LEG_MINOR]	= { .type = NLA_U32 },
+};
+
+static const struct nla_policy hb_legs_nest_policy[HEALBLK_A_MAX + 1] = {
+	[HEALBLK_A_LEG]		= NLA_POLICY_NESTED(hb_leg_nest_policy),
+};
+
+static const struct nla_policy hb_create_policy[HEALBLK_A_MAX + 1] = {
+	[HEALBLK_A_DEV_LEGS]	= NLA_POLICY_NESTED(hb_legs_nest_policy),
+};
+
+static const struct nla_policy hb_dev_policy[HEALBLK_A_MAX + 1] = {
+	[HEALBLK_A_DEV_INDEX]	= { .type = NLA_U32 },
+};
+
+static const struct nla_policy hb_leg_policy[HEALBLK_A_MAX + 1] = {
+	[HEALBLK_A_DEV_INDEX]	= { .type = NLA_U32 },
+	[HEALBLK_A_LEG_INDEX]	= { .type = NLA_U32 },
+};
+
+/* 10 s of added latency at most: more would trip the block layer's hung-task checks. */
+static struct netlink_range_validation hb_fault_delay_range = {
+	.max = 10000000,
+};
+
+static const struct nla_policy hb_fault_policy[HEALBLK_A_MAX + 1] = {
+	[HEALBLK_A_DEV_INDEX]		= { .type = NLA_U32 },
+	[HEALBLK_A_LEG_INDEX]		= { .type = NLA_U32 },
+	[HEALBLK_A_FAULT_OPS]		= NLA_POLICY_MASK(NLA_U32, HEALBLK_OP_READ |
+							  HEALBLK_OP_WRITE |
+							  HEALBLK_OP_FLUSH),
+	[HEALBLK_A_FAULT_START]		= { .type = NLA_U64 },
+	[HEALBLK_A_FAULT_SECTORS]	= { .type = NLA_U64 },
+	[HEALBLK_A_FAULT_PERCENT]	= NLA_POLICY_MAX(NLA_U32, 100),
+	[HEALBLK_A_FAULT_COUNT]		= { .type = NLA_U32 },
+	[HEALBLK_A_FAULT_DELAY_US]	= NLA_POLICY_FULL_RANGE(NLA_U32, &hb_fault_delay_range),
+};
+
+/* Replies */
+
+static int hb_nl_put_fault(struct sk_buff *skb, struct hb_leg *leg)
+{
+	struct hb_fault f;
+	struct nlattr *nest;
+
+	spin_lock_irq(&leg->dev->lock);
+	f = leg->fault;
+	spin_unlock_irq(&leg->dev->lock);
+	if (!f.armed)
+		return 0;
+
+	nest = nla_nest_start(skb, HEALBLK_A_LEG_FAULT);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, HEALBLK_A_FAULT_OPS, f.ops) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_FAULT_START, f.start, HEALBLK_A_PAD) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_FAULT_SECTORS, f.sectors, HEALBLK_A_PAD) ||
+	    nla_put_u32(skb, HEALBLK_A_FAULT_PERCENT, f.percent) ||
+	    nla_put_u32(skb, HEALBLK_A_FAULT_COUNT, f.count) ||
+	    nla_put_u32(skb, HEALBLK_A_FAULT_DELAY_US, f.delay_us) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_FAULT_INJECTED,
+			      atomic64_read(&leg->fault.injected), HEALBLK_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+#define HB_PUT_COUNTER(skb, attr, leg, name) \
+	nla_put_u64_64bit(skb, attr, atomic64_read(&(leg)->name), HEALBLK_A_PAD)
+
+static int hb_nl_put_leg(struct sk_buff *skb, struct hb_leg *leg)
+{
+	struct nlattr *nest = nla_nest_start(skb, HEALBLK_A_LEG);
+	char name[BDEVNAME_SIZE];
+
+	if (!nest)
+		return -EMSGSIZE;
+	snprintf(name, sizeof(name), "%pg", leg->bdev);
+	if (nla_put_u32(skb, HEALBLK_A_LEG_INDEX, leg->index) ||
+	    nla_put_u32(skb, HEALBLK_A_LEG_MAJOR, MAJOR(leg->bdev->bd_dev)) ||
+	    nla_put_u32(skb, HEALBLK_A_LEG_MINOR, MINOR(leg->bdev->bd_dev)) ||
+	    nla_put_string(skb, HEALBLK_A_LEG_NAME, name) ||
+	    nla_put_u32(skb, HEALBLK_A_LEG_STATE, READ_ONCE(leg->state)) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_LEG_SECTORS, leg->sectors, HEALBLK_A_PAD) ||
+	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_READS, leg, reads) ||
+	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_WRITES, leg, writes) ||
+	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_READ_BYTES, leg, read_bytes) ||
+	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_WRITE_BYTES, leg, write_bytes) ||
+	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_READ_ERRORS, leg, read_errors) ||
+	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_WRITE_ERRORS, leg, write_errors) ||
+	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_RETRIED_READS, leg, retried_reads) ||
+	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_REPAIRS, leg, repairs) ||
+	    nla_put_u32(skb, HEALBLK_A_LEG_BAD_RANGES, READ_ONCE(leg->bb.count)) ||
+	    hb_nl_put_fault(skb, leg)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int hb_nl_put_dev(struct sk_buff *skb, struct hb_dev *dev, u32 portid,
+			 u32 seq, int flags, u8 cmd)
+{
+	struct nlattr *legs;
+	unsigned int i;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &hb_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, HEALBLK_A_DEV_INDEX, dev->index) ||
+	    nla_put_string(skb, HEALBLK_A_DEV_NAME, dev->disk->disk_name) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_DEV_SECTORS, dev->sectors, HEALBLK_A_PAD) ||
+	    nla_put_u32(skb, HEALBLK_A_DEV_STATE, hb_dev_state(dev)) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_DEV_DATA_OFFSET, dev->data_offset,
+			      HEALBLK_A_PAD) ||
+	    nla_put_u32(skb, HEALBLK_A_DEV_OPENERS, hb_dev_openers(dev)))
+		goto cancel;
+	legs = nla_nest_start(skb, HEALBLK_A_DEV_LEGS);
+	if (!legs)
+		goto cancel;
+	for (i = 0; i < dev->nr_legs; i++)
+		if (hb_nl_put_leg(skb, dev->legs[i]))
+			goto cancel;
+	nla_nest_end(skb, legs);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int hb_nl_reply_dev(struct genl_info *info, struct hb_dev *dev)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	int ret;
+
+	if (!skb)
+		return -ENOMEM;
+	ret = hb_nl_put_dev(skb, dev, info->snd_portid, info->snd_seq, 0,
+			    info->genlhdr->cmd);
+	if (ret) {
+		nlmsg_free(skb);
+		return ret;
+	}
+	return genlmsg_reply(skb, info);
+}
+
+/* Requests */
+
+static struct hb_dev *hb_nl_dev(struct genl_info *info)
+{
+	struct hb_dev *dev;
+
+	if (GENL_REQ_ATTR_CHECK(info, HEALBLK_A_DEV_INDEX))
+		return ERR_PTR(-EINVAL);
+	dev = hb_dev_find(nla_get_u32(info->attrs[HEALBLK_A_DEV_INDEX]));
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HEALBLK_A_DEV_INDEX],
+				    "no healblk device with that index");
+		return ERR_PTR(-ENODEV);
+	}
+	return dev;
+}
+
+static struct hb_leg *hb_nl_leg(struct genl_info *info)
+{
+	struct hb_dev *dev = hb_nl_dev(info);
+	u32 index;
+
+	if (IS_ERR(dev))
+		return ERR_CAST(dev);
+	if (GENL_REQ_ATTR_CHECK(info, HEALBLK_A_LEG_INDEX))
+		return ERR_PTR(-EINVAL);
+	index = nla_get_u32(info->attrs[HEALBLK_A_LEG_INDEX]);
+	if (index >= dev->nr_legs) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HEALBLK_A_LEG_INDEX],
+				    "the device has no leg with that index");
+		return ERR_PTR(-EINVAL);
+	}
+	return dev->legs[index];
+}
+
+static int hb_nl_parse_legs(struct genl_info *info, dev_t *legs)
+{
+	struct nlattr *tb[HEALBLK_A_MAX + 1];
+	struct nlattr *attr;
+	int rem, n = 0, ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, HEALBLK_A_DEV_LEGS))
+		return -EINVAL;
+	nla_for_each_nested(attr, info->attrs[HEALBLK_A_DEV_LEGS], rem) {
+		u32 major, minor;
+
+		if (n == HEALBLK_MAX_LEGS) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr, "a device has 1 to 4 legs");
+			return -EINVAL;
+		}
+		ret = nla_parse_nested(tb, HEALBLK_A_MAX, attr, hb_leg_nest_policy,
+				       info->extack);
+		if (ret)
+			return ret;
+		if (!tb[HEALBLK_A_LEG_MAJOR] || !tb[HEALBLK_A_LEG_MINOR]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "a leg needs a major and a minor number");
+			return -EINVAL;
+		}
+		major = nla_get_u32(tb[HEALBLK_A_LEG_MAJOR]);
+		minor = nla_get_u32(tb[HEALBLK_A_LEG_MINOR]);
+		legs[n] = MKDEV(major, minor);
+		if (MAJOR(legs[n]) != major || MINOR(legs[n]) != minor) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "a leg's major:minor is out of range");
+			return -EINVAL;
+		}
+		n++;
+	}
+	if (!n) {
+		NL_SET_ERR_MSG(info->extack, "a device has 1 to 4 legs");
+		return -EINVAL;
+	}
+	return n;
+}
+
+static int hb_nl_create(struct sk_buff *skb, struct genl_info *info)
+{
+	dev_t legs[HEALBLK_MAX_LEGS];
+	struct sk_buff *reply;
+	struct hb_dev *dev;
+	int n, ret;
+
+	n = hb_nl_parse_legs(info, legs);
+	if (n < 0)
+		return n;
+	/* Allocated first: a device is never created without its reply. */
+	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!reply)
+		return -ENOMEM;
+
+	mutex_lock(&healblk_mutex);
+	ret = hb_dev_create(legs, n, &dev, info->extack);
+	if (!ret)
+		ret = hb_nl_put_dev(reply, dev, info->snd_portid, info->snd_seq, 0,
+				    HEALBLK_CMD_CREATE);
+	mutex_unlock(&healblk_mutex);
+	if (ret) {
+		nlmsg_free(reply);
+		return ret;
+	}
+	return genlmsg_reply(reply, info);
+}
+
+static int hb_nl_destroy(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_dev *dev;
+	int ret;
+
+	mutex_lock(&healblk_mutex);
+	dev = hb_nl_dev(info);
+	ret = IS_ERR(dev) ? PTR_ERR(dev) : hb_dev_destroy(dev, info->extack);
+	mutex_unlock(&healblk_mutex);
+	return ret;
+}
+
+static int hb_nl_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_dev *dev;
+	int ret;
+
+	mutex_lock(&healblk_mutex);
+	dev = hb_nl_dev(info);
+	ret = IS_ERR(dev) ? PTR_ERR(dev) : hb_nl_reply_dev(info, dev);
+	mutex_unlock(&healblk_mutex);
+	return ret;
+}
+
+/* cb->args[0]: the index of the next device to dump. */
+static int hb_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct hb_dev *dev;
+
+	mutex_lock(&healblk_mutex);
+	while ((dev = hb_dev_next(cb->args[0]))) {
+		if (hb_nl_put_dev(skb, dev, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, NLM_F_MULTI, HEALBLK_CMD_GET))
+			break;
+		cb->args[0] = dev->index + 1;
+	}
+	mutex_unlock(&healblk_mutex);
+	return skb->len;
+}
+
+static int hb_nl_fail_leg(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_leg *leg;
+	int ret;
+
+	mutex_lock(&healblk_mutex);
+	leg = hb_nl_leg(info);
+	ret = IS_ERR(leg) ? PTR_ERR(leg) :
+	      hb_leg_fail(leg, "failed by request", info->extack);
+	mutex_unlock(&healblk_mutex);
+	return ret;
+}
+
+static u64 hb_nl_get_u64(struct genl_info *info, int attr, u64 dflt)
+{
+	return info->attrs[attr] ? nla_get_u64(info->attrs[attr]) : dflt;
+}
+
+static u32 hb_nl_get_u32(struct genl_info *info, int attr, u32 dflt)
+{
+	return info->attrs[attr] ? nla_get_u32(info->attrs[attr]) : dflt;
+}
+
+static int hb_nl_fault_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_fault rule = {
+		.ops	  = hb_nl_get_u32(info, HEALBLK_A_FAULT_OPS, HEALBLK_OP_READ),
+		.start	  = hb_nl_get_u64(info, HEALBLK_A_FAULT_START, 0),
+		.sectors  = hb_nl_get_u64(info, HEALBLK_A_FAULT_SECTORS, 0),
+		.percent  = hb_nl_get_u32(info, HEALBLK_A_FAULT_PERCENT, 0),
+		.count	  = hb_nl_get_u32(info, HEALBLK_A_FAULT_COUNT, 0),
+		.delay_us = hb_nl_get_u32(info, HEALBLK_A_FAULT_DELAY_US, 0),
+	};
+	struct hb_leg *leg;
+	int ret;
+
+	if (!rule.ops) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HEALBLK_A_FAULT_OPS],
+				    "a fault needs at least one operation");
+		return -EINVAL;
+	}
+	mutex_lock(&healblk_mutex);
+	leg = hb_nl_leg(info);
+	ret = IS_ERR(leg) ? PTR_ERR(leg) : hb_fault_set(leg, &rule, info->extack);
+	mutex_unlock(&healblk_mutex);
+	return ret;
+}
+
+static int hb_nl_fault_clear(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_leg *leg;
+	int ret = 0;
+
+	mutex_lock(&healblk_mutex);
+	leg = hb_nl_leg(info);
+	if (IS_ERR(leg))
+		ret = PTR_ERR(leg);
+	else
+		hb_fault_clear(leg);
+	mutex_unlock(&healblk_mutex);
+	return ret;
+}
+
+#define HB_OP(_cmd, _doit, _policy, _flags) {		\
+	.cmd	= _cmd,					\
+	.doit	= _doit,				\
+	.policy	= _policy,				\
+	.maxattr = HEALBLK_A_MAX,			\
+	.flags	= _flags,				\
+}
+
+static const struct genl_ops hb_nl_ops[] = {
+	HB_OP(HEALBLK_CMD_CREATE, hb_nl_create, hb_create_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_DESTROY, hb_nl_destroy, hb_dev_policy, GENL_ADMIN_PERM),
+	{
+		.cmd	 = HEALBLK_CMD_GET,
+		.doit	 = hb_nl_get,
+		.dumpit	 = hb_nl_dump,
+		.policy	 = hb_dev_policy,
+		.maxattr = HEALBLK_A_MAX,
+	},
+	HB_OP(HEALBLK_CMD_FAIL_LEG, hb_nl_fail_leg, hb_leg_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_FAULT_SET, hb_nl_fault_set, hb_fault_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_FAULT_CLEAR, hb_nl_fault_clear, hb_leg_policy, GENL_ADMIN_PERM),
+};
+
+enum { HB_MCGRP_EVENTS };
+
+static const struct genl_multicast_group hb_nl_mcgrps[] = {
+	[HB_MCGRP_EVENTS] = { .name = HEALBLK_MCGRP_EVENTS },
+};
+
+static struct genl_family hb_nl_family __ro_after_init = {
+	.name		= HEALBLK_GENL_NAME,
+	.version	= HEALBLK_GENL_VERSION,
+	.module		= THIS_MODULE,
+	.parallel_ops	= true,	/* healblk_mutex serializes, not genl_mutex */
+	.ops		= hb_nl_ops,
+	.n_ops		= ARRAY_SIZE(hb_nl_ops),
+	.mcgrps		= hb_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(hb_nl_mcgrps),
+};
+
+/*
+ * Events.  Always sent from process context (dev->wq or a request), never
+ * from bi_end_io; GFP_NOIO because the sender may be writing back pages.
+ */
+
+static struct sk_buff *hb_ev_new(struct hb_leg *leg, u8 cmd, void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&hb_nl_family, &init_net, HB_MCGRP_EVENTS))
+		return NULL;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_NOIO);
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, &hb_nl_family, 0, cmd);
+	if (!*hdr || nla_put_u32(skb, HEALBLK_A_DEV_INDEX, leg->dev->index) ||
+	    nla_put_u32(skb, HEALBLK_A_LEG_INDEX, leg->index)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+static void hb_ev_send(struct sk_buff *skb, void *hdr, bool failed)
+{
+	if (failed) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast(&hb_nl_family, skb, 0, HB_MCGRP_EVENTS, GFP_NOIO);
+}
+
+void hb_ev_io_error(struct hb_leg *leg, u32 op, sector_t sector,
+		    unsigned int sectors, int err, bool recovered)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	pr_warn_ratelimited("%s: leg %u (%pg): %s error %d at %llu+%u, %s\n",
+			    leg->dev->disk->disk_name, leg->index, leg->bdev,
+			    op == HEALBLK_OP_READ ? "read" : "write", err,
+			    (unsigned long long)sector, sectors,
+			    recovered ? "recovered" : "NOT recovered");
+	skb = hb_ev_new(leg, HEALBLK_CMD_EVENT_IO_ERROR, &hdr);
+	if (skb)
+		hb_ev_send(skb, hdr,
+			   nla_put_u32(skb, HEALBLK_A_EV_OP, op) ||
+			   nla_put_u64_64bit(skb, HEALBLK_A_EV_SECTOR, sector, HEALBLK_A_PAD) ||
+			   nla_put_u32(skb, HEALBLK_A_EV_SECTORS, sectors) ||
+			   nla_put_u32(skb, HEALBLK_A_EV_ERRNO, err) ||
+			   nla_put_u8(skb, HEALBLK_A_EV_RECOVERED, recovered));
+}
+
+void hb_ev_retry(struct hb_leg *from, struct hb_leg *to, sector_t sector,
+		 unsigned int sectors)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = hb_ev_new(from, HEALBLK_CMD_EVENT_RETRY, &hdr);
+	if (skb)
+		hb_ev_send(skb, hdr,
+			   nla_put_u32(skb, HEALBLK_A_EV_TO_LEG, to->index) ||
+			   nla_put_u32(skb, HEALBLK_A_EV_OP, HEALBLK_OP_READ) ||
+			   nla_put_u64_64bit(skb, HEALBLK_A_EV_SECTOR, sector, HEALBLK_A_PAD) ||
+			   nla_put_u32(skb, HEALBLK_A_EV_SECTORS, sectors));
+}
+
+void hb_ev_repair(struct hb_leg *leg, sector_t sector, unsigned int sectors,
+		  int err)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = hb_ev_new(leg, HEALBLK_CMD_EVENT_REPAIR, &hdr);
+	if (skb)
+		hb_ev_send(skb, hdr,
+			   nla_put_u64_64bit(skb, HEALBLK_A_EV_SECTOR, sector, HEALBLK_A_PAD) ||
+			   nla_put_u32(skb, HEALBLK_A_EV_SECTORS, sectors) ||
+			   nla_put_u32(skb, HEALBLK_A_EV_ERRNO, -err));
+}
+
+void hb_ev_leg_state(struct hb_leg *leg, enum healblk_leg_state old,
+		     const char *reason)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = hb_ev_new(leg, HEALBLK_CMD_EVENT_LEG_STATE, &hdr);
+	if (skb)
+		hb_ev_send(skb, hdr,
+			   nla_put_u32(skb, HEALBLK_A_LEG_STATE, READ_ONCE(leg->state)) ||
+			   nla_put_u32(skb, HEALBLK_A_EV_OLD_STATE, old) ||
+			   nla_put_string(skb, HEALBLK_A_EV_REASON, reason));
+}
+
+int hb_nl_init(void)
+{
+	return genl_register_family(&hb_nl_family);
+}
+
+void hb_nl_exit(void)
+{
+	genl_unregister_family(&hb_nl_family);
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Read-only sysfs: /sys/block/healblkN/healblk/{state,nr_legs,...} and
+ * /sys/block/healblkN/healblk/legK/{dev,name,state,counters}, one value
+ * per file, in the manner of md's /sys/block/mdN/md/dev-X/.
+ */
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include "healblk.h"
+
+struct hb_attr {
+	struct attribute attr;
+	ssize_t (*show)(struct kobject *kobj, char *buf);
+};
+
+static ssize_t hb_attr_show(struct kobject *kobj, struct attribute *attr,
+			    char *buf)
+{
+	return container_of(attr, struct hb_attr, attr)->show(kobj, buf);
+}
+
+static const struct sysfs_ops hb_sysfs_ops = {
+	.show = hb_attr_show,
+};
+
+#define HB_ATTR(prefix, _name)						\
+	static struct hb_attr prefix##_attr_##_name = {			\
+		.attr = { .name = __stringify(_name), .mode = 0444 },	\
+		.show = prefix##_##_name##_show,			\
+	}
+
+/* Device */
+
+static struct hb_dev *kobj_to_hbdev(struct kobject *kobj)
+{
+	return container_of(kobj, struct hb_dev, kobj);
+}
+
+static ssize_t dev_state_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  hb_dev_state(kobj_to_hbdev(kobj)) == HEALBLK_DEV_OPTIMAL ?
+			  "optimal" : "degraded");
+}
+
+static ssize_t dev_nr_legs_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", kobj_to_hbdev(kobj)->nr_legs);
+}
+
+static ssize_t dev_data_offset_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  (unsigned long long)kobj_to_hbdev(kobj)->data_offset);
+}
+
+HB_ATTR(dev, state);
+HB_ATTR(dev, nr_legs);
+HB_ATTR(dev, data_offset);
+
+static struct attribute *hb_dev_attrs[] = {
+	&dev_attr_state.attr,
+	&dev_attr_nr_legs.attr,
+	&dev_attr_data_offset.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(hb_dev);
+
+static void hb_dev_release(struct kobject *kobj)
+{
+	kfree(kobj_to_hbdev(kobj));
+}
+
+const struct kobj_type hb_dev_ktype = {
+	.release	= hb_dev_release,
+	.sysfs_ops	= &hb_sysfs_ops,
+	.default_groups	= hb_dev_groups,
+};
+
+/* Leg */
+
+static struct hb_leg *kobj_to_leg(struct kobject *kobj)
+{
+	return container_of(kobj, struct hb_leg, kobj);
+}
+
+static ssize_t leg_dev_show(struct kobject *kobj, char *buf)
+{
+	dev_t devt = kobj_to_leg(kobj)->bdev->bd_dev;
+
+	return sysfs_emit(buf, "%u:%u\n", MAJOR(devt), MINOR(devt));
+}
+
+static ssize_t leg_name_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%pg\n", kobj_to_leg(kobj)->bdev);
+}
+
+static ssize_t leg_state_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  hb_leg_state_name(READ_ONCE(kobj_to_leg(kobj)->state)));
+}
+
+static ssize_t leg_bad_ranges_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(kobj_to_leg(kobj)->bb.count));
+}
+
+#define HB_LEG_COUNTER(_name)						\
+	static ssize_t leg_##_name##_show(struct kobject *kobj, char *buf) \
+	{								\
+		return sysfs_emit(buf, "%lld\n",			\
+				  atomic64_read(&kobj_to_leg(kobj)->_name)); \
+	}								\
+	HB_ATTR(leg, _name)
+
+HB_ATTR(leg, dev);
+HB_ATTR(leg, name);
+HB_ATTR(leg, state);
+HB_ATTR(leg, bad_ranges);
+HB_LEG_COUNTER(reads);
+HB_LEG_COUNTER(writes);
+HB_LEG_COUNTER(read_bytes);
+HB_LEG_COUNTER(write_bytes);
+HB_LEG_COUNTER(read_errors);
+HB_LEG_COUNTER(write_errors);
+HB_LEG_COUNTER(retried_reads);
+HB_LEG_COUNTER(repairs);
+
+static struct attribute *hb_leg_attrs[] = {
+	&leg_attr_dev.attr,
+	&leg_attr_name.attr,
+	&leg_attr_state.attr,
+	&leg_attr_bad_ranges.attr,
+	&leg_attr_reads.attr,
+	&leg_attr_writes.attr,
+	&leg_attr_read_bytes.attr,
+	&leg_attr_write_bytes.attr,
+	&leg_attr_read_errors.attr,
+	&leg_attr_write_errors.attr,
+	&leg_attr_retried_reads.attr,
+	&leg_attr_repairs.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(hb_leg);
+
+static void hb_leg_release(struct kobject *kobj)
+{
+	kfree(kobj_to_leg(kobj));
+}
+
+const struct kobj_type hb_leg_ktype = {
+	.release	= hb_leg_release,
+	.sysfs_ops	= &hb_sysfs_ops,
+	.default_groups	= hb_leg_groups,
+};
+
+int hb_sysfs_add(struct hb_dev *dev)
+{
+	unsigned int i;
+	int ret;
+
+	ret = kobject_add(&dev->kobj, &disk_to_dev(dev->disk)->kobj, "healblk");
+	if (ret)
+		return ret;
+	for (i = 0; i < dev->nr_legs; i++) {
+		ret = kobject_add(&dev->legs[i]->kobj, &dev->kobj, "leg%u", i);
+		if (ret)
+			goto err;
+	}
+	return 0;
+err:
+	while (i--)
+		kobject_del(&dev->legs[i]->kobj);
+	kobject_del(&dev->kobj);
+	return ret;
+}
+
+void hb_sysfs_del(struct hb_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++)
+		kobject_del(&dev->legs[i]->kobj);
+	kobject_del(&dev->kobj);
+}
