@@ -15,6 +15,7 @@
 /* A leg must hold its metadata area and at least 4 KiB of data. */
 #define HB_MIN_DATA_SECTORS	8
 
+/* The device list, create and destroy, and every netlink request. */
 DEFINE_MUTEX(healblk_mutex);
 static LIST_HEAD(healblk_devices);
 static DEFINE_IDA(hb_ida);
@@ -91,7 +92,7 @@ static int hb_leg_open(struct hb_dev *dev, unsigned int index, dev_t devt,
 	if (IS_ERR(bdev)) {
 		ret = PTR_ERR(bdev);
 		if (ret == -EBUSY)
-			NL_SET_ERR_MSG(extack, "a leg is in use (mounted, or held by another device)");
+			NL_SET_ERR_MSG(extack, "a leg is in use (mounted or held by another device)");
 		else if (ret == -ENXIO || ret == -ENODEV)
 			NL_SET_ERR_MSG(extack, "no block device has a leg's major:minor");
 		else

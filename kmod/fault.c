@@ -51,7 +51,8 @@ bool hb_fault_inject(struct hb_clone *c)
 	spin_lock_irqsave(&dev->lock, flags);
 	if (f->armed && (f->ops & hb_bio_op(bio)) &&
 	    (hb_bio_op(bio) == HEALBLK_OP_FLUSH ||
-	     (end > f->start && (!f->sectors || start < f->start + f->sectors)))) {
+	     (end > f->start &&
+	      (!f->sectors || start < f->start + f->sectors)))) {
 		if (f->percent && get_random_u32_below(100) < f->percent)
 			fail = !f->count || atomic_dec_if_positive(&f->left) >= 0;
 		delay_us = f->delay_us;
@@ -79,7 +80,7 @@ int hb_fault_set(struct hb_leg *leg, const struct hb_fault *rule,
 	struct hb_fault *f = &leg->fault;
 
 	if (!g_fault_injection) {
-		NL_SET_ERR_MSG(extack, "fault injection is off: load healblk with fault_injection=1");
+		NL_SET_ERR_MSG(extack, "fault injection is off: load with fault_injection=1");
 		return -EPERM;
 	}
 	if (rule->start >= dev->sectors ||

@@ -34,7 +34,7 @@ struct netlink_ext_ack;
 #define HB_WTRACK_SHIFT		11	/* sectors: 1 MiB regions */
 #define HB_WTRACK_BUCKETS	1024
 #define HB_WTRACK_INFLIGHT	0xffffffffULL
-#define HB_WTRACK_STARTED	(1ULL << 32)
+#define HB_WTRACK_STARTED	BIT_ULL(32)
 
 struct hb_fault {
 	bool armed;
@@ -79,7 +79,7 @@ struct hb_dev {
 	struct gendisk *disk;
 	bool dying;		/* under disk->open_mutex: no new opens */
 
-	spinlock_t lock;
+	spinlock_t lock;	/* leg states, fault rules */
 	unsigned int nr_legs;
 	struct hb_leg *legs[HEALBLK_MAX_LEGS];
 	sector_t data_offset;	/* sectors reserved at each leg's start */

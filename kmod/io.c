@@ -14,33 +14,47 @@
 
 /* Write tracking: see HB_WTRACK_* in healblk.h. */
 
-#define hb_for_each_wtrack(dev, b, sector, sectors, r, last)		\
-	for ((r) = (sector) >> HB_WTRACK_SHIFT,				\
-	     (last) = min_t(sector_t, ((sector) + (sectors) - 1) >> HB_WTRACK_SHIFT, \
-			    (r) + HB_WTRACK_BUCKETS - 1);		\
-	     (sectors) && (r) <= (last) &&				\
-	     ((b) = &(dev)->wtrack[(r) & (HB_WTRACK_BUCKETS - 1)], 1);	\
-	     (r)++)
+/*
+ * The buckets covering [@sector, +@sectors): *@first and the count, each
+ * bucket once even for a discard of the whole device; 0 for a flush.
+ */
+static unsigned int hb_wtrack_range(sector_t sector, unsigned int sectors,
+				    sector_t *first)
+{
+	sector_t last;
+
+	if (!sectors)
+		return 0;
+	*first = sector >> HB_WTRACK_SHIFT;
+	last = (sector + sectors - 1) >> HB_WTRACK_SHIFT;
+	return min_t(sector_t, last - *first + 1, HB_WTRACK_BUCKETS);
+}
+
+static atomic64_t *hb_wtrack_bucket(struct hb_dev *dev, sector_t region)
+{
+	return &dev->wtrack[region & (HB_WTRACK_BUCKETS - 1)];
+}
 
 static void hb_wtrack_start(struct hb_dev *dev, sector_t sector,
 			    unsigned int sectors)
 {
-	atomic64_t *b;
-	sector_t r, last;
+	sector_t first;
+	unsigned int i, n = hb_wtrack_range(sector, sectors, &first);
 
-	hb_for_each_wtrack(dev, b, sector, sectors, r, last)
-		atomic64_add(HB_WTRACK_STARTED + 1, b);
+	for (i = 0; i < n; i++)
+		atomic64_add(HB_WTRACK_STARTED + 1, hb_wtrack_bucket(dev, first + i));
 }
 
 static void hb_wtrack_end(struct hb_dev *dev, sector_t sector,
 			  unsigned int sectors)
 {
-	atomic64_t *b;
-	sector_t r, last;
+	sector_t first;
+	unsigned int i, n = hb_wtrack_range(sector, sectors, &first);
 	bool idle = false;
 
-	hb_for_each_wtrack(dev, b, sector, sectors, r, last)
-		if (!(atomic64_dec_return(b) & HB_WTRACK_INFLIGHT))
+	for (i = 0; i < n; i++)
+		if (!(atomic64_dec_return(hb_wtrack_bucket(dev, first + i)) &
+		      HB_WTRACK_INFLIGHT))
 			idle = true;
 	if (idle && wq_has_sleeper(&dev->wtrack_wait))
 		wake_up_all(&dev->wtrack_wait);
@@ -50,13 +64,13 @@ static void hb_wtrack_end(struct hb_dev *dev, sector_t sector,
 static u64 hb_wtrack_snap(struct hb_dev *dev, sector_t sector,
 			  unsigned int sectors, bool *quiet)
 {
-	atomic64_t *b;
-	sector_t r, last;
+	sector_t first;
+	unsigned int i, n = hb_wtrack_range(sector, sectors, &first);
 	u64 v, sum = 0;
 
 	*quiet = true;
-	hb_for_each_wtrack(dev, b, sector, sectors, r, last) {
-		v = atomic64_read(b);
+	for (i = 0; i < n; i++) {
+		v = atomic64_read(hb_wtrack_bucket(dev, first + i));
 		if (v & HB_WTRACK_INFLIGHT)
 			*quiet = false;
 		sum += v;
@@ -240,13 +254,14 @@ static void hb_read_endio(struct bio *clone)
 	atomic_dec(&leg->inflight);
 	bio_put(clone);
 
+	if (likely(!status && !io->failed)) {
+		hb_io_complete(io, BLK_STS_OK);
+		return;
+	}
 	if (status) {
 		atomic64_inc(&leg->read_errors);
 		__set_bit(leg->index, &io->failed);
 		io->error = status;
-	} else if (likely(!io->failed)) {
-		hb_io_complete(io, BLK_STS_OK);
-		return;
 	} else {
 		__set_bit(leg->index, &io->done);
 	}

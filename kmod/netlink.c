@@ -84,8 +84,10 @@ static int hb_nl_put_fault(struct sk_buff *skb, struct hb_leg *leg)
 	return 0;
 }
 
-#define HB_PUT_COUNTER(skb, attr, leg, name) \
-	nla_put_u64_64bit(skb, attr, atomic64_read(&(leg)->name), HEALBLK_A_PAD)
+static int hb_put_counter(struct sk_buff *skb, int attr, atomic64_t *counter)
+{
+	return nla_put_u64_64bit(skb, attr, atomic64_read(counter), HEALBLK_A_PAD);
+}
 
 static int hb_nl_put_leg(struct sk_buff *skb, struct hb_leg *leg)
 {
@@ -101,14 +103,14 @@ static int hb_nl_put_leg(struct sk_buff *skb, struct hb_leg *leg)
 	    nla_put_string(skb, HEALBLK_A_LEG_NAME, name) ||
 	    nla_put_u32(skb, HEALBLK_A_LEG_STATE, READ_ONCE(leg->state)) ||
 	    nla_put_u64_64bit(skb, HEALBLK_A_LEG_SECTORS, leg->sectors, HEALBLK_A_PAD) ||
-	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_READS, leg, reads) ||
-	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_WRITES, leg, writes) ||
-	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_READ_BYTES, leg, read_bytes) ||
-	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_WRITE_BYTES, leg, write_bytes) ||
-	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_READ_ERRORS, leg, read_errors) ||
-	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_WRITE_ERRORS, leg, write_errors) ||
-	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_RETRIED_READS, leg, retried_reads) ||
-	    HB_PUT_COUNTER(skb, HEALBLK_A_LEG_REPAIRS, leg, repairs) ||
+	    hb_put_counter(skb, HEALBLK_A_LEG_READS, &leg->reads) ||
+	    hb_put_counter(skb, HEALBLK_A_LEG_WRITES, &leg->writes) ||
+	    hb_put_counter(skb, HEALBLK_A_LEG_READ_BYTES, &leg->read_bytes) ||
+	    hb_put_counter(skb, HEALBLK_A_LEG_WRITE_BYTES, &leg->write_bytes) ||
+	    hb_put_counter(skb, HEALBLK_A_LEG_READ_ERRORS, &leg->read_errors) ||
+	    hb_put_counter(skb, HEALBLK_A_LEG_WRITE_ERRORS, &leg->write_errors) ||
+	    hb_put_counter(skb, HEALBLK_A_LEG_RETRIED_READS, &leg->retried_reads) ||
+	    hb_put_counter(skb, HEALBLK_A_LEG_REPAIRS, &leg->repairs) ||
 	    nla_put_u32(skb, HEALBLK_A_LEG_BAD_RANGES, READ_ONCE(leg->bb.count)) ||
 	    hb_nl_put_fault(skb, leg)) {
 		nla_nest_cancel(skb, nest);

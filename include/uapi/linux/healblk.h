@@ -44,6 +44,7 @@ enum healblk_cmd {
 
 	__HEALBLK_CMD_MAX,
 };
+
 #define HEALBLK_CMD_MAX (__HEALBLK_CMD_MAX - 1)
 
 enum healblk_dev_state {
@@ -117,6 +118,7 @@ enum healblk_attr {
 
 	__HEALBLK_A_MAX,
 };
+
 #define HEALBLK_A_MAX (__HEALBLK_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_HEALBLK_H */
