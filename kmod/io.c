@@ -218,7 +218,8 @@ static void hb_read_work(struct work_struct *work)
 		/* Served by leg io->leg after failing on every leg in io->failed. */
 		for_each_set_bit(i, &io->failed, dev->nr_legs) {
 			hb_ev_io_error(dev->legs[i], HEALBLK_OP_READ, io->sector,
-				       io->sectors, EIO, true);
+				       io->sectors, -blk_status_to_errno(io->error),
+				       true);
 			hb_read_repair(io, dev->legs[i]);
 		}
 		hb_io_complete(io, BLK_STS_OK);
@@ -312,11 +313,14 @@ static void hb_write_work(struct work_struct *work)
 		struct hb_leg *leg = dev->legs[i];
 
 		/*
-		 * The leg holds old data over the range now: no read may be
-		 * served from it there.  If that cannot be recorded, the
-		 * leg cannot be trusted at all.
+		 * Where another leg took the write, this one holds old data
+		 * over the range now: no read may be served from it there.
+		 * If that cannot be recorded, the leg cannot be trusted at
+		 * all.  Where no leg took it, they all agree on the old data
+		 * and the upper layer is told the write failed.
 		 */
-		if (io->sectors && !hb_leg_mark_bad(leg, io->sector, io->sectors))
+		if (recovered && io->sectors &&
+		    !hb_leg_mark_bad(leg, io->sector, io->sectors))
 			hb_leg_fail(leg, "bad-block table full", NULL);
 		hb_ev_io_error(leg, op, io->sector, io->sectors,
 			       -blk_status_to_errno(io->error), recovered);
