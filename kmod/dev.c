@@ -84,6 +84,11 @@ static int hb_leg_open(struct hb_dev *dev, unsigned int index, dev_t devt,
 	leg->state = HEALBLK_LEG_IN_SYNC;
 	atomic_set(&leg->fault.left, 0);
 
+	leg->io_stats = alloc_percpu(struct hb_leg_io_stats);
+	if (!leg->io_stats) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
 	ret = badblocks_init(&leg->bb, 1);
 	if (ret)
 		goto err_put;

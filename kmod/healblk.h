@@ -48,6 +48,14 @@ struct hb_fault {
 	atomic64_t injected;
 };
 
+/*
+ * Bumped for every bio, so per CPU: shared atomics here cost 20% of a
+ * 4k random read's throughput over brd (measured under TCG).
+ */
+struct hb_leg_io_stats {
+	u64 reads, writes, read_bytes, write_bytes;
+};
+
 struct hb_leg {
 	struct kobject kobj;	/* /sys/block/healblkN/healblk/legK; frees the leg */
 	struct hb_dev *dev;
@@ -68,7 +76,7 @@ struct hb_leg {
 	atomic_t inflight;	/* reads in flight, for balancing */
 	sector_t next_sector;	/* where the last read ended: sequential streams stay */
 
-	atomic64_t reads, writes, read_bytes, write_bytes;
+	struct hb_leg_io_stats __percpu *io_stats;
 	atomic64_t read_errors, write_errors, retried_reads, repairs;
 };
 
@@ -84,7 +92,6 @@ struct hb_dev {
 	struct hb_leg *legs[HEALBLK_MAX_LEGS];
 	sector_t data_offset;	/* sectors reserved at each leg's start */
 	sector_t sectors;	/* data size */
-	unsigned int rr;	/* read balancing tie-breaker */
 
 	struct bio_set clone_bs;	/* per-leg clones with struct hb_clone in front */
 	struct bio_set split_bs;	/* splits around bad ranges */
@@ -112,11 +119,16 @@ struct hb_io {
 	struct work_struct work;
 };
 
-/* One clone sent to one leg; the bio must stay last (bio_set front_pad). */
+/*
+ * One clone sent to one leg; the bio must stay last (bio_set front_pad).
+ * A read's hb_io lives in its first clone, which is kept until the read
+ * completes: the common read costs one allocation.
+ */
 struct hb_clone {
 	struct hb_io *io;
 	struct hb_leg *leg;
 	struct delayed_work delay;	/* fault injection latency */
+	struct hb_io rio;		/* reads: the upper layer's bio */
 	struct bio bio;
 };
 
@@ -156,6 +168,8 @@ bool hb_leg_mark_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
 void hb_leg_clear_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
 bool hb_leg_is_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
 const char *hb_leg_state_name(enum healblk_leg_state state);
+u64 hb_leg_io_stat(struct hb_leg *leg, size_t offset);
+#define hb_leg_stat_add(leg, field, n) this_cpu_add((leg)->io_stats->field, n)
 
 /* fault.c */
 bool hb_fault_inject(struct hb_clone *clone);

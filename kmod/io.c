@@ -80,10 +80,8 @@ static u64 hb_wtrack_snap(struct hb_dev *dev, sector_t sector,
 
 /* Upper-layer bios */
 
-static struct hb_io *hb_io_alloc(struct hb_dev *dev, struct bio *bio)
+static void hb_io_setup(struct hb_io *io, struct hb_dev *dev, struct bio *bio)
 {
-	struct hb_io *io = mempool_alloc(&dev->io_pool, GFP_NOIO);
-
 	io->dev = dev;
 	io->bio = bio;
 	io->sector = bio->bi_iter.bi_sector;
@@ -93,15 +91,24 @@ static struct hb_io *hb_io_alloc(struct hb_dev *dev, struct bio *bio)
 	io->error = BLK_STS_OK;
 	atomic_set(&io->pending, 1);
 	io->start_time = bio_start_io_acct(bio);
+}
+
+/* Writes: the hb_io comes from the pool. */
+static struct hb_io *hb_io_alloc(struct hb_dev *dev, struct bio *bio)
+{
+	struct hb_io *io = mempool_alloc(&dev->io_pool, GFP_NOIO);
+
+	hb_io_setup(io, dev, bio);
 	return io;
 }
 
 static void hb_io_complete(struct hb_io *io, blk_status_t status)
 {
 	struct bio *bio = io->bio;
+	unsigned long start_time = io->start_time;
 
-	bio_end_io_acct(bio, io->start_time);
 	mempool_free(io, &io->dev->io_pool);
+	bio_end_io_acct(bio, start_time);
 	bio->bi_status = status;
 	bio_endio(bio);
 }
@@ -113,17 +120,24 @@ static u32 hb_io_op(struct hb_io *io)
 	return io->sectors ? HEALBLK_OP_WRITE : HEALBLK_OP_FLUSH;
 }
 
+static struct hb_clone *hb_clone_of(struct hb_dev *dev, struct bio *src,
+				    struct hb_leg *leg, bio_end_io_t *end_io)
+{
+	struct bio *bio = bio_alloc_clone(leg->bdev, src, GFP_NOIO, &dev->clone_bs);
+	struct hb_clone *c = container_of(bio, struct hb_clone, bio);
+
+	c->leg = leg;
+	bio->bi_iter.bi_sector = src->bi_iter.bi_sector + dev->data_offset;
+	bio->bi_end_io = end_io;
+	return c;
+}
+
 static struct hb_clone *hb_clone_alloc(struct hb_io *io, struct hb_leg *leg,
 				       bio_end_io_t *end_io)
 {
-	struct bio *bio = bio_alloc_clone(leg->bdev, io->bio, GFP_NOIO,
-					  &io->dev->clone_bs);
-	struct hb_clone *c = container_of(bio, struct hb_clone, bio);
+	struct hb_clone *c = hb_clone_of(io->dev, io->bio, leg, end_io);
 
 	c->io = io;
-	c->leg = leg;
-	bio->bi_iter.bi_sector = io->sector + io->dev->data_offset;
-	bio->bi_end_io = end_io;
 	return c;
 }
 
@@ -154,17 +168,39 @@ static int hb_leg_submit_wait(struct hb_clone *c)
 
 static void hb_read_endio(struct bio *clone);
 
-static void hb_read_issue(struct hb_io *io, unsigned int index)
+/* The clone a read's hb_io lives in; put only when the read completes. */
+static struct hb_clone *hb_read_owner(struct hb_io *io)
 {
-	struct hb_leg *leg = io->dev->legs[index];
-	struct hb_clone *c = hb_clone_alloc(io, leg, hb_read_endio);
+	return container_of(io, struct hb_clone, rio);
+}
 
-	io->leg = index;
+static void hb_read_complete(struct hb_io *io, blk_status_t status)
+{
+	struct bio *bio = io->bio;
+	unsigned long start_time = io->start_time;
+
+	bio_put(&hb_read_owner(io)->bio);	/* frees io */
+	bio_end_io_acct(bio, start_time);
+	bio->bi_status = status;
+	bio_endio(bio);
+}
+
+static void hb_read_submit(struct hb_io *io, struct hb_clone *c)
+{
+	struct hb_leg *leg = c->leg;
+
+	io->leg = leg->index;
 	atomic_inc(&leg->inflight);
 	WRITE_ONCE(leg->next_sector, io->sector + io->sectors);
-	atomic64_inc(&leg->reads);
-	atomic64_add(c->bio.bi_iter.bi_size, &leg->read_bytes);
+	hb_leg_stat_add(leg, reads, 1);
+	hb_leg_stat_add(leg, read_bytes, c->bio.bi_iter.bi_size);
 	hb_leg_submit(c);
+}
+
+/* A retry: a new clone of the upper layer's bio for another leg. */
+static void hb_read_issue(struct hb_io *io, unsigned int index)
+{
+	hb_read_submit(io, hb_clone_alloc(io, io->dev->legs[index], hb_read_endio));
 }
 
 /*
@@ -192,8 +228,8 @@ static void hb_read_repair(struct hb_io *io, struct hb_leg *leg)
 
 	c = hb_clone_alloc(io, leg, hb_sync_endio);
 	c->bio.bi_opf = REQ_OP_WRITE | REQ_SYNC;
-	atomic64_inc(&leg->writes);
-	atomic64_add(c->bio.bi_iter.bi_size, &leg->write_bytes);
+	hb_leg_stat_add(leg, writes, 1);
+	hb_leg_stat_add(leg, write_bytes, c->bio.bi_iter.bi_size);
 	err = hb_leg_submit_wait(c);
 	bio_put(&c->bio);
 
@@ -222,7 +258,7 @@ static void hb_read_work(struct work_struct *work)
 				       true);
 			hb_read_repair(io, dev->legs[i]);
 		}
-		hb_io_complete(io, BLK_STS_OK);
+		hb_read_complete(io, BLK_STS_OK);
 		return;
 	}
 
@@ -242,7 +278,7 @@ static void hb_read_work(struct work_struct *work)
 	for_each_set_bit(i, &io->failed, dev->nr_legs)
 		hb_ev_io_error(dev->legs[i], HEALBLK_OP_READ, io->sector,
 			       io->sectors, -blk_status_to_errno(io->error), false);
-	hb_io_complete(io, io->error);
+	hb_read_complete(io, io->error);
 }
 
 static void hb_read_endio(struct bio *clone)
@@ -253,12 +289,12 @@ static void hb_read_endio(struct bio *clone)
 	blk_status_t status = clone->bi_status;
 
 	atomic_dec(&leg->inflight);
-	bio_put(clone);
-
 	if (likely(!status && !io->failed)) {
-		hb_io_complete(io, BLK_STS_OK);
+		hb_read_complete(io, BLK_STS_OK);	/* puts this clone */
 		return;
 	}
+	if (c != hb_read_owner(io))
+		bio_put(clone);
 	if (status) {
 		atomic64_inc(&leg->read_errors);
 		__set_bit(leg->index, &io->failed);
@@ -273,6 +309,7 @@ static void hb_read_endio(struct bio *clone)
 static void hb_read(struct hb_dev *dev, struct bio *bio)
 {
 	unsigned int clean, sectors = bio_sectors(bio);
+	struct hb_clone *c;
 	struct hb_io *io;
 	int leg;
 
@@ -293,10 +330,13 @@ static void hb_read(struct hb_dev *dev, struct bio *bio)
 		bio = split;
 	}
 
-	io = hb_io_alloc(dev, bio);
+	c = hb_clone_of(dev, bio, dev->legs[leg], hb_read_endio);
+	io = &c->rio;
+	hb_io_setup(io, dev, bio);
+	c->io = io;
 	io->wtrack_snap = hb_wtrack_snap(dev, io->sector, io->sectors,
 					 &io->wtrack_quiet);
-	hb_read_issue(io, leg);
+	hb_read_submit(io, c);
 }
 
 /* Writes, write-zeroes, discards and flushes */
@@ -375,8 +415,8 @@ static void hb_write(struct hb_dev *dev, struct bio *bio)
 		struct hb_clone *c = hb_clone_alloc(io, leg, hb_write_endio);
 
 		atomic_inc(&io->pending);
-		atomic64_inc(&leg->writes);
-		atomic64_add(c->bio.bi_iter.bi_size, &leg->write_bytes);
+		hb_leg_stat_add(leg, writes, 1);
+		hb_leg_stat_add(leg, write_bytes, c->bio.bi_iter.bi_size);
 		hb_leg_submit(c);
 	}
 	hb_write_put(io);

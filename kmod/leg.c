@@ -18,6 +18,16 @@ const char *hb_leg_state_name(enum healblk_leg_state state)
 	return "unknown";
 }
 
+u64 hb_leg_io_stat(struct hb_leg *leg, size_t offset)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(u64 *)((void *)per_cpu_ptr(leg->io_stats, cpu) + offset);
+	return sum;
+}
+
 unsigned long hb_legs_in_sync(struct hb_dev *dev)
 {
 	unsigned long mask = 0;
@@ -77,7 +87,8 @@ int hb_leg_choose_read(struct hb_dev *dev, unsigned long tried, sector_t sector,
 	unsigned int i, n, start, best_clean = 0, best_load = UINT_MAX;
 	int best = -EIO;
 
-	start = READ_ONCE(dev->rr);
+	/* Ties go to legs in turn by 64 KiB chunk, with no shared state to bounce. */
+	start = sector >> 7;
 	for (n = 0; n < dev->nr_legs; n++) {
 		struct hb_leg *leg;
 		unsigned int ok, load;
@@ -102,10 +113,8 @@ int hb_leg_choose_read(struct hb_dev *dev, unsigned long tried, sector_t sector,
 			best_load = load;
 		}
 	}
-	if (best >= 0) {
-		WRITE_ONCE(dev->rr, best + 1);
+	if (best >= 0)
 		*clean = best_clean;
-	}
 	return best;
 }
 

@@ -89,6 +89,11 @@ static int hb_put_counter(struct sk_buff *skb, int attr, atomic64_t *counter)
 	return nla_put_u64_64bit(skb, attr, atomic64_read(counter), HEALBLK_A_PAD);
 }
 
+#define hb_put_io_stat(skb, attr, leg, field)				\
+	nla_put_u64_64bit(skb, attr,					\
+			  hb_leg_io_stat(leg, offsetof(struct hb_leg_io_stats, field)), \
+			  HEALBLK_A_PAD)
+
 static int hb_nl_put_leg(struct sk_buff *skb, struct hb_leg *leg)
 {
 	struct nlattr *nest = nla_nest_start(skb, HEALBLK_A_LEG);
@@ -103,10 +108,10 @@ static int hb_nl_put_leg(struct sk_buff *skb, struct hb_leg *leg)
 	    nla_put_string(skb, HEALBLK_A_LEG_NAME, name) ||
 	    nla_put_u32(skb, HEALBLK_A_LEG_STATE, READ_ONCE(leg->state)) ||
 	    nla_put_u64_64bit(skb, HEALBLK_A_LEG_SECTORS, leg->sectors, HEALBLK_A_PAD) ||
-	    hb_put_counter(skb, HEALBLK_A_LEG_READS, &leg->reads) ||
-	    hb_put_counter(skb, HEALBLK_A_LEG_WRITES, &leg->writes) ||
-	    hb_put_counter(skb, HEALBLK_A_LEG_READ_BYTES, &leg->read_bytes) ||
-	    hb_put_counter(skb, HEALBLK_A_LEG_WRITE_BYTES, &leg->write_bytes) ||
+	    hb_put_io_stat(skb, HEALBLK_A_LEG_READS, leg, reads) ||
+	    hb_put_io_stat(skb, HEALBLK_A_LEG_WRITES, leg, writes) ||
+	    hb_put_io_stat(skb, HEALBLK_A_LEG_READ_BYTES, leg, read_bytes) ||
+	    hb_put_io_stat(skb, HEALBLK_A_LEG_WRITE_BYTES, leg, write_bytes) ||
 	    hb_put_counter(skb, HEALBLK_A_LEG_READ_ERRORS, &leg->read_errors) ||
 	    hb_put_counter(skb, HEALBLK_A_LEG_WRITE_ERRORS, &leg->write_errors) ||
 	    hb_put_counter(skb, HEALBLK_A_LEG_RETRIED_READS, &leg->retried_reads) ||

@@ -115,14 +115,22 @@ static ssize_t leg_bad_ranges_show(struct kobject *kobj, char *buf)
 	}								\
 	HB_ATTR(leg, _name)
 
+#define HB_LEG_IO_STAT(_name)						\
+	static ssize_t leg_##_name##_show(struct kobject *kobj, char *buf) \
+	{								\
+		return sysfs_emit(buf, "%llu\n", hb_leg_io_stat(kobj_to_leg(kobj), \
+			offsetof(struct hb_leg_io_stats, _name)));	\
+	}								\
+	HB_ATTR(leg, _name)
+
 HB_ATTR(leg, dev);
 HB_ATTR(leg, name);
 HB_ATTR(leg, state);
 HB_ATTR(leg, bad_ranges);
-HB_LEG_COUNTER(reads);
-HB_LEG_COUNTER(writes);
-HB_LEG_COUNTER(read_bytes);
-HB_LEG_COUNTER(write_bytes);
+HB_LEG_IO_STAT(reads);
+HB_LEG_IO_STAT(writes);
+HB_LEG_IO_STAT(read_bytes);
+HB_LEG_IO_STAT(write_bytes);
 HB_LEG_COUNTER(read_errors);
 HB_LEG_COUNTER(write_errors);
 HB_LEG_COUNTER(retried_reads);
@@ -147,7 +155,10 @@ ATTRIBUTE_GROUPS(hb_leg);
 
 static void hb_leg_release(struct kobject *kobj)
 {
-	kfree(kobj_to_leg(kobj));
+	struct hb_leg *leg = kobj_to_leg(kobj);
+
+	free_percpu(leg->io_stats);
+	kfree(leg);
 }
 
 const struct kobj_type hb_leg_ktype = {
