@@ -158,6 +158,7 @@ int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
 	struct queue_limits lim;
 	struct hb_dev *dev;
 	struct gendisk *disk;
+	bool no_discard = false, no_secure_erase = false;
 	sector_t sectors = 0;
 	unsigned int i, lbs;
 	int ret;
@@ -192,8 +193,27 @@ int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
 	}
 
 	hb_limits_init(&lim);
-	for (i = 0; i < nr_legs; i++)
-		hb_limits_stack(&lim, dev->legs[i]->bdev, dev->data_offset);
+	for (i = 0; i < nr_legs; i++) {
+		struct block_device *bdev = dev->legs[i]->bdev;
+
+		hb_limits_stack(&lim, bdev, dev->data_offset);
+		/*
+		 * Discard and secure erase only where every leg has them:
+		 * stacking keeps the smallest non-zero limit, so a leg
+		 * without them would not clear them.
+		 */
+		if (!bdev_max_discard_sectors(bdev))
+			no_discard = true;
+		if (!bdev_max_secure_erase_sectors(bdev))
+			no_secure_erase = true;
+	}
+	if (no_discard) {
+		lim.max_discard_sectors = 0;
+		lim.max_hw_discard_sectors = 0;
+		lim.discard_granularity = 0;
+	}
+	if (no_secure_erase)
+		lim.max_secure_erase_sectors = 0;
 	/* The data area ends on a logical block of every leg. */
 	lbs = lim.logical_block_size >> SECTOR_SHIFT;
 	dev->sectors = round_down(sectors - dev->data_offset, lbs);

@@ -349,9 +349,18 @@ static void hb_write_work(struct work_struct *work)
 	u32 op = hb_io_op(io);
 	unsigned int i;
 
+	/*
+	 * Write-zeroes that no leg supports after all (loop over a file
+	 * system without it): not a disk error; the block layer falls back
+	 * to writing zeroes.
+	 */
+	if (!recovered && io->error == BLK_STS_NOTSUPP)
+		goto out;
+
 	for_each_set_bit(i, &io->failed, dev->nr_legs) {
 		struct hb_leg *leg = dev->legs[i];
 
+		atomic64_inc(&leg->write_errors);
 		/*
 		 * Where another leg took the write, this one holds old data
 		 * over the range now: no read may be served from it there.
@@ -365,6 +374,7 @@ static void hb_write_work(struct work_struct *work)
 		hb_ev_io_error(leg, op, io->sector, io->sectors,
 			       -blk_status_to_errno(io->error), recovered);
 	}
+out:
 	hb_wtrack_end(dev, io->sector, io->sectors);
 	hb_io_complete(io, recovered ? BLK_STS_OK : io->error);
 }
@@ -389,7 +399,6 @@ static void hb_write_endio(struct bio *clone)
 	struct hb_leg *leg = c->leg;
 
 	if (clone->bi_status) {
-		atomic64_inc(&leg->write_errors);
 		io->error = clone->bi_status;
 		set_bit(leg->index, &io->failed);
 	} else {
