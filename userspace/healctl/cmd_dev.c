@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/* create, destroy, status, fail-leg */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <json-c/json.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include "../lib/hb_parse.h"
+#include "../lib/log.h"
+#include "healctl.h"
+
+static int parse_dev(const char *s, uint32_t *index)
+{
+	if (hb_parse_dev_index(s, index)) {
+		hb_err("'%s' is not a healblk device (healblkN, /dev/healblkN or N)", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_created(const struct hb_dev_info *dev, void *arg)
+{
+	struct healctl *ctl = arg;
+	struct json_object *o;
+
+	if (!ctl->json) {
+		printf("%s\n", dev->name);
+		return;
+	}
+	o = dev_to_json(dev);
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+int cmd_create(struct healctl *ctl, int argc, char **argv)
+{
+	struct nlattr *legs, *leg;
+	struct nl_msg *msg;
+	struct stat st;
+	int i, ret;
+
+	if (argc < 1)
+		return usage();
+	if (argc > HEALBLK_MAX_LEGS) {
+		hb_err("create: a device has 1 to %d legs, not %d", HEALBLK_MAX_LEGS, argc);
+		return EXIT_USAGE;
+	}
+	msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_CREATE, 0);
+	if (!msg)
+		return kernel_error(ctl, "create", -ENOMEM);
+	legs = nla_nest_start(msg, HEALBLK_A_DEV_LEGS);
+	for (i = 0; i < argc; i++) {
+		if (stat(argv[i], &st)) {
+			hb_err("create: %s: %s", argv[i], strerror(errno));
+			nlmsg_free(msg);
+			return 1;
+		}
+		if (!S_ISBLK(st.st_mode)) {
+			hb_err("create: %s is not a block device", argv[i]);
+			nlmsg_free(msg);
+			return 1;
+		}
+		leg = nla_nest_start(msg, HEALBLK_A_LEG);
+		nla_put_u32(msg, HEALBLK_A_LEG_MAJOR, major(st.st_rdev));
+		nla_put_u32(msg, HEALBLK_A_LEG_MINOR, minor(st.st_rdev));
+		nla_nest_end(msg, leg);
+	}
+	nla_nest_end(msg, legs);
+	ret = hb_nl_call(&ctl->nl, msg, print_created, ctl);
+	return ret ? kernel_error(ctl, "create", ret) : 0;
+}
+
+static int dev_request(struct healctl *ctl, const char *what, uint8_t cmd,
+		       const char *dev, int leg)
+{
+	struct nl_msg *msg;
+	uint32_t index;
+	int ret;
+
+	if (parse_dev(dev, &index))
+		return EXIT_USAGE;
+	msg = hb_nl_msg(&ctl->nl, cmd, 0);
+	if (!msg)
+		return kernel_error(ctl, what, -ENOMEM);
+	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
+	if (leg >= 0)
+		nla_put_u32(msg, HEALBLK_A_LEG_INDEX, leg);
+	ret = hb_nl_call(&ctl->nl, msg, NULL, NULL);
+	return ret ? kernel_error(ctl, what, ret) : 0;
+}
+
+int cmd_destroy(struct healctl *ctl, int argc, char **argv)
+{
+	if (argc != 1)
+		return usage();
+	return dev_request(ctl, "destroy", HEALBLK_CMD_DESTROY, argv[0], -1);
+}
+
+int cmd_fail_leg(struct healctl *ctl, int argc, char **argv)
+{
+	uint32_t leg;
+
+	if (argc != 2)
+		return usage();
+	if (hb_parse_u32(argv[1], HEALBLK_MAX_LEGS - 1, &leg)) {
+		hb_err("fail-leg: '%s' is not a leg index (0 to %d)", argv[1],
+		       HEALBLK_MAX_LEGS - 1);
+		return EXIT_USAGE;
+	}
+	return dev_request(ctl, "fail-leg", HEALBLK_CMD_FAIL_LEG, argv[0], (int)leg);
+}
+
+static void collect_dev(const struct hb_dev_info *dev, void *arg)
+{
+	struct healctl *ctl = arg;
+
+	if (ctl->json)
+		json_object_array_add(ctl->collected, dev_to_json(dev));
+	else
+		print_dev_text(dev);
+}
+
+int cmd_status(struct healctl *ctl, int argc, char **argv)
+{
+	struct json_object *out;
+	struct nl_msg *msg;
+	uint32_t index;
+	int ret;
+
+	if (argc > 1)
+		return usage();
+	if (argc == 1 && parse_dev(argv[0], &index))
+		return EXIT_USAGE;
+	msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_GET, argc ? 0 : NLM_F_DUMP);
+	if (!msg)
+		return kernel_error(ctl, "status", -ENOMEM);
+	if (argc)
+		nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
+	ctl->collected = json_object_new_array();
+	ret = hb_nl_call(&ctl->nl, msg, collect_dev, ctl);
+	if (ret) {
+		json_object_put(ctl->collected);
+		return kernel_error(ctl, "status", ret);
+	}
+	if (ctl->json) {
+		out = json_object_new_object();
+		json_object_object_add(out, "devices", ctl->collected);
+		printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY));
+		json_object_put(out);
+	} else {
+		if (!json_object_array_length(ctl->collected) && !argc)
+			printf("no healblk devices\n");
+		json_object_put(ctl->collected);
+	}
+	return 0;
+}

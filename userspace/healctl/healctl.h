@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HEALCTL_H
+#define HEALCTL_H
+
+#include <stdbool.h>
+#include "../lib/hb_nl.h"
+
+#define EXIT_USAGE 2
+
+struct json_object;
+
+struct healctl {
+	struct hb_nl nl;
+	bool json;
+	struct json_object *collected;	/* status --json: the devices */
+};
+
+/* Each returns the process exit code: 0, 1 (failed) or EXIT_USAGE. */
+int cmd_create(struct healctl *ctl, int argc, char **argv);
+int cmd_destroy(struct healctl *ctl, int argc, char **argv);
+int cmd_status(struct healctl *ctl, int argc, char **argv);
+int cmd_fail_leg(struct healctl *ctl, int argc, char **argv);
+int cmd_fault(struct healctl *ctl, int argc, char **argv);
+int cmd_events(struct healctl *ctl, int argc, char **argv);
+
+/* main.c */
+int usage(void);
+int kernel_error(struct healctl *ctl, const char *what, int err);
+
+/* output.c */
+void print_dev_text(const struct hb_dev_info *dev);
+void print_event_text(const struct hb_event *ev);
+/* JSON: the caller frees with json_object_put(). */
+struct json_object *dev_to_json(const struct hb_dev_info *dev);
+struct json_object *event_to_json(const struct hb_event *ev);
+
+#endif

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * healctl: control healblk devices over generic netlink.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "../lib/log.h"
+#include "healctl.h"
+
+const char *hb_prog = "healctl";
+
+int usage(void)
+{
+	fprintf(stderr,
+		"usage: healctl [--json] COMMAND ...\n"
+		"  create LEG...                  mirror the block devices LEG... as /dev/healblkN\n"
+		"  destroy DEV                    remove a device (not while it is open)\n"
+		"  status [DEV] [--json]          devices, legs, states and counters\n"
+		"  fail-leg DEV LEG               take leg LEG out of the mirror\n"
+		"  fault set DEV --leg N [--op read|write|flush|rw] [--start SECTOR]\n"
+		"            [--sectors N] [--percent P] [--count C] [--delay-us US]\n"
+		"  fault clear DEV --leg N        (needs healblk loaded with fault_injection=1)\n"
+		"  events --follow [--json] [--count N] [--timeout SEC]\n"
+		"DEV is healblkN, /dev/healblkN or N; sectors are 512 bytes of the data area.\n");
+	return EXIT_USAGE;
+}
+
+int kernel_error(struct healctl *ctl, const char *what, int err)
+{
+	if (ctl->nl.reason[0])
+		hb_err("%s: %s: %s", what, strerror(-err), ctl->nl.reason);
+	else
+		hb_err("%s: %s", what, strerror(-err));
+	return 1;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct healctl *ctl, int argc, char **argv);
+} commands[] = {
+	{ "create", cmd_create },
+	{ "destroy", cmd_destroy },
+	{ "status", cmd_status },
+	{ "fail-leg", cmd_fail_leg },
+	{ "fault", cmd_fault },
+	{ "events", cmd_events },
+};
+
+int main(int argc, char **argv)
+{
+	struct healctl ctl = { 0 };
+	int i, j, ret, n = 0;
+
+	/* --json may stand anywhere; every other argument keeps its place. */
+	for (i = 1, j = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			ctl.json = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return usage(), 0;
+		else
+			argv[j++] = argv[i];
+	}
+	argc = j;
+	if (argc < 2)
+		return usage();
+
+	for (i = 0; i < (int)(sizeof(commands) / sizeof(commands[0])); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			break;
+	if (i == (int)(sizeof(commands) / sizeof(commands[0]))) {
+		hb_err("unknown command '%s'", argv[1]);
+		return usage();
+	}
+
+	ret = hb_nl_open(&ctl.nl);
+	if (ret == -ENOENT) {
+		hb_err("the healblk module is not loaded (modprobe healblk or insmod healblk.ko)");
+		return 1;
+	}
+	if (ret) {
+		hb_err("cannot talk to the kernel over generic netlink: %s", strerror(-ret));
+		return 1;
+	}
+	n = commands[i].fn(&ctl, argc - 2, argv + 2);
+	hb_nl_close(&ctl.nl);
+	return n;
+}

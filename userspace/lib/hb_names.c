@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include <linux/healblk.h>
+#include "hb_names.h"
+
+const char *hb_dev_state_name(uint32_t state)
+{
+	switch (state) {
+	case HEALBLK_DEV_OPTIMAL:
+		return "optimal";
+	case HEALBLK_DEV_DEGRADED:
+		return "degraded";
+	}
+	return "unknown";
+}
+
+const char *hb_leg_state_name(uint32_t state)
+{
+	switch (state) {
+	case HEALBLK_LEG_IN_SYNC:
+		return "in_sync";
+	case HEALBLK_LEG_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+const char *hb_op_name(uint32_t op)
+{
+	switch (op) {
+	case HEALBLK_OP_READ:
+		return "read";
+	case HEALBLK_OP_WRITE:
+		return "write";
+	case HEALBLK_OP_FLUSH:
+		return "flush";
+	}
+	return "unknown";
+}
+
+uint32_t hb_op_mask_parse(const char *s)
+{
+	static const struct {
+		const char *name;
+		uint32_t mask;
+	} ops[] = {
+		{ "read", HEALBLK_OP_READ },
+		{ "write", HEALBLK_OP_WRITE },
+		{ "flush", HEALBLK_OP_FLUSH },
+		{ "rw", HEALBLK_OP_READ | HEALBLK_OP_WRITE },
+	};
+	uint32_t mask = 0;
+	size_t i, len;
+
+	while (*s) {
+		len = strcspn(s, ",");
+		for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+			if (strlen(ops[i].name) == len && !strncmp(s, ops[i].name, len))
+				break;
+		if (i == sizeof(ops) / sizeof(ops[0]))
+			return 0;
+		mask |= ops[i].mask;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return mask;
+}

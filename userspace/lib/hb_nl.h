@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A client of the healblk generic netlink family (libnl-genl): requests
+ * with the kernel's errno and extack message, replies parsed into plain
+ * structs, and the "events" multicast group.
+ */
+#ifndef HB_NL_H
+#define HB_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netlink/netlink.h>
+#include <linux/healblk.h>
+
+struct hb_fault_info {
+	bool armed;
+	uint32_t ops, percent, count, delay_us;
+	uint64_t start, sectors, injected;
+};
+
+struct hb_leg_info {
+	uint32_t index, major, minor, state, bad_ranges;
+	char name[32];
+	uint64_t sectors, reads, writes, read_bytes, write_bytes;
+	uint64_t read_errors, write_errors, retried_reads, repairs;
+	struct hb_fault_info fault;
+};
+
+struct hb_dev_info {
+	uint32_t index, state, openers, nr_legs;
+	char name[32];
+	uint64_t sectors, data_offset;
+	struct hb_leg_info legs[HEALBLK_MAX_LEGS];
+};
+
+struct hb_event {
+	uint8_t cmd;		/* HEALBLK_CMD_EVENT_* */
+	uint32_t dev, leg, op, sectors, err, to_leg, state, old_state;
+	uint64_t sector;
+	bool recovered;
+	char reason[128];
+};
+
+struct hb_nl {
+	struct nl_sock *sk;
+	int family;
+	int events_group;
+	char reason[256];	/* the kernel's extack message of the last error */
+};
+
+typedef void (*hb_dev_cb)(const struct hb_dev_info *dev, void *arg);
+
+/* 0, -ENOENT when the healblk family is not registered, or -errno. */
+int hb_nl_open(struct hb_nl *nl);
+void hb_nl_close(struct hb_nl *nl);
+struct nl_msg *hb_nl_msg(struct hb_nl *nl, uint8_t cmd, int flags);
+/*
+ * Send @msg (freed here), hand every device in the reply to @cb (may be
+ * NULL) and wait for the acknowledgement.  Returns 0 or -errno, with the
+ * kernel's reason in nl->reason.
+ */
+int hb_nl_call(struct hb_nl *nl, struct nl_msg *msg, hb_dev_cb cb, void *arg);
+int hb_nl_subscribe(struct hb_nl *nl);
+int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev);
+int hb_parse_event(struct nl_msg *msg, struct hb_event *ev);
+
+#endif
