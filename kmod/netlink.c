@@ -176,11 +176,20 @@ static int hb_nl_reply_dev(struct genl_info *info, struct hb_dev *dev)
 
 /* Requests */
 
+/* A missing attribute: its number in extack, and words for people. */
+#define hb_nl_missing(info, attr, msg) ({				\
+	bool __missing = GENL_REQ_ATTR_CHECK(info, attr);		\
+									\
+	if (__missing)							\
+		NL_SET_ERR_MSG((info)->extack, msg);			\
+	__missing;							\
+})
+
 static struct hb_dev *hb_nl_dev(struct genl_info *info)
 {
 	struct hb_dev *dev;
 
-	if (GENL_REQ_ATTR_CHECK(info, HEALBLK_A_DEV_INDEX))
+	if (hb_nl_missing(info, HEALBLK_A_DEV_INDEX, "a device index is required"))
 		return ERR_PTR(-EINVAL);
 	dev = hb_dev_find(nla_get_u32(info->attrs[HEALBLK_A_DEV_INDEX]));
 	if (!dev) {
@@ -198,7 +207,7 @@ static struct hb_leg *hb_nl_leg(struct genl_info *info)
 
 	if (IS_ERR(dev))
 		return ERR_CAST(dev);
-	if (GENL_REQ_ATTR_CHECK(info, HEALBLK_A_LEG_INDEX))
+	if (hb_nl_missing(info, HEALBLK_A_LEG_INDEX, "a leg index is required"))
 		return ERR_PTR(-EINVAL);
 	index = nla_get_u32(info->attrs[HEALBLK_A_LEG_INDEX]);
 	if (index >= dev->nr_legs) {
@@ -215,7 +224,7 @@ static int hb_nl_parse_legs(struct genl_info *info, dev_t *legs)
 	struct nlattr *attr;
 	int rem, n = 0, ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, HEALBLK_A_DEV_LEGS))
+	if (hb_nl_missing(info, HEALBLK_A_DEV_LEGS, "a device has 1 to 4 legs"))
 		return -EINVAL;
 	nla_for_each_nested(attr, info->attrs[HEALBLK_A_DEV_LEGS], rem) {
 		u32 major, minor;
