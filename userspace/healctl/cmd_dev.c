@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <json-c/json.h>
@@ -94,9 +95,30 @@ static int dev_request(struct healctl *ctl, const char *what, uint8_t cmd,
 
 int cmd_destroy(struct healctl *ctl, int argc, char **argv)
 {
+	struct nl_msg *msg;
+	uint32_t index;
+	int i, ret;
+
 	if (argc != 1)
 		return usage();
-	return dev_request(ctl, "destroy", HEALBLK_CMD_DESTROY, argv[0], -1);
+	if (parse_dev(argv[0], &index))
+		return EXIT_USAGE;
+	/*
+	 * udev opens every new disk to probe it: an EBUSY within a second
+	 * of create is that, not a user.  Ask again for up to 2 s, as
+	 * dmsetup remove --retry does.
+	 */
+	for (i = 0;; i++) {
+		msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_DESTROY, 0);
+		if (!msg)
+			return kernel_error(ctl, "destroy", -ENOMEM);
+		nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
+		ret = hb_nl_call(&ctl->nl, msg, NULL, NULL);
+		if (ret != -EBUSY || i == 20)
+			break;
+		usleep(100 * 1000);
+	}
+	return ret ? kernel_error(ctl, "destroy", ret) : 0;
 }
 
 int cmd_fail_leg(struct healctl *ctl, int argc, char **argv)
