@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Sourced by every kernel test (tests/kmod/test_*.sh), which runs inside the
+# VM as root with healblk loaded (tests/kmod/run.sh).  Everything a test
+# makes is registered here and torn down on exit, pass or fail.
+# shellcheck disable=SC2034  # constants are for the tests that source this
+set -u
+
+ksft_pass=0
+ksft_fail=1
+ksft_skip=4
+HEALCTL=${HEALCTL:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/bin/healctl}
+META=2048	# HEALBLK_META_SECTORS: each leg's data starts here
+SCRATCH=$(mktemp -d /tmp/heal-test.XXXXXX)
+
+_healblk=()
+_dm=()
+_loops=()
+_pids=()
+
+cleanup() {
+	local i
+	for i in "${_pids[@]}"; do kill "$i" 2>/dev/null; wait "$i" 2>/dev/null; done
+	for i in "${_healblk[@]}"; do "$HEALCTL" destroy "$i" >/dev/null 2>&1; done
+	for ((i = ${#_dm[@]} - 1; i >= 0; i--)); do dmsetup remove "${_dm[i]}" 2>/dev/null; done
+	for i in "${_loops[@]}"; do losetup -d "$i" 2>/dev/null; done
+	[ -d /sys/module/scsi_debug ] && rmmod scsi_debug 2>/dev/null
+	rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+
+log() { echo "# $*"; }
+fail() { echo "FAIL: $*"; exit "$ksft_fail"; }
+skip() { echo "SKIP: $*"; exit "$ksft_skip"; }
+
+# The make_* helpers run in the test's own shell (never in $(...)), so that
+# a failure ends the test and everything made is torn down: each leaves its
+# result in a variable.
+
+# LOOP=a loop device over a sparse file of $1 MiB in /tmp.
+make_loop() {
+	local f
+	f=$(mktemp "$SCRATCH/leg.XXXXXX")
+	truncate -s "${1}M" "$f"
+	LOOP=$(losetup -f --show "$f") || fail "losetup over $f"
+	_loops+=("$LOOP")
+}
+
+# DM=/dev/mapper/$1, a device-mapper linear device over $2.
+make_dm_linear() {
+	local name=$1 dev=$2 size
+	size=$(blockdev --getsz "$dev")
+	dmsetup create "$name" --table "0 $size linear $dev 0" || fail "dmsetup create $name"
+	_dm+=("$name")
+	DM=/dev/mapper/$name
+}
+
+# Make sectors [$3, +$4) of dm device $1 (linear over $2) fail every I/O:
+# a real fault under healblk, independent of healblk's own injection.
+dm_swap_error() {
+	local name=$1 dev=$2 start=$3 len=$4 size
+	size=$(blockdev --getsz "$dev")
+	dmsetup suspend "$name" || fail "dmsetup suspend $name"
+	printf '%s\n' "0 $start linear $dev 0" "$start $len error" \
+		"$((start + len)) $((size - start - len)) linear $dev $((start + len))" |
+		dmsetup load "$name" || fail "dmsetup load $name"
+	dmsetup resume "$name" || fail "dmsetup resume $name"
+}
+
+dm_swap_linear() {
+	local name=$1 dev=$2 size
+	size=$(blockdev --getsz "$dev")
+	{ dmsetup suspend "$name" && dmsetup load "$name" --table "0 $size linear $dev 0" &&
+		dmsetup resume "$name"; } || fail "restoring $name"
+}
+
+# HB=healblkN, made by healctl create LEG...
+make_healblk() {
+	HB=$("$HEALCTL" create "$@") || fail "healctl create $*"
+	_healblk+=("$HB")
+	[ -b "/dev/$HB" ] || fail "/dev/$HB did not appear"
+	udevadm settle 2>/dev/null	# udev's probe holds it open for a moment
+}
+
+destroy_healblk() {
+	local name=${1#/dev/} i
+	"$HEALCTL" destroy "$name" || fail "healctl destroy $name"
+	for i in "${!_healblk[@]}"; do
+		[ "${_healblk[i]}" = "$name" ] && unset '_healblk[i]'
+	done
+	return 0
+}
+
+# Fields from `healctl status --json`.
+leg_field() {	# leg_field DEV LEG FIELD
+	"$HEALCTL" status "${1#/dev/}" --json | jq -r ".devices[0].legs[$2].$3"
+}
+dev_field() {	# dev_field DEV FIELD
+	"$HEALCTL" status "${1#/dev/}" --json | jq -r ".devices[0].$2"
+}
+
+# sha256 of $3 sectors of $1 from sector $2, read with O_DIRECT.
+sum_range() {
+	dd if="$1" iflag=direct,skip_bytes,count_bytes bs=1M skip=$(($2 * 512)) \
+		count=$(($3 * 512)) status=none | sha256sum | cut -d' ' -f1
+}
+
+# Each leg's data area holds exactly what the device shows.
+check_legs_identical() {
+	local dev=$1 sectors want leg
+	shift
+	sectors=$(blockdev --getsz "$dev")
+	want=$(sum_range "$dev" 0 "$sectors")
+	for leg in "$@"; do
+		[ "$(sum_range "$leg" "$META" "$sectors")" = "$want" ] ||
+			fail "the data area of $leg differs from $dev"
+	done
+	log "data areas of $* identical to $dev ($sectors sectors)"
+}
+
+# Collect healblk events into $SCRATCH/events until the test ends.
+events_start() {
+	"$HEALCTL" events --follow --timeout "${1:-300}" > "$SCRATCH/events" 2>&1 &
+	_pids+=("$!")
+	sleep 0.5	# subscribed before the trigger
+}
+
+events_wait() {	# events_wait REGEX [SECONDS]
+	local i
+	for ((i = 0; i < ${2:-20} * 10; i++)); do
+		grep -Eq "$1" "$SCRATCH/events" && return 0
+		sleep 0.1
+	done
+	cat "$SCRATCH/events"
+	fail "no event matching '$1'"
+}
+
+# fio with crc32c checksums: the job writes, then reads back and verifies.
+fio_verify() {
+	local dev=$1
+	shift
+	fio --name=verify --filename="$dev" --direct=1 --ioengine=libaio \
+		--verify=crc32c --verify_fatal=1 --do_verify=1 --output-format=terse \
+		--terse-version=3 "$@" > "$SCRATCH/fio.out" 2>&1 ||
+		{ cat "$SCRATCH/fio.out"; fail "fio verify on $dev: $*"; }
+	# terse v3, field 5: the job's error number
+	[ "$(cut -d';' -f5 "$SCRATCH/fio.out" | sort -u)" = "0" ] ||
+		{ cat "$SCRATCH/fio.out"; fail "fio reported errors on $dev"; }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Every bad request from healctl is refused with the kernel's reason, and
+# nothing is created or lost.
+# shellcheck source=../common.sh
+. "$(dirname "$0")/../common.sh"
+
+expect_fail() {	# expect_fail REGEX healctl-args...
+	local want=$1 out
+	shift
+	if out=$("$HEALCTL" "$@" 2>&1); then
+		fail "healctl $* succeeded"
+	fi
+	echo "$out" | grep -Eq "$want" || fail "healctl $*: '$out' does not match '$want'"
+	log "healctl $*: $out"
+}
+
+make_loop 32; l0=$LOOP
+make_loop 32; l1=$LOOP
+make_loop 32; l2=$LOOP
+make_loop 1; small=$LOOP
+f=$SCRATCH/notablock; : > "$f"
+
+expect_fail "no healblk device" status 99
+expect_fail "no healblk device" destroy healblk99
+expect_fail "not a healblk device" destroy nonsense
+expect_fail "too small" create "$small"
+expect_fail "listed twice" create "$l0" "$l0"
+expect_fail "1 to 4 legs" create "$l0" "$l1" "$l2" "$small" "$l0"
+expect_fail "not a block device" create "$f"
+expect_fail "No such file" create /dev/does-not-exist
+
+make_healblk "$l0" "$l1"; dev=$HB
+expect_fail "in use" create "$l1" "$l2"
+expect_fail "no leg with that index" fail-leg "$dev" 3
+expect_fail "beyond the device's end" fault set "$dev" --leg 0 --start 999999999
+expect_fail "bad value" fault set "$dev" --leg 0 --percent 101
+expect_fail "bad value" fault set "$dev" --leg 0 --op sideways
+expect_fail "--leg N is required" fault set "$dev"
+"$HEALCTL" fail-leg "$dev" 1 || fail "fail-leg 1"
+expect_fail "last in-sync leg" fail-leg "$dev" 0
+expect_fail "already" fail-leg "$dev" 1
+expect_fail "only --follow" events
+
+# Nothing was created by the failures; the device still serves.
+[ "$("$HEALCTL" status --json | jq '.devices | length')" = 1 ] || fail "stray devices"
+[ "$(dev_field "$dev" state)" = degraded ] || fail "$dev should be degraded"
+dd if=/dev/zero of="/dev/$dev" bs=64k count=16 oflag=direct status=none || fail "write after bad input"
+exit "$ksft_pass"
