@@ -10,7 +10,7 @@ expect_fail() {	# expect_fail REGEX healctl-args...
 	if out=$("$HEALCTL" "$@" 2>&1); then
 		fail "healctl $* succeeded"
 	fi
-	echo "$out" | grep -Eq "$want" || fail "healctl $*: '$out' does not match '$want'"
+	echo "$out" | grep -Eq -- "$want" || fail "healctl $*: '$out' does not match '$want'"
 	log "healctl $*: $out"
 }
 

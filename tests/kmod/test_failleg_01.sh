@@ -20,7 +20,7 @@ sleep 2
 sleep 1
 "$HEALCTL" fail-leg "$dev" 0 || fail "fail-leg 0"
 wait "$fio_pid" || { cat "$SCRATCH/fio.out"; fail "fio failed after the legs failed"; }
-[ "$(cut -d';' -f5 "$SCRATCH/fio.out")" = 0 ] || fail "fio reported an error"
+fio_errors_none "$SCRATCH/fio.out" || fail "fio reported an error"
 events_wait "leg_state dev=[0-9]+ leg=1 state=failed old_state=in_sync"
 events_wait "leg_state dev=[0-9]+ leg=0 state=failed"
 [ "$(dev_field "$dev" state)" = degraded ] || fail "not degraded"
