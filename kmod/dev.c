@@ -97,7 +97,7 @@ static int hb_leg_open(struct hb_dev *dev, unsigned int index, dev_t devt,
 	if (IS_ERR(bdev)) {
 		ret = PTR_ERR(bdev);
 		if (ret == -EBUSY)
-			NL_SET_ERR_MSG(extack, "a leg is in use (mounted or held by another device)");
+			NL_SET_ERR_MSG(extack, "a leg is in use (mounted, or held by a driver)");
 		else if (ret == -ENXIO || ret == -ENODEV)
 			NL_SET_ERR_MSG(extack, "no block device has a leg's major:minor");
 		else

@@ -49,6 +49,24 @@ build_step() {	# build_step NAME COMMAND...
 		build_step "kmod-$k" make -s "kmod-$k" W=1 C=1 || fail=1
 	done
 	build_step userspace make -s userspace || fail=1
+	# Style gates: warnings fail, checkpatch's CHECK-level notes are shown only.
+	n=$((n + 1))
+	cp_log=$results/checkpatch.log
+	perl build/deps/linux-source/scripts/checkpatch.pl --strict --no-tree --terse \
+		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
+		-f kmod/*.c kmod/*.h include/uapi/linux/healblk.h > "$cp_log" 2>&1
+	if grep -Eq ': (ERROR|WARNING):' "$cp_log"; then
+		grep -E ': (ERROR|WARNING):' "$cp_log" | sed 's/^/# /'
+		echo "not ok $n checkpatch --strict kmod"
+	else
+		grep -E ': CHECK:' "$cp_log" | sed 's/^/# /'
+		echo "ok $n checkpatch --strict kmod"
+	fi
+	build_step cppcheck cppcheck --quiet --enable=warning,performance,portability \
+		--std=c11 --error-exitcode=1 -I include/uapi --suppress=missingIncludeSystem \
+		userspace tests/unit tests/kmod/nl_test.c || fail=1
+	build_step shellcheck shellcheck scripts/*.sh scripts/bench/*.sh tests/*.sh \
+		tests/kmod/*.sh .ci/run || fail=1
 } | tee "$results/build.tap"
 grep -q '^not ok' "$results/build.tap" && fail=1
 
