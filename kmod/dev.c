@@ -128,7 +128,8 @@ static void hb_leg_close(struct hb_dev *dev, unsigned int index)
 {
 	struct hb_leg *leg = dev->legs[index];
 
-	hb_bdev_close(&leg->handle, dev);
+	if (leg->bdev)
+		hb_bdev_close(&leg->handle, dev);
 	badblocks_exit(&leg->bb);
 	dev->legs[index] = NULL;
 	kobject_put(&leg->kobj);
@@ -152,51 +153,99 @@ static int hb_dev_check_legs(const dev_t *legs, unsigned int nr_legs,
 	return 0;
 }
 
-int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
-		  struct netlink_ext_ack *extack)
+/* A device with no legs yet: freed with hb_dev_discard() until started. */
+struct hb_dev *hb_dev_alloc(struct netlink_ext_ack *extack)
 {
-	struct queue_limits lim;
-	struct hb_dev *dev;
-	struct gendisk *disk;
-	bool no_discard = false, no_secure_erase = false;
-	sector_t sectors = 0;
-	unsigned int i, lbs;
+	struct hb_dev *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	kobject_init(&dev->kobj, &hb_dev_ktype);
+	spin_lock_init(&dev->lock);
+	mutex_init(&dev->meta_mutex);
+	init_waitqueue_head(&dev->wtrack_wait);
+	dev->data_offset = HEALBLK_META_SECTORS;
+	dev->index = -1;
+	dev->sb_page = alloc_page(GFP_KERNEL);
+	if (!dev->sb_page) {
+		kobject_put(&dev->kobj);
+		return ERR_PTR(-ENOMEM);
+	}
+	dev->index = ida_alloc_max(&hb_ida, HB_MAX_DEVICES - 1, GFP_KERNEL);
+	if (dev->index < 0) {
+		NL_SET_ERR_MSG(extack, "no free healblk device number");
+		hb_dev_discard(dev);
+		return ERR_PTR(-ENOSPC);
+	}
+	return dev;
+}
+
+/* Undo hb_dev_alloc() and hb_dev_open_legs() of a device never started. */
+void hb_dev_discard(struct hb_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++)
+		if (dev->legs[i])
+			hb_leg_close(dev, i);
+	if (dev->index >= 0)
+		ida_free(&hb_ida, dev->index);
+	kobject_put(&dev->kobj);
+}
+
+/* Open @legs as slots 0..@nr_legs-1; *@bad is the one that failed. */
+int hb_dev_open_legs(struct hb_dev *dev, const dev_t *legs, unsigned int nr_legs,
+		     unsigned int *bad, struct netlink_ext_ack *extack)
+{
+	unsigned int i;
 	int ret;
 
-	lockdep_assert_held(&healblk_mutex);
 	ret = hb_dev_check_legs(legs, nr_legs, extack);
 	if (ret)
 		return ret;
-
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
-	if (!dev)
-		return -ENOMEM;
-	kobject_init(&dev->kobj, &hb_dev_ktype);
-	spin_lock_init(&dev->lock);
-	init_waitqueue_head(&dev->wtrack_wait);
-	dev->data_offset = HEALBLK_META_SECTORS;
-
-	dev->index = ida_alloc_max(&hb_ida, HB_MAX_DEVICES - 1, GFP_KERNEL);
-	if (dev->index < 0) {
-		ret = dev->index;
-		NL_SET_ERR_MSG(extack, "no free healblk device number");
-		goto err_put;
-	}
-
 	for (i = 0; i < nr_legs; i++) {
 		ret = hb_leg_open(dev, i, legs[i], extack);
-		if (ret)
-			goto err_legs;
+		if (ret) {
+			*bad = i;
+			return ret;
+		}
 		dev->nr_legs = i + 1;
-		if (!sectors || dev->legs[i]->sectors < sectors)
-			sectors = dev->legs[i]->sectors;
 	}
+	return 0;
+}
 
-	hb_limits_init(&lim);
-	for (i = 0; i < nr_legs; i++) {
+/* Slots whose disk was not given to assemble hold a leg with no bdev. */
+struct hb_leg *hb_leg_missing(struct hb_dev *dev, unsigned int index)
+{
+	struct hb_leg *leg = kzalloc(sizeof(*leg), GFP_KERNEL);
+
+	if (!leg)
+		return NULL;
+	kobject_init(&leg->kobj, &hb_leg_ktype);
+	leg->dev = dev;
+	leg->index = index;
+	leg->state = HEALBLK_LEG_MISSING;
+	leg->reason = "its disk was not found at assembly";
+	leg->io_stats = alloc_percpu(struct hb_leg_io_stats);
+	if (!leg->io_stats || badblocks_init(&leg->bb, 1)) {
+		kobject_put(&leg->kobj);
+		return NULL;
+	}
+	return leg;
+}
+
+static void hb_dev_limits(struct hb_dev *dev, struct queue_limits *lim)
+{
+	bool no_discard = false, no_secure_erase = false;
+	unsigned int i;
+
+	hb_limits_init(lim);
+	for (i = 0; i < dev->nr_legs; i++) {
 		struct block_device *bdev = dev->legs[i]->bdev;
 
-		hb_limits_stack(&lim, bdev, dev->data_offset);
+		if (!bdev)
+			continue;
+		hb_limits_stack(lim, bdev, dev->data_offset);
 		/*
 		 * Discard and secure erase only where every leg has them:
 		 * stacking keeps the smallest non-zero limit, so a leg
@@ -208,25 +257,39 @@ int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
 			no_secure_erase = true;
 	}
 	if (no_discard) {
-		lim.max_discard_sectors = 0;
-		lim.max_hw_discard_sectors = 0;
-		lim.discard_granularity = 0;
+		lim->max_discard_sectors = 0;
+		lim->max_hw_discard_sectors = 0;
+		lim->discard_granularity = 0;
 	}
 	if (no_secure_erase)
-		lim.max_secure_erase_sectors = 0;
+		lim->max_secure_erase_sectors = 0;
+}
+
+/*
+ * Bring up the gendisk of a device whose legs are open and whose size
+ * (dev->sectors, data area) is set: write the superblocks, add the disk.
+ * On failure the caller discards the device.
+ */
+int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
+{
+	struct queue_limits lim;
+	struct gendisk *disk;
+	unsigned int i, lbs;
+	int ret;
+
+	lockdep_assert_held(&healblk_mutex);
+	hb_dev_limits(dev, &lim);
 	/* The data area ends on a logical block of every leg. */
 	lbs = lim.logical_block_size >> SECTOR_SHIFT;
-	dev->sectors = round_down(sectors - dev->data_offset, lbs);
+	dev->sectors = round_down(dev->sectors, lbs);
 	if (!dev->sectors) {
 		NL_SET_ERR_MSG(extack, "a leg is too small to hold the metadata area and data");
-		ret = -EINVAL;
-		goto err_legs;
+		return -EINVAL;
 	}
 
 	ret = hb_io_init(dev);
 	if (ret)
-		goto err_legs;
-
+		return ret;
 	disk = hb_alloc_disk(&lim);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
@@ -241,44 +304,72 @@ int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
 	snprintf(disk->disk_name, DISK_NAME_LEN, "healblk%d", dev->index);
 	set_capacity(disk, dev->sectors);
 
+	if (hb_meta_write(dev)) {
+		NL_SET_ERR_MSG(extack, "cannot write the superblock to a leg");
+		ret = -EIO;
+		goto err_disk;
+	}
 	ret = add_disk(disk);
 	if (ret)
 		goto err_disk;
 
-	for (i = 0; i < nr_legs; i++) {
+	for (i = 0; i < dev->nr_legs; i++) {
+		if (!dev->legs[i]->bdev)
+			continue;
 		ret = bd_link_disk_holder(dev->legs[i]->bdev, disk);
-		if (ret) {
-			while (i--)
-				bd_unlink_disk_holder(dev->legs[i]->bdev, disk);
-			goto err_del;
-		}
+		if (ret)
+			goto err_holders;
 	}
-
 	ret = hb_sysfs_add(dev);
 	if (ret)
 		goto err_holders;
 
 	list_add_tail(&dev->node, &healblk_devices);
-	pr_info("%s: created with %u legs, %llu sectors\n", disk->disk_name,
-		nr_legs, (unsigned long long)dev->sectors);
-	*out = dev;
+	pr_info("%s: %u legs (%lu in sync), %llu sectors, event %llu\n",
+		disk->disk_name, dev->nr_legs, hweight_long(hb_legs_in_sync(dev)),
+		(unsigned long long)dev->sectors, (unsigned long long)dev->events);
 	return 0;
 
 err_holders:
-	for (i = 0; i < nr_legs; i++)
-		bd_unlink_disk_holder(dev->legs[i]->bdev, disk);
-err_del:
+	while (i--)
+		if (dev->legs[i]->bdev)
+			bd_unlink_disk_holder(dev->legs[i]->bdev, disk);
 	del_gendisk(disk);
 err_disk:
 	put_disk(disk);
+	dev->disk = NULL;
 err_io:
 	hb_io_exit(dev);
-err_legs:
-	for (i = 0; i < dev->nr_legs; i++)
-		hb_leg_close(dev, i);
-	ida_free(&hb_ida, dev->index);
-err_put:
-	kobject_put(&dev->kobj);
+	return ret;
+}
+
+int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
+		  unsigned int *bad, struct netlink_ext_ack *extack)
+{
+	struct hb_dev *dev;
+	unsigned int i;
+	sector_t sectors = 0;
+	int ret;
+
+	lockdep_assert_held(&healblk_mutex);
+	dev = hb_dev_alloc(extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	ret = hb_dev_open_legs(dev, legs, nr_legs, bad, extack);
+	if (ret)
+		goto err;
+	for (i = 0; i < nr_legs; i++)
+		if (!sectors || dev->legs[i]->sectors < sectors)
+			sectors = dev->legs[i]->sectors;
+	dev->sectors = sectors - dev->data_offset;
+	hb_meta_new(dev);
+	ret = hb_dev_start(dev, extack);
+	if (ret)
+		goto err;
+	*out = dev;
+	return 0;
+err:
+	hb_dev_discard(dev);
 	return ret;
 }
 
@@ -289,16 +380,15 @@ static void hb_dev_free(struct hb_dev *dev)
 	list_del(&dev->node);
 	hb_sysfs_del(dev);
 	for (i = 0; i < dev->nr_legs; i++)
-		bd_unlink_disk_holder(dev->legs[i]->bdev, dev->disk);
+		if (dev->legs[i]->bdev)
+			bd_unlink_disk_holder(dev->legs[i]->bdev, dev->disk);
 	/* Waits for no one: nobody has it open, so no upper-layer bio is in flight. */
 	del_gendisk(dev->disk);
 	put_disk(dev->disk);
+	dev->disk = NULL;
 	hb_io_exit(dev);
-	for (i = 0; i < dev->nr_legs; i++)
-		hb_leg_close(dev, i);
-	ida_free(&hb_ida, dev->index);
 	pr_info("healblk%d: destroyed\n", dev->index);
-	kobject_put(&dev->kobj);
+	hb_dev_discard(dev);
 }
 
 int hb_dev_destroy(struct hb_dev *dev, struct netlink_ext_ack *extack)

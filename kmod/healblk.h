@@ -22,7 +22,7 @@
 
 #include "compat.h"
 
-struct netlink_ext_ack;
+#include <linux/netlink.h>
 
 /*
  * Writes are tracked per 1 MiB region hashed into HB_WTRACK_BUCKETS
@@ -78,6 +78,9 @@ struct hb_leg {
 
 	struct hb_leg_io_stats __percpu *io_stats;
 	atomic64_t read_errors, write_errors, retried_reads, repairs;
+
+	u8 uuid[16];
+	const char *reason;	/* why it is not in sync: a string constant */
 };
 
 struct hb_dev {
@@ -100,6 +103,13 @@ struct hb_dev {
 
 	atomic64_t wtrack[HB_WTRACK_BUCKETS];
 	wait_queue_head_t wtrack_wait;	/* a bucket's in-flight count dropped to 0 */
+
+	/* On-disk metadata (meta.c) */
+	struct mutex meta_mutex;	/* superblock writes */
+	struct page *sb_page;		/* their buffer: no allocation on the I/O path */
+	u8 uuid[16];
+	u64 events;
+	time64_t ctime;
 };
 
 /* One bio of the upper layer. */
@@ -136,16 +146,38 @@ extern bool g_fault_injection;
 extern struct mutex healblk_mutex;
 
 /* dev.c */
+struct hb_dev *hb_dev_alloc(struct netlink_ext_ack *extack);
+void hb_dev_discard(struct hb_dev *dev);
+int hb_dev_open_legs(struct hb_dev *dev, const dev_t *legs, unsigned int nr_legs,
+		     unsigned int *bad, struct netlink_ext_ack *extack);
+struct hb_leg *hb_leg_missing(struct hb_dev *dev, unsigned int index);
+int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack);
 struct hb_dev *hb_dev_find(int index);
 struct hb_dev *hb_dev_next(int index);	/* first device with index >= @index */
 int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
-		  struct netlink_ext_ack *extack);
+		  unsigned int *bad, struct netlink_ext_ack *extack);
 int hb_dev_destroy(struct hb_dev *dev, struct netlink_ext_ack *extack);
 void hb_dev_destroy_all(void);
 enum healblk_dev_state hb_dev_state(struct hb_dev *dev);
 unsigned int hb_dev_openers(struct hb_dev *dev);
 int hb_dev_init(void);
 void hb_dev_exit(void);
+
+/* meta.c */
+void hb_meta_new(struct hb_dev *dev);
+int hb_meta_write(struct hb_dev *dev);
+int hb_meta_read(struct block_device *bdev, struct healblk_sb *out, const char **why);
+
+/* assemble.c */
+int hb_dev_assemble(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
+		    unsigned int *bad, struct netlink_ext_ack *extack);
+
+/* An extack message chosen at run time: it must be a string constant. */
+static inline void hb_set_err(struct netlink_ext_ack *extack, const char *msg)
+{
+	if (extack)
+		extack->_msg = msg;
+}
 
 /* sysfs.c */
 int hb_sysfs_add(struct hb_dev *dev);

@@ -14,6 +14,8 @@ const char *hb_leg_state_name(enum healblk_leg_state state)
 		return "in_sync";
 	case HEALBLK_LEG_FAILED:
 		return "failed";
+	case HEALBLK_LEG_MISSING:
+		return "missing";
 	}
 	return "unknown";
 }
@@ -121,7 +123,7 @@ int hb_leg_choose_read(struct hb_dev *dev, unsigned long tried, sector_t sector,
 /*
  * Take a leg out of the mirror.  Never fails the last in-sync leg: a
  * degraded device still serves, a device with no leg serves nothing.
- * Process context.
+ * Process context: writes the superblocks.  @reason: a string constant.
  */
 int hb_leg_fail(struct hb_leg *leg, const char *reason,
 		struct netlink_ext_ack *extack)
@@ -142,10 +144,13 @@ int hb_leg_fail(struct hb_leg *leg, const char *reason,
 		return -EBUSY;
 	}
 	WRITE_ONCE(leg->state, HEALBLK_LEG_FAILED);
+	leg->reason = reason;
 	spin_unlock_irq(&dev->lock);
 
 	pr_warn("%s: leg %u (%pg) failed: %s\n", dev->disk->disk_name,
 		leg->index, leg->bdev, reason);
+	/* Persist it: after a restart this leg must not be trusted again. */
+	hb_meta_write(dev);
 	hb_ev_leg_state(leg, old, reason);
 	return 0;
 }

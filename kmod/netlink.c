@@ -101,12 +101,21 @@ static int hb_nl_put_leg(struct sk_buff *skb, struct hb_leg *leg)
 
 	if (!nest)
 		return -EMSGSIZE;
-	snprintf(name, sizeof(name), "%pg", leg->bdev);
+	dev_t devt = leg->bdev ? leg->bdev->bd_dev : 0;
+	enum healblk_leg_state state = READ_ONCE(leg->state);
+
+	if (leg->bdev)
+		snprintf(name, sizeof(name), "%pg", leg->bdev);
+	else
+		strscpy(name, "missing", sizeof(name));
 	if (nla_put_u32(skb, HEALBLK_A_LEG_INDEX, leg->index) ||
-	    nla_put_u32(skb, HEALBLK_A_LEG_MAJOR, MAJOR(leg->bdev->bd_dev)) ||
-	    nla_put_u32(skb, HEALBLK_A_LEG_MINOR, MINOR(leg->bdev->bd_dev)) ||
+	    nla_put_u32(skb, HEALBLK_A_LEG_MAJOR, MAJOR(devt)) ||
+	    nla_put_u32(skb, HEALBLK_A_LEG_MINOR, MINOR(devt)) ||
 	    nla_put_string(skb, HEALBLK_A_LEG_NAME, name) ||
-	    nla_put_u32(skb, HEALBLK_A_LEG_STATE, READ_ONCE(leg->state)) ||
+	    nla_put(skb, HEALBLK_A_LEG_UUID, sizeof(leg->uuid), leg->uuid) ||
+	    (state != HEALBLK_LEG_IN_SYNC && leg->reason &&
+	     nla_put_string(skb, HEALBLK_A_LEG_REASON, leg->reason)) ||
+	    nla_put_u32(skb, HEALBLK_A_LEG_STATE, state) ||
 	    nla_put_u64_64bit(skb, HEALBLK_A_LEG_SECTORS, leg->sectors, HEALBLK_A_PAD) ||
 	    hb_put_io_stat(skb, HEALBLK_A_LEG_READS, leg, reads) ||
 	    hb_put_io_stat(skb, HEALBLK_A_LEG_WRITES, leg, writes) ||
@@ -141,7 +150,9 @@ static int hb_nl_put_dev(struct sk_buff *skb, struct hb_dev *dev, u32 portid,
 	    nla_put_u32(skb, HEALBLK_A_DEV_STATE, hb_dev_state(dev)) ||
 	    nla_put_u64_64bit(skb, HEALBLK_A_DEV_DATA_OFFSET, dev->data_offset,
 			      HEALBLK_A_PAD) ||
-	    nla_put_u32(skb, HEALBLK_A_DEV_OPENERS, hb_dev_openers(dev)))
+	    nla_put_u32(skb, HEALBLK_A_DEV_OPENERS, hb_dev_openers(dev)) ||
+	    nla_put(skb, HEALBLK_A_DEV_UUID, sizeof(dev->uuid), dev->uuid) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_DEV_EVENTS, dev->events, HEALBLK_A_PAD))
 		goto cancel;
 	legs = nla_nest_start(skb, HEALBLK_A_DEV_LEGS);
 	if (!legs)
@@ -218,7 +229,7 @@ static struct hb_leg *hb_nl_leg(struct genl_info *info)
 	return dev->legs[index];
 }
 
-static int hb_nl_parse_legs(struct genl_info *info, dev_t *legs)
+static int hb_nl_parse_legs(struct genl_info *info, dev_t *legs, struct nlattr **attrs)
 {
 	struct nlattr *tb[HEALBLK_A_MAX + 1];
 	struct nlattr *attr;
@@ -245,6 +256,7 @@ static int hb_nl_parse_legs(struct genl_info *info, dev_t *legs)
 		major = nla_get_u32(tb[HEALBLK_A_LEG_MAJOR]);
 		minor = nla_get_u32(tb[HEALBLK_A_LEG_MINOR]);
 		legs[n] = MKDEV(major, minor);
+		attrs[n] = attr;
 		if (MAJOR(legs[n]) != major || MINOR(legs[n]) != minor) {
 			NL_SET_ERR_MSG_ATTR(info->extack, attr,
 					    "a leg's major:minor is out of range");
@@ -259,32 +271,51 @@ static int hb_nl_parse_legs(struct genl_info *info, dev_t *legs)
 	return n;
 }
 
-static int hb_nl_create(struct sk_buff *skb, struct genl_info *info)
+/* create and assemble: the same legs in, the device (as get) out. */
+static int hb_nl_bring_up(struct genl_info *info,
+			  int (*up)(const dev_t *legs, unsigned int nr_legs,
+				    struct hb_dev **out, unsigned int *bad,
+				    struct netlink_ext_ack *extack))
 {
+	struct nlattr *attrs[HEALBLK_MAX_LEGS];
 	dev_t legs[HEALBLK_MAX_LEGS];
+	unsigned int bad = UINT_MAX;
 	struct sk_buff *reply;
 	struct hb_dev *dev;
 	int n, ret;
 
-	n = hb_nl_parse_legs(info, legs);
+	n = hb_nl_parse_legs(info, legs, attrs);
 	if (n < 0)
 		return n;
-	/* Allocated first: a device is never created without its reply. */
+	/* Allocated first: a device is never brought up without its reply. */
 	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!reply)
 		return -ENOMEM;
 
 	mutex_lock(&healblk_mutex);
-	ret = hb_dev_create(legs, n, &dev, info->extack);
+	ret = up(legs, n, &dev, &bad, info->extack);
 	if (!ret)
 		ret = hb_nl_put_dev(reply, dev, info->snd_portid, info->snd_seq, 0,
-				    HEALBLK_CMD_CREATE);
+				    info->genlhdr->cmd);
 	mutex_unlock(&healblk_mutex);
 	if (ret) {
+		/* Point at the leg refused, so the caller can name it. */
+		if (bad < n)
+			NL_SET_BAD_ATTR(info->extack, attrs[bad]);
 		nlmsg_free(reply);
 		return ret;
 	}
 	return genlmsg_reply(reply, info);
+}
+
+static int hb_nl_create(struct sk_buff *skb, struct genl_info *info)
+{
+	return hb_nl_bring_up(info, hb_dev_create);
+}
+
+static int hb_nl_assemble(struct sk_buff *skb, struct genl_info *info)
+{
+	return hb_nl_bring_up(info, hb_dev_assemble);
 }
 
 static int hb_nl_destroy(struct sk_buff *skb, struct genl_info *info)
@@ -411,6 +442,7 @@ static const struct genl_ops hb_nl_ops[] = {
 	HB_OP(HEALBLK_CMD_FAIL_LEG, hb_nl_fail_leg, hb_leg_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_FAULT_SET, hb_nl_fault_set, hb_fault_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_FAULT_CLEAR, hb_nl_fault_clear, hb_leg_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_ASSEMBLE, hb_nl_assemble, hb_create_policy, GENL_ADMIN_PERM),
 };
 
 enum { HB_MCGRP_EVENTS };

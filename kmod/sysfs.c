@@ -68,7 +68,11 @@ ATTRIBUTE_GROUPS(hb_dev);
 
 static void hb_dev_release(struct kobject *kobj)
 {
-	kfree(kobj_to_hbdev(kobj));
+	struct hb_dev *dev = kobj_to_hbdev(kobj);
+
+	if (dev->sb_page)
+		__free_page(dev->sb_page);
+	kfree(dev);
 }
 
 const struct kobj_type hb_dev_ktype = {
@@ -86,14 +90,20 @@ static struct hb_leg *kobj_to_leg(struct kobject *kobj)
 
 static ssize_t leg_dev_show(struct kobject *kobj, char *buf)
 {
-	dev_t devt = kobj_to_leg(kobj)->bdev->bd_dev;
+	struct block_device *bdev = kobj_to_leg(kobj)->bdev;
 
-	return sysfs_emit(buf, "%u:%u\n", MAJOR(devt), MINOR(devt));
+	if (!bdev)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%u:%u\n", MAJOR(bdev->bd_dev), MINOR(bdev->bd_dev));
 }
 
 static ssize_t leg_name_show(struct kobject *kobj, char *buf)
 {
-	return sysfs_emit(buf, "%pg\n", kobj_to_leg(kobj)->bdev);
+	struct block_device *bdev = kobj_to_leg(kobj)->bdev;
+
+	if (!bdev)
+		return sysfs_emit(buf, "missing\n");
+	return sysfs_emit(buf, "%pg\n", bdev);
 }
 
 static ssize_t leg_state_show(struct kobject *kobj, char *buf)

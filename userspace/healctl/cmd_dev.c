@@ -36,42 +36,64 @@ static void print_created(const struct hb_dev_info *dev, void *arg)
 	json_object_put(o);
 }
 
-int cmd_create(struct healctl *ctl, int argc, char **argv)
+/*
+ * create and assemble: send the legs, print the device.  When the kernel
+ * blames one leg (extack's attribute offset), name it.
+ */
+int legs_request(struct healctl *ctl, uint8_t cmd, const char *what, int n,
+		 char **paths)
 {
+	int offsets[HEALBLK_MAX_LEGS];
 	struct nlattr *legs, *leg;
 	struct nl_msg *msg;
 	struct stat st;
 	int i, ret;
 
-	if (argc < 1)
+	if (n < 1)
 		return usage();
-	if (argc > HEALBLK_MAX_LEGS) {
-		hb_err("create: a device has 1 to %d legs, not %d", HEALBLK_MAX_LEGS, argc);
+	if (n > HEALBLK_MAX_LEGS) {
+		hb_err("%s: a device has 1 to %d legs, not %d", what, HEALBLK_MAX_LEGS, n);
 		return EXIT_USAGE;
 	}
-	msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_CREATE, 0);
+	msg = hb_nl_msg(&ctl->nl, cmd, 0);
 	if (!msg)
-		return kernel_error(ctl, "create", -ENOMEM);
+		return kernel_error(ctl, what, -ENOMEM);
 	legs = nla_nest_start(msg, HEALBLK_A_DEV_LEGS);
-	for (i = 0; i < argc; i++) {
-		if (stat(argv[i], &st)) {
-			hb_err("create: %s: %s", argv[i], strerror(errno));
+	for (i = 0; i < n; i++) {
+		if (stat(paths[i], &st)) {
+			hb_err("%s: %s: %s", what, paths[i], strerror(errno));
 			nlmsg_free(msg);
 			return 1;
 		}
 		if (!S_ISBLK(st.st_mode)) {
-			hb_err("create: %s is not a block device", argv[i]);
+			hb_err("%s: %s is not a block device", what, paths[i]);
 			nlmsg_free(msg);
 			return 1;
 		}
 		leg = nla_nest_start(msg, HEALBLK_A_LEG);
+		offsets[i] = (int)((char *)leg - (char *)nlmsg_hdr(msg));
 		nla_put_u32(msg, HEALBLK_A_LEG_MAJOR, major(st.st_rdev));
 		nla_put_u32(msg, HEALBLK_A_LEG_MINOR, minor(st.st_rdev));
 		nla_nest_end(msg, leg);
 	}
 	nla_nest_end(msg, legs);
 	ret = hb_nl_call(&ctl->nl, msg, print_created, ctl);
-	return ret ? kernel_error(ctl, "create", ret) : 0;
+	if (!ret)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (ctl->nl.bad_offset == offsets[i]) {
+			char blamed[512];
+
+			snprintf(blamed, sizeof(blamed), "%s: leg %s", what, paths[i]);
+			return kernel_error(ctl, blamed, ret);
+		}
+	}
+	return kernel_error(ctl, what, ret);
+}
+
+int cmd_create(struct healctl *ctl, int argc, char **argv)
+{
+	return legs_request(ctl, HEALBLK_CMD_CREATE, "create", argc, argv);
 }
 
 static int dev_request(struct healctl *ctl, const char *what, uint8_t cmd,

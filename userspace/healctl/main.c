@@ -16,6 +16,7 @@ int usage(void)
 		"usage: healctl [--json] COMMAND ...\n"
 		"  create LEG...                  mirror the block devices LEG... as /dev/healblkN\n"
 		"  destroy DEV                    remove a device (not while it is open)\n"
+		"  assemble LEG... | --scan       bring a device back from its legs' metadata\n"
 		"  status [DEV] [--json]          devices, legs, states and counters\n"
 		"  fail-leg DEV LEG               take leg LEG out of the mirror\n"
 		"  fault set DEV --leg N [--op read|write|flush|rw] [--start SECTOR]\n"
@@ -41,6 +42,7 @@ static const struct {
 } commands[] = {
 	{ "create", cmd_create },
 	{ "destroy", cmd_destroy },
+	{ "assemble", cmd_assemble },
 	{ "status", cmd_status },
 	{ "fail-leg", cmd_fail_leg },
 	{ "fault", cmd_fault },

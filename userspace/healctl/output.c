@@ -8,11 +8,14 @@
 
 void print_dev_text(const struct hb_dev_info *dev)
 {
+	char uuid[37];
 	uint32_t i;
 
+	hb_uuid_str(dev->uuid, uuid);
 	printf("%s: %s, %" PRIu64 " sectors (%.1f MiB), %u legs, data offset %" PRIu64
-	       ", %u open\n", dev->name, hb_dev_state_name(dev->state), dev->sectors,
-	       dev->sectors / 2048.0, dev->nr_legs, dev->data_offset, dev->openers);
+	       ", %u open\n  uuid %s, event %" PRIu64 "\n", dev->name,
+	       hb_dev_state_name(dev->state), dev->sectors, dev->sectors / 2048.0,
+	       dev->nr_legs, dev->data_offset, dev->openers, uuid, dev->events);
 	for (i = 0; i < dev->nr_legs; i++) {
 		const struct hb_leg_info *l = &dev->legs[i];
 
@@ -22,6 +25,8 @@ void print_dev_text(const struct hb_dev_info *dev)
 		       l->index, l->name, hb_leg_state_name(l->state), l->reads,
 		       l->writes, l->read_errors, l->write_errors, l->retried_reads,
 		       l->repairs, l->bad_ranges);
+		if (l->reason[0])
+			printf("    why: %s\n", l->reason);
 		if (l->fault.armed)
 			printf("    fault: ops %#x start %" PRIu64 " sectors %" PRIu64
 			       " percent %u count %u delay_us %u injected %" PRIu64 "\n",
@@ -73,10 +78,14 @@ struct json_object *dev_to_json(const struct hb_dev_info *dev)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *legs = json_object_new_array();
+	char uuid[37];
 	uint32_t i;
 
+	hb_uuid_str(dev->uuid, uuid);
 	add_u64(o, "index", dev->index);
 	add_str(o, "name", dev->name);
+	add_str(o, "uuid", uuid);
+	add_u64(o, "events", dev->events);
 	add_u64(o, "sectors", dev->sectors);
 	add_str(o, "state", hb_dev_state_name(dev->state));
 	add_u64(o, "data_offset", dev->data_offset);
@@ -90,6 +99,10 @@ struct json_object *dev_to_json(const struct hb_dev_info *dev)
 		add_u64(lo, "major", l->major);
 		add_u64(lo, "minor", l->minor);
 		add_str(lo, "state", hb_leg_state_name(l->state));
+		hb_uuid_str(l->uuid, uuid);
+		add_str(lo, "uuid", uuid);
+		if (l->reason[0])
+			add_str(lo, "reason", l->reason);
 		add_u64(lo, "sectors", l->sectors);
 		add_u64(lo, "reads", l->reads);
 		add_u64(lo, "writes", l->writes);

@@ -21,6 +21,8 @@ const char *hb_leg_state_name(uint32_t state)
 		return "in_sync";
 	case HEALBLK_LEG_FAILED:
 		return "failed";
+	case HEALBLK_LEG_MISSING:
+		return "missing";
 	}
 	return "unknown";
 }

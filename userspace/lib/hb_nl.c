@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
@@ -64,7 +65,21 @@ static const struct nla_policy hb_policy[HEALBLK_A_MAX + 1] = {
 	[HEALBLK_A_DEV_NAME] = { .type = NLA_STRING },
 	[HEALBLK_A_LEG_NAME] = { .type = NLA_STRING },
 	[HEALBLK_A_EV_REASON] = { .type = NLA_STRING },
+	[HEALBLK_A_LEG_REASON] = { .type = NLA_STRING },
 };
+
+static void get_uuid(struct nlattr **tb, int attr, uint8_t *uuid)
+{
+	if (tb[attr] && nla_len(tb[attr]) == 16)
+		memcpy(uuid, nla_data(tb[attr]), 16);
+}
+
+void hb_uuid_str(const uint8_t *u, char *buf)
+{
+	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+		 u[12], u[13], u[14], u[15]);
+}
 
 static uint32_t get_u32(struct nlattr **tb, int attr)
 {
@@ -111,6 +126,8 @@ static int hb_parse_leg(struct nlattr *nest, struct hb_leg_info *leg)
 	leg->major = get_u32(tb, HEALBLK_A_LEG_MAJOR);
 	leg->minor = get_u32(tb, HEALBLK_A_LEG_MINOR);
 	get_str(tb, HEALBLK_A_LEG_NAME, leg->name, sizeof(leg->name));
+	get_str(tb, HEALBLK_A_LEG_REASON, leg->reason, sizeof(leg->reason));
+	get_uuid(tb, HEALBLK_A_LEG_UUID, leg->uuid);
 	leg->state = get_u32(tb, HEALBLK_A_LEG_STATE);
 	leg->sectors = get_u64(tb, HEALBLK_A_LEG_SECTORS);
 	leg->reads = get_u64(tb, HEALBLK_A_LEG_READS);
@@ -141,6 +158,8 @@ int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev)
 	dev->state = get_u32(tb, HEALBLK_A_DEV_STATE);
 	dev->data_offset = get_u64(tb, HEALBLK_A_DEV_DATA_OFFSET);
 	dev->openers = get_u32(tb, HEALBLK_A_DEV_OPENERS);
+	dev->events = get_u64(tb, HEALBLK_A_DEV_EVENTS);
+	get_uuid(tb, HEALBLK_A_DEV_UUID, dev->uuid);
 	nla_for_each_nested(attr, tb[HEALBLK_A_DEV_LEGS], rem) {
 		if (nla_type(attr) != HEALBLK_A_LEG || dev->nr_legs == HEALBLK_MAX_LEGS)
 			return -EPROTO;
@@ -181,7 +200,7 @@ static int hb_error_cb(struct sockaddr_nl *who, struct nlmsgerr *err, void *arg)
 {
 	struct nlmsghdr *hdr = (struct nlmsghdr *)((char *)err - NLMSG_HDRLEN);
 	struct hb_call *call = arg;
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { NULL };
 	int off, len;
 
 	(void)who;
@@ -197,6 +216,8 @@ static int hb_error_cb(struct sockaddr_nl *who, struct nlmsgerr *err, void *arg)
 	    !nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)hdr + off), len, NULL) &&
 	    tb[NLMSGERR_ATTR_MSG])
 		nla_strlcpy(call->nl->reason, tb[NLMSGERR_ATTR_MSG], sizeof(call->nl->reason));
+	if (len > 0 && tb[NLMSGERR_ATTR_OFFS] && nla_len(tb[NLMSGERR_ATTR_OFFS]) == 4)
+		call->nl->bad_offset = (int)nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
 	return NL_STOP;
 }
 
@@ -216,6 +237,7 @@ int hb_nl_call(struct hb_nl *nl, struct nl_msg *msg, hb_dev_cb cb, void *arg)
 	int ret;
 
 	nl->reason[0] = 0;
+	nl->bad_offset = -1;
 	if (!nlcb) {
 		nlmsg_free(msg);
 		return -ENOMEM;

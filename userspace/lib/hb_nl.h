@@ -21,6 +21,8 @@ struct hb_fault_info {
 struct hb_leg_info {
 	uint32_t index, major, minor, state, bad_ranges;
 	char name[32];
+	char reason[128];	/* why it is not in sync */
+	uint8_t uuid[16];
 	uint64_t sectors, reads, writes, read_bytes, write_bytes;
 	uint64_t read_errors, write_errors, retried_reads, repairs;
 	struct hb_fault_info fault;
@@ -29,7 +31,8 @@ struct hb_leg_info {
 struct hb_dev_info {
 	uint32_t index, state, openers, nr_legs;
 	char name[32];
-	uint64_t sectors, data_offset;
+	uint8_t uuid[16];
+	uint64_t sectors, data_offset, events;
 	struct hb_leg_info legs[HEALBLK_MAX_LEGS];
 };
 
@@ -46,6 +49,7 @@ struct hb_nl {
 	int family;
 	int events_group;
 	char reason[256];	/* the kernel's extack message of the last error */
+	int bad_offset;		/* and the offset of the attribute it blames, or -1 */
 };
 
 typedef void (*hb_dev_cb)(const struct hb_dev_info *dev, void *arg);
@@ -63,5 +67,7 @@ int hb_nl_call(struct hb_nl *nl, struct nl_msg *msg, hb_dev_cb cb, void *arg);
 int hb_nl_subscribe(struct hb_nl *nl);
 int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev);
 int hb_parse_event(struct nl_msg *msg, struct hb_event *ev);
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into @buf (37 bytes). */
+void hb_uuid_str(const uint8_t *uuid, char *buf);
 
 #endif

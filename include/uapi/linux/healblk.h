@@ -11,6 +11,8 @@
 #ifndef _UAPI_LINUX_HEALBLK_H
 #define _UAPI_LINUX_HEALBLK_H
 
+#include <linux/types.h>
+
 #define HEALBLK_GENL_NAME		"healblk"
 #define HEALBLK_GENL_VERSION		1
 #define HEALBLK_MCGRP_EVENTS		"events"
@@ -42,6 +44,8 @@ enum healblk_cmd {
 	HEALBLK_CMD_EVENT_REPAIR,	/* good data written back to a leg */
 	HEALBLK_CMD_EVENT_LEG_STATE,	/* a leg changed state */
 
+	HEALBLK_CMD_ASSEMBLE,		/* LEGS -> reply: the device (as GET) */
+
 	__HEALBLK_CMD_MAX,
 };
 
@@ -55,6 +59,7 @@ enum healblk_dev_state {
 enum healblk_leg_state {
 	HEALBLK_LEG_IN_SYNC = 1,	/* holds current data, serves reads and writes */
 	HEALBLK_LEG_FAILED,		/* out of the mirror: no I/O goes to it */
+	HEALBLK_LEG_MISSING,		/* assembled without it: its disk is absent */
 };
 
 /* HEALBLK_A_EV_OP and HEALBLK_A_FAULT_OPS */
@@ -116,9 +121,49 @@ enum healblk_attr {
 	HEALBLK_A_EV_OLD_STATE,		/* u32: LEG_STATE: enum healblk_leg_state */
 	HEALBLK_A_EV_REASON,		/* string: LEG_STATE: why */
 
+	HEALBLK_A_DEV_UUID,		/* binary, 16 bytes */
+	HEALBLK_A_DEV_EVENTS,		/* u64: metadata event counter */
+	HEALBLK_A_LEG_UUID,		/* binary, 16 bytes */
+	HEALBLK_A_LEG_REASON,		/* string: why the leg is not in sync */
+
 	__HEALBLK_A_MAX,
 };
 
 #define HEALBLK_A_MAX (__HEALBLK_A_MAX - 1)
+
+/*
+ * On-disk superblock, format version 1 (Documentation/healblk-format.md):
+ * two copies of one 4 KiB block at sectors 0 and 8 of every leg.  All
+ * integers little-endian; crc is crc32c (seed ~0, inverted) of the block
+ * with crc zero.
+ */
+#define HEALBLK_SB_MAGIC	"HEALBLK1"
+#define HEALBLK_SB_VERSION	1
+#define HEALBLK_SB_SIZE		4096
+#define HEALBLK_SB_COPY_SECTORS	8	/* copy B starts here */
+
+struct healblk_sb_member {
+	__u8	uuid[16];
+	__le32	state;		/* enum healblk_leg_state */
+	__u8	reserved[12];
+};
+
+struct healblk_sb {
+	char	magic[8];
+	__le32	version;
+	__le32	features;
+	__u8	dev_uuid[16];
+	__u8	leg_uuid[16];
+	__le64	events;
+	__le64	ctime;
+	__le64	utime;
+	__le64	data_offset;
+	__le64	data_sectors;
+	__le32	slot;
+	__le32	nr_slots;
+	struct healblk_sb_member members[HEALBLK_MAX_LEGS];
+	__u8	reserved[3868];
+	__le32	crc;
+};
 
 #endif /* _UAPI_LINUX_HEALBLK_H */

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Assembly: bring a device back from its legs' superblocks after a reboot
+ * or a module reload.  The leg with the highest event counter speaks for
+ * the device; a leg that missed changes is stale and serves nothing.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/netlink.h>
+#include <linux/slab.h>
+#include "healblk.h"
+
+/* Why leg @i of the request is refused: logged with its name, and in extack. */
+static int hb_refuse(struct hb_dev *dev, unsigned int i, unsigned int *bad,
+		     const char *why, int err, struct netlink_ext_ack *extack)
+{
+	pr_info("assemble: refusing leg %pg: %s\n", dev->legs[i]->bdev, why);
+	hb_set_err(extack, why);
+	*bad = i;
+	return err;
+}
+
+/* Check every given leg against the authority @a; put each in its slot. */
+static int hb_assemble_slots(struct hb_dev *dev, const struct healblk_sb *sbs,
+			     const struct healblk_sb *a, unsigned int *bad,
+			     struct netlink_ext_ack *extack)
+{
+	struct hb_leg *slots[HEALBLK_MAX_LEGS] = { NULL };
+	u32 nr_slots = le32_to_cpu(a->nr_slots);
+	u64 need = le64_to_cpu(a->data_offset) + le64_to_cpu(a->data_sectors);
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++) {
+		const struct healblk_sb *sb = &sbs[i];
+		u32 slot = le32_to_cpu(sb->slot);
+
+		if (memcmp(sb->dev_uuid, a->dev_uuid, sizeof(sb->dev_uuid)))
+			return hb_refuse(dev, i, bad, "a leg belongs to another healblk device",
+					 -EINVAL, extack);
+		if (slot >= nr_slots)
+			return hb_refuse(dev, i, bad, "a leg's slot is outside the device",
+					 -EINVAL, extack);
+		if (slots[slot])
+			return hb_refuse(dev, i, bad, "two legs claim the same slot",
+					 -EINVAL, extack);
+		if (memcmp(sb->leg_uuid, a->members[slot].uuid, sizeof(sb->leg_uuid)))
+			return hb_refuse(dev, i, bad,
+					 "a leg was replaced in the device and is no longer a member",
+					 -EINVAL, extack);
+		if (dev->legs[i]->sectors < need)
+			return hb_refuse(dev, i, bad, "a leg is smaller than the device",
+					 -EINVAL, extack);
+		slots[slot] = dev->legs[i];
+	}
+
+	for (i = 0; i < nr_slots; i++) {
+		if (slots[i])
+			continue;
+		slots[i] = hb_leg_missing(dev, i);
+		if (!slots[i])
+			goto err_missing;
+	}
+	for (i = 0; i < nr_slots; i++) {
+		slots[i]->index = i;
+		memcpy(slots[i]->uuid, a->members[i].uuid, sizeof(slots[i]->uuid));
+		dev->legs[i] = slots[i];
+	}
+	dev->nr_legs = nr_slots;
+	return 0;
+
+err_missing:
+	/* Only the legs made here: the given ones are still in dev->legs. */
+	for (i = 0; i < nr_slots; i++) {
+		if (slots[i] && !slots[i]->bdev) {
+			badblocks_exit(&slots[i]->bb);
+			kobject_put(&slots[i]->kobj);
+		}
+	}
+	return -ENOMEM;
+}
+
+/* In sync only where the authority says so and the leg saw every change. */
+static void hb_assemble_states(struct hb_dev *dev, const struct healblk_sb *sbs,
+			       unsigned int given, const struct healblk_sb *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < given; i++) {
+		u32 slot = le32_to_cpu(sbs[i].slot);
+		struct hb_leg *leg = dev->legs[slot];
+		u32 member = le32_to_cpu(a->members[slot].state);
+
+		if (member == HEALBLK_LEG_FAILED) {
+			leg->state = HEALBLK_LEG_FAILED;
+			leg->reason = "it had failed before the device was stopped";
+		} else if (member != HEALBLK_LEG_IN_SYNC ||
+			   le64_to_cpu(sbs[i].events) < le64_to_cpu(a->events)) {
+			leg->state = HEALBLK_LEG_FAILED;
+			leg->reason = "stale: it missed changes while it was away";
+		} else {
+			leg->state = HEALBLK_LEG_IN_SYNC;
+		}
+	}
+}
+
+int hb_dev_assemble(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
+		    unsigned int *bad, struct netlink_ext_ack *extack)
+{
+	struct healblk_sb *sbs, *a = NULL;
+	struct hb_dev *dev;
+	unsigned int i;
+	const char *why;
+	int ret;
+
+	lockdep_assert_held(&healblk_mutex);
+	sbs = kcalloc(nr_legs, sizeof(*sbs), GFP_KERNEL);
+	if (!sbs)
+		return -ENOMEM;
+	dev = hb_dev_alloc(extack);
+	if (IS_ERR(dev)) {
+		kfree(sbs);
+		return PTR_ERR(dev);
+	}
+	ret = hb_dev_open_legs(dev, legs, nr_legs, bad, extack);
+	if (ret)
+		goto err;
+
+	for (i = 0; i < nr_legs; i++) {
+		ret = hb_meta_read(dev->legs[i]->bdev, &sbs[i], &why);
+		if (ret) {
+			ret = hb_refuse(dev, i, bad, why, ret, extack);
+			goto err;
+		}
+		if (!a || le64_to_cpu(sbs[i].events) > le64_to_cpu(a->events))
+			a = &sbs[i];
+	}
+	if (le32_to_cpu(a->nr_slots) < 1 || le32_to_cpu(a->nr_slots) > HEALBLK_MAX_LEGS ||
+	    le64_to_cpu(a->data_offset) != HEALBLK_META_SECTORS || !a->data_sectors) {
+		ret = hb_refuse(dev, a - sbs, bad, "a superblock describes an impossible layout",
+				-EINVAL, extack);
+		goto err;
+	}
+
+	ret = hb_assemble_slots(dev, sbs, a, bad, extack);
+	if (ret)
+		goto err;
+	hb_assemble_states(dev, sbs, nr_legs, a);
+	memcpy(dev->uuid, a->dev_uuid, sizeof(dev->uuid));
+	dev->events = le64_to_cpu(a->events);
+	dev->ctime = le64_to_cpu(a->ctime);
+	dev->sectors = le64_to_cpu(a->data_sectors);
+	if (!hb_legs_in_sync(dev)) {
+		NL_SET_ERR_MSG(extack, "no given leg holds current data");
+		ret = -EINVAL;
+		goto err;
+	}
+
+	ret = hb_dev_start(dev, extack);
+	if (ret)
+		goto err;
+	kfree(sbs);
+	*out = dev;
+	return 0;
+err:
+	kfree(sbs);
+	hb_dev_discard(dev);
+	return ret;
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# On-disk metadata and assembly: a device comes back from its legs'
+# superblocks after destroy or a module reload with its data intact; a leg
+# that missed changes comes back stale; bad legs are refused by name.
+# shellcheck source=../common.sh
+. "$(dirname "$0")/../common.sh"
+
+make_loop 48; l0=$LOOP
+make_loop 48; l1=$LOOP
+make_loop 48; o0=$LOOP
+
+make_healblk "$l0" "$l1"; dev=$HB
+uuid=$(dev_field "$dev" uuid)
+head -c 8M /dev/urandom > "$SCRATCH/data"
+dd if="$SCRATCH/data" of="/dev/$dev" bs=1M oflag=direct status=none || fail "write"
+want=$(sha256sum < "$SCRATCH/data" | cut -d' ' -f1)
+destroy_healblk "$dev"
+
+# Superblocks are read and written with O_DIRECT here: healblk writes its
+# own with bios, past the legs' page cache.
+sb_get() { dd if="$1" of="$2" bs=4096 count=2 iflag=direct status=none; }
+sb_put() { dd if="$1" of="$2" bs=4096 count=2 oflag=direct status=none; }
+
+# Both superblock copies carry the magic on each leg.
+for l in "$l0" "$l1"; do
+	sb_get "$l" "$SCRATCH/sb"
+	for off in 0 4096; do
+		[ "$(dd if="$SCRATCH/sb" bs=1 skip=$off count=8 status=none)" = HEALBLK1 ] ||
+			fail "no superblock at byte $off of $l"
+	done
+done
+
+assemble() {	# assemble LEG...: HB=the device
+	HB=$("$HEALCTL" assemble "$@") || fail "healctl assemble $*"
+	_healblk+=("$HB")
+	udevadm settle 2>/dev/null
+}
+
+# 1. Back with its data, same UUID, in sync.
+assemble "$l0" "$l1"; dev=$HB
+[ "$(dev_field "$dev" uuid)" = "$uuid" ] || fail "the UUID changed"
+[ "$(dev_field "$dev" state)" = optimal ] || fail "not optimal after assembly"
+[ "$(sum_range "/dev/$dev" 0 16384)" = "$want" ] || fail "data differs after assembly"
+destroy_healblk "$dev"
+log "assembled from both legs: data intact"
+
+# 2. After a module reload, found by scanning.
+rmmod healblk || fail rmmod
+insmod "$HEALBLK_KO" fault_injection=1 || fail insmod
+"$HEALCTL" assemble --scan || fail "assemble --scan"
+dev=$("$HEALCTL" status --json | jq -r --arg u "$uuid" '.devices[] | select(.uuid == $u) | .name')
+[ -n "$dev" ] || fail "--scan did not bring the device back"
+_healblk+=("$dev")
+udevadm settle 2>/dev/null
+[ "$(sum_range "/dev/$dev" 0 16384)" = "$want" ] || fail "data differs after --scan"
+destroy_healblk "$dev"
+log "assemble --scan after rmmod/insmod: data intact"
+
+# 3. Leg 1 absent: degraded; new data written without it.
+assemble "$l0"; dev=$HB
+[ "$(dev_field "$dev" state)" = degraded ] || fail "not degraded with a leg missing"
+[ "$(leg_field "$dev" 1 state)" = missing ] || fail "leg 1 not missing"
+head -c 8M /dev/urandom > "$SCRATCH/data2"
+dd if="$SCRATCH/data2" of="/dev/$dev" bs=1M oflag=direct status=none || fail "degraded write"
+want2=$(sha256sum < "$SCRATCH/data2" | cut -d' ' -f1)
+destroy_healblk "$dev"
+
+# 4. Leg 1 back: it missed the changes, so it is stale and serves nothing.
+assemble "$l0" "$l1"; dev=$HB
+[ "$(leg_field "$dev" 1 state)" = failed ] || fail "stale leg 1 is $(leg_field "$dev" 1 state)"
+why=$(leg_field "$dev" 1 reason)
+echo "$why" | grep -q stale || fail "no stale reason: $why"
+[ "$(sum_range "/dev/$dev" 0 16384)" = "$want2" ] || fail "stale data was served"
+[ "$(leg_field "$dev" 1 reads)" = 0 ] || fail "the stale leg served reads"
+destroy_healblk "$dev"
+log "a leg that missed changes comes back stale: $why"
+
+# 5. Refusals, each naming the leg.
+expect_refused() {	# expect_refused REGEX LEG...
+	local want=$1 out
+	shift
+	if out=$("$HEALCTL" assemble "$@" 2>&1); then
+		fail "assemble $* succeeded"
+	fi
+	echo "$out" | grep -Eq -- "$want" || fail "assemble $*: '$out' does not match '$want'"
+	log "$out"
+}
+make_healblk "$o0"; other=$HB
+destroy_healblk "$other"
+expect_refused "leg $o0: .*another healblk device" "$l0" "$o0"
+
+sb_get "$l1" "$SCRATCH/sb1"
+sb_put /dev/zero "$l1"
+expect_refused "leg $l1: .*no healblk superblock" "$l0" "$l1"
+# Right magic, one byte flipped in both copies.
+cp "$SCRATCH/sb1" "$SCRATCH/sbx"
+for off in 200 4296; do
+	printf '\xff' | dd of="$SCRATCH/sbx" bs=1 seek=$off conv=notrunc status=none
+done
+sb_put "$SCRATCH/sbx" "$l1"
+expect_refused "leg $l1: .*checksum mismatch" "$l0" "$l1"
+# A valid superblock of a newer format version.
+cp "$SCRATCH/sb1" "$SCRATCH/sbx"
+python3 - "$SCRATCH/sbx" <<'PY' || fail "cannot write a version 2 superblock"
+import struct, sys
+def crc32c(data):
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
+    return crc ^ 0xffffffff
+with open(sys.argv[1], "r+b") as f:
+    for off in (0, 4096):
+        f.seek(off)
+        sb = bytearray(f.read(4096))
+        sb[8:12] = struct.pack("<I", 2)
+        sb[4092:4096] = struct.pack("<I", crc32c(bytes(sb[:4092])))
+        f.seek(off)
+        f.write(sb)
+PY
+sb_put "$SCRATCH/sbx" "$l1"
+expect_refused "leg $l1: .*newer format version" "$l0" "$l1"
+# Restored, it assembles again.
+sb_put "$SCRATCH/sb1" "$l1"
+assemble "$l0" "$l1"; dev=$HB
+[ "$(sum_range "/dev/$dev" 0 16384)" = "$want2" ] || fail "data differs at the end"
+exit "$ksft_pass"
