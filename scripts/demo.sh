@@ -42,7 +42,8 @@ echo "created /dev/$dev"
 "$healctl" status "$dev"
 
 fio_job=(--name=data --filename="/dev/$dev" --direct=1 --ioengine=libaio --iodepth=8
-	--bs=4k --size=32M --verify=crc32c --verify_fatal=1 --output-format=terse
+	--bs=4k --size=32M --verify=crc32c --verify_fatal=1 --verify_state_save=0
+	--output-format=terse
 	--terse-version=3)
 say "Write 32 MiB of data, a crc32c checksum in every 4 KiB block (fio)"
 fio "${fio_job[@]}" --rw=write --do_verify=0 > /dev/null
@@ -70,10 +71,13 @@ fi
 say "Write over the bad part: disk 0 takes it, disk 1's range is marked bad"
 dd if=/dev/urandom of="/dev/$dev" bs=1M seek=9 count=2 oflag=direct status=none && echo "write ok"
 
-say "What healblk saw and did (healctl events)"
+say "What healblk saw and did (healctl events --follow)"
 sleep 1
 kill "$ev" 2>/dev/null; ev=""
-sort "$work/events" | uniq -c | sort -rn | head -20
+echo "first events, as they came:"
+awk 'NR <= 6' "$work/events"
+echo "all events, by kind and leg:"
+awk '{ n[$1 " " $3]++ } END { for (k in n) printf "  %6d  %s\n", n[k], k }' "$work/events" | sort -k2
 
 say "Device status (healctl status)"
 "$healctl" status "$dev"

@@ -142,7 +142,8 @@ fio_verify() {
 	local dev=$1
 	shift
 	fio --name=verify --filename="$dev" --direct=1 --ioengine=libaio \
-		--verify=crc32c --verify_fatal=1 --do_verify=1 --output-format=terse \
+		--verify=crc32c --verify_fatal=1 --do_verify=1 --verify_state_save=0 \
+		--output-format=terse \
 		--terse-version=3 "$@" > "$SCRATCH/fio.out" 2>&1 ||
 		{ cat "$SCRATCH/fio.out"; fail "fio verify on $dev: $*"; }
 	fio_errors_none "$SCRATCH/fio.out" || fail "fio reported errors on $dev"

@@ -12,7 +12,8 @@ events_start 300
 
 fio --name=load --filename="/dev/$dev" --direct=1 --ioengine=libaio --rw=randwrite \
 	--bsrange=4k-64k --size=64M --iodepth=16 --verify=crc32c --verify_fatal=1 \
-	--do_verify=1 --randrepeat=0 --output-format=terse --terse-version=3 \
+	--do_verify=1 --verify_state_save=0 --randrepeat=0 --output-format=terse \
+	--terse-version=3 \
 	> "$SCRATCH/fio.out" 2>&1 &
 fio_pid=$!
 sleep 2
