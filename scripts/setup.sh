@@ -14,7 +14,7 @@ pkgs=(
 	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libncurses-dev
 	sparse cppcheck shellcheck
-	qemu-system-x86 fio mdadm dmsetup e2fsprogs xz-utils util-linux
+	qemu-system-x86 fio mdadm dmsetup udev e2fsprogs xz-utils util-linux
 	python3-venv busybox-static jq libjson-c-dev
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
