@@ -116,7 +116,7 @@ struct hb_dev {
 struct hb_io {
 	struct hb_dev *dev;
 	struct bio *bio;
-	unsigned long start_time;
+	unsigned long start_time;	/* I/O accounting; 0: off */
 	sector_t sector;	/* data sectors, saved at submit */
 	unsigned int sectors;
 	atomic_t pending;	/* writes: clones in flight, plus one while submitting */

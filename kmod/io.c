@@ -90,7 +90,15 @@ static void hb_io_setup(struct hb_io *io, struct hb_dev *dev, struct bio *bio)
 	io->done = 0;
 	io->error = BLK_STS_OK;
 	atomic_set(&io->pending, 1);
-	io->start_time = bio_start_io_acct(bio);
+	/* Accounting costs; queue/iostats turns it off, as for dm. */
+	io->start_time = blk_queue_io_stat(bio->bi_bdev->bd_disk->queue) ?
+			 bio_start_io_acct(bio) : 0;
+}
+
+static void hb_io_acct_end(struct bio *bio, unsigned long start_time)
+{
+	if (start_time)
+		bio_end_io_acct(bio, start_time);
 }
 
 /* Writes: the hb_io comes from the pool. */
@@ -108,7 +116,7 @@ static void hb_io_complete(struct hb_io *io, blk_status_t status)
 	unsigned long start_time = io->start_time;
 
 	mempool_free(io, &io->dev->io_pool);
-	bio_end_io_acct(bio, start_time);
+	hb_io_acct_end(bio, start_time);
 	bio->bi_status = status;
 	bio_endio(bio);
 }
@@ -180,7 +188,7 @@ static void hb_read_complete(struct hb_io *io, blk_status_t status)
 	unsigned long start_time = io->start_time;
 
 	bio_put(&hb_read_owner(io)->bio);	/* frees io */
-	bio_end_io_acct(bio, start_time);
+	hb_io_acct_end(bio, start_time);
 	bio->bi_status = status;
 	bio_endio(bio);
 }

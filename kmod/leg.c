@@ -48,6 +48,9 @@ static unsigned int hb_leg_clean_sectors(struct hb_leg *leg, sector_t sector,
 	sector_t first_bad;
 	int bad_sectors;
 
+	/* The common case, without the table's seqlock. */
+	if (!READ_ONCE(leg->bb.count))
+		return sectors;
 	if (!badblocks_check(&leg->bb, sector, sectors, &first_bad, &bad_sectors))
 		return sectors;
 	return first_bad > sector ? first_bad - sector : 0;

@@ -3,7 +3,8 @@
 # same kind of legs (brd ram disks), in one VM boot, measured side by side:
 # each workload runs on every device in turn, BENCH_REPS times, and the
 # median counts.  Prints IOPS / bandwidth and the ratios healblk/raw and
-# healblk/md.  BENCH_RUNTIME (s, default 10) per run.
+# healblk/md.  BENCH_RUNTIME (s, default 10) per run; BENCH_WORKLOADS, a
+# comma list of "rw bs" (default all four).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -11,6 +12,8 @@ if [ "${1:-}" != --in-vm ]; then
 	kver=${BENCH_KVER:-$(find /lib/modules -maxdepth 1 -name '6.12.*-amd64' -printf '%f\n' | sort -V | tail -1)}
 	HEAL_VM_MEMORY=${HEAL_VM_MEMORY:-2G} exec "$top/scripts/vm.sh" "$kver" \
 		env BENCH_RUNTIME="${BENCH_RUNTIME:-10}" BENCH_REPS="${BENCH_REPS:-3}" \
+		BENCH_WORKLOADS="${BENCH_WORKLOADS:-randread 4k,randwrite 4k,read 1M,write 1M}" \
+		BENCH_NO_IOSTATS="${BENCH_NO_IOSTATS:-}" \
 		scripts/bench/blk.sh --in-vm
 fi
 
@@ -41,6 +44,7 @@ sz=$(blockdev --getsz /dev/ram5)
 dmsetup create hbmirror --table "0 $sz mirror core 2 1024 nosync 2 /dev/ram5 0 /dev/ram6 0 0"
 dm=/dev/mapper/hbmirror
 udevadm settle
+[ -n "${BENCH_NO_IOSTATS:-}" ] && echo 0 > "/sys/block/${hb#/dev/}/queue/iostats"
 
 # Every device gets the same I/O span: the smallest device (healblk's).
 span=$(($(blockdev --getsize64 "$hb") / 1048576))M
@@ -56,7 +60,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 devs=(raw healblk md dm)
 declare -A path=([raw]=/dev/ram0 [healblk]=$hb [md]=$md [dm]=$dm)
-workloads=("randread 4k" "randwrite 4k" "read 1M" "write 1M")
+IFS=, read -r -a workloads <<< "${BENCH_WORKLOADS:-randread 4k,randwrite 4k,read 1M,write 1M}"
 {
 	echo "# kernel $(uname -r), 2 legs of brd each, fio iodepth 16 x 2 jobs, ${BENCH_RUNTIME}s x $BENCH_REPS runs, median"
 	printf '%-14s %10s %10s %10s %10s %9s %9s\n' workload raw healblk md dm hb/raw hb/md
