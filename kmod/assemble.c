@@ -149,6 +149,12 @@ int hb_dev_assemble(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out
 	dev->events = le64_to_cpu(a->events);
 	dev->ctime = le64_to_cpu(a->ctime);
 	dev->sectors = le64_to_cpu(a->data_sectors);
+	/* Out of range only if written by something else: keep the defaults. */
+	if (le32_to_cpu(a->fail_errors) <= HEALBLK_FAIL_ERRORS_MAX &&
+	    le32_to_cpu(a->fail_window) && le32_to_cpu(a->fail_window) <= HEALBLK_FAIL_WINDOW_MAX) {
+		dev->fail_errors = le32_to_cpu(a->fail_errors);
+		dev->fail_window = le32_to_cpu(a->fail_window);
+	}
 	if (!hb_legs_in_sync(dev)) {
 		NL_SET_ERR_MSG(extack, "no given leg holds current data");
 		ret = -EINVAL;

@@ -165,6 +165,8 @@ struct hb_dev *hb_dev_alloc(struct netlink_ext_ack *extack)
 	mutex_init(&dev->meta_mutex);
 	init_waitqueue_head(&dev->wtrack_wait);
 	dev->data_offset = HEALBLK_META_SECTORS;
+	dev->fail_errors = g_fail_errors;
+	dev->fail_window = g_fail_window;
 	dev->index = -1;
 	dev->sb_page = alloc_page(GFP_KERNEL);
 	if (!dev->sb_page) {

@@ -81,6 +81,10 @@ struct hb_leg {
 
 	u8 uuid[16];
 	const char *reason;	/* why it is not in sync: a string constant */
+
+	/* When the last errors happened (jiffies), a ring: dev->lock */
+	unsigned long err_times[HEALBLK_FAIL_ERRORS_MAX];
+	unsigned int err_next;
 };
 
 struct hb_dev {
@@ -110,6 +114,8 @@ struct hb_dev {
 	u8 uuid[16];
 	u64 events;
 	time64_t ctime;
+	u32 fail_errors;	/* a leg fails at this many errors ... */
+	u32 fail_window;	/* ... within this many seconds */
 };
 
 /* One bio of the upper layer. */
@@ -143,6 +149,7 @@ struct hb_clone {
 };
 
 extern bool g_fault_injection;
+extern unsigned int g_fail_errors, g_fail_window;
 extern struct mutex healblk_mutex;
 
 /* dev.c */
@@ -195,6 +202,7 @@ int hb_leg_choose_read(struct hb_dev *dev, unsigned long tried, sector_t sector,
 		       unsigned int sectors, unsigned int *clean);
 int hb_leg_fail(struct hb_leg *leg, const char *reason,
 		struct netlink_ext_ack *extack);
+void hb_leg_error(struct hb_leg *leg);
 unsigned long hb_legs_in_sync(struct hb_dev *dev);
 bool hb_leg_mark_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
 void hb_leg_clear_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);

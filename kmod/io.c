@@ -265,6 +265,7 @@ static void hb_read_work(struct work_struct *work)
 				       io->sectors, -blk_status_to_errno(io->error),
 				       true);
 			hb_read_repair(io, dev->legs[i]);
+			hb_leg_error(dev->legs[i]);
 		}
 		hb_read_complete(io, BLK_STS_OK);
 		return;
@@ -283,9 +284,11 @@ static void hb_read_work(struct work_struct *work)
 	pr_err_ratelimited("%s: read of %u sectors at %llu failed on every leg\n",
 			   dev->disk->disk_name, io->sectors,
 			   (unsigned long long)io->sector);
-	for_each_set_bit(i, &io->failed, dev->nr_legs)
+	for_each_set_bit(i, &io->failed, dev->nr_legs) {
 		hb_ev_io_error(dev->legs[i], HEALBLK_OP_READ, io->sector,
 			       io->sectors, -blk_status_to_errno(io->error), false);
+		hb_leg_error(dev->legs[i]);
+	}
 	hb_read_complete(io, io->error);
 }
 
@@ -381,6 +384,7 @@ static void hb_write_work(struct work_struct *work)
 			hb_leg_fail(leg, "bad-block table full", NULL);
 		hb_ev_io_error(leg, op, io->sector, io->sectors,
 			       -blk_status_to_errno(io->error), recovered);
+		hb_leg_error(leg);
 	}
 out:
 	hb_wtrack_end(dev, io->sector, io->sectors);

@@ -124,6 +124,36 @@ int hb_leg_choose_read(struct hb_dev *dev, unsigned long tried, sector_t sector,
 }
 
 /*
+ * Count an I/O error against a leg, from process context.  At
+ * dev->fail_errors errors within dev->fail_window seconds the disk is
+ * failing, not hiccuping: take it out while another leg is in sync.
+ */
+void hb_leg_error(struct hb_leg *leg)
+{
+	struct hb_dev *dev = leg->dev;
+	unsigned long oldest, now = jiffies;
+	unsigned int n;
+	bool trip;
+
+	spin_lock_irq(&dev->lock);
+	n = dev->fail_errors;
+	if (!n || leg->state != HEALBLK_LEG_IN_SYNC) {
+		spin_unlock_irq(&dev->lock);
+		return;
+	}
+	/* err_times holds the last n errors: the slot about to be reused is the oldest. */
+	leg->err_times[leg->err_next % n] = now;
+	leg->err_next++;
+	oldest = leg->err_times[leg->err_next % n];
+	trip = leg->err_next >= n &&
+	       time_before_eq(now, oldest + (unsigned long)dev->fail_window * HZ);
+	spin_unlock_irq(&dev->lock);
+
+	if (trip && hb_legs_in_sync(dev) != BIT(leg->index))
+		hb_leg_fail(leg, "too many I/O errors within the failure window", NULL);
+}
+
+/*
  * Take a leg out of the mirror.  Never fails the last in-sync leg: a
  * degraded device still serves, a device with no leg serves nothing.
  * Process context: writes the superblocks.  @reason: a string constant.
@@ -148,6 +178,7 @@ int hb_leg_fail(struct hb_leg *leg, const char *reason,
 	}
 	WRITE_ONCE(leg->state, HEALBLK_LEG_FAILED);
 	leg->reason = reason;
+	leg->err_next = 0;
 	spin_unlock_irq(&dev->lock);
 
 	pr_warn("%s: leg %u (%pg) failed: %s\n", dev->disk->disk_name,

@@ -12,10 +12,25 @@ module_param_named(fault_injection, g_fault_injection, bool, 0444);
 MODULE_PARM_DESC(fault_injection,
 		 "Allow fault injection rules to be set over netlink. Default: false");
 
+unsigned int g_fail_errors = 10;
+module_param_named(fail_errors, g_fail_errors, uint, 0444);
+MODULE_PARM_DESC(fail_errors,
+		 "New devices fail a leg at this many I/O errors within fail_window seconds (0: never). Default: 10");
+
+unsigned int g_fail_window = 600;
+module_param_named(fail_window, g_fail_window, uint, 0444);
+MODULE_PARM_DESC(fail_window, "Seconds over which fail_errors counts. Default: 600");
+
 static int __init healblk_init(void)
 {
 	int ret;
 
+	if (g_fail_errors > HEALBLK_FAIL_ERRORS_MAX || !g_fail_window ||
+	    g_fail_window > HEALBLK_FAIL_WINDOW_MAX) {
+		pr_err("fail_errors must be 0 to %d and fail_window 1 to %d seconds\n",
+		       HEALBLK_FAIL_ERRORS_MAX, HEALBLK_FAIL_WINDOW_MAX);
+		return -EINVAL;
+	}
 	ret = hb_dev_init();
 	if (ret)
 		return ret;

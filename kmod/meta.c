@@ -66,6 +66,8 @@ static void hb_sb_fill(struct hb_dev *dev, struct hb_leg *leg, struct healblk_sb
 	sb->data_sectors = cpu_to_le64(dev->sectors);
 	sb->slot = cpu_to_le32(leg->index);
 	sb->nr_slots = cpu_to_le32(dev->nr_legs);
+	sb->fail_errors = cpu_to_le32(dev->fail_errors);
+	sb->fail_window = cpu_to_le32(dev->fail_window);
 	for (i = 0; i < dev->nr_legs; i++) {
 		memcpy(sb->members[i].uuid, dev->legs[i]->uuid, sizeof(sb->members[i].uuid));
 		sb->members[i].state = cpu_to_le32(READ_ONCE(dev->legs[i]->state));

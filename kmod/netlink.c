@@ -30,6 +30,17 @@ static const struct nla_policy hb_dev_policy[HEALBLK_A_MAX + 1] = {
 	[HEALBLK_A_DEV_INDEX]	= { .type = NLA_U32 },
 };
 
+static struct netlink_range_validation hb_fail_window_range = {
+	.min = 1,
+	.max = HEALBLK_FAIL_WINDOW_MAX,
+};
+
+static const struct nla_policy hb_set_policy[HEALBLK_A_MAX + 1] = {
+	[HEALBLK_A_DEV_INDEX]		= { .type = NLA_U32 },
+	[HEALBLK_A_DEV_FAIL_ERRORS]	= NLA_POLICY_MAX(NLA_U32, HEALBLK_FAIL_ERRORS_MAX),
+	[HEALBLK_A_DEV_FAIL_WINDOW]	= NLA_POLICY_FULL_RANGE(NLA_U32, &hb_fail_window_range),
+};
+
 static const struct nla_policy hb_leg_policy[HEALBLK_A_MAX + 1] = {
 	[HEALBLK_A_DEV_INDEX]	= { .type = NLA_U32 },
 	[HEALBLK_A_LEG_INDEX]	= { .type = NLA_U32 },
@@ -152,7 +163,9 @@ static int hb_nl_put_dev(struct sk_buff *skb, struct hb_dev *dev, u32 portid,
 			      HEALBLK_A_PAD) ||
 	    nla_put_u32(skb, HEALBLK_A_DEV_OPENERS, hb_dev_openers(dev)) ||
 	    nla_put(skb, HEALBLK_A_DEV_UUID, sizeof(dev->uuid), dev->uuid) ||
-	    nla_put_u64_64bit(skb, HEALBLK_A_DEV_EVENTS, dev->events, HEALBLK_A_PAD))
+	    nla_put_u64_64bit(skb, HEALBLK_A_DEV_EVENTS, dev->events, HEALBLK_A_PAD) ||
+	    nla_put_u32(skb, HEALBLK_A_DEV_FAIL_ERRORS, READ_ONCE(dev->fail_errors)) ||
+	    nla_put_u32(skb, HEALBLK_A_DEV_FAIL_WINDOW, READ_ONCE(dev->fail_window)))
 		goto cancel;
 	legs = nla_nest_start(skb, HEALBLK_A_DEV_LEGS);
 	if (!legs)
@@ -421,6 +434,41 @@ static int hb_nl_fault_clear(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+static int hb_nl_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+	struct hb_dev *dev;
+	unsigned int i;
+	int ret = 0;
+
+	if (!a[HEALBLK_A_DEV_FAIL_ERRORS] && !a[HEALBLK_A_DEV_FAIL_WINDOW]) {
+		NL_SET_ERR_MSG(info->extack, "nothing to set");
+		return -EINVAL;
+	}
+	mutex_lock(&healblk_mutex);
+	dev = hb_nl_dev(info);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+		goto out;
+	}
+	spin_lock_irq(&dev->lock);
+	if (a[HEALBLK_A_DEV_FAIL_ERRORS])
+		dev->fail_errors = nla_get_u32(a[HEALBLK_A_DEV_FAIL_ERRORS]);
+	if (a[HEALBLK_A_DEV_FAIL_WINDOW])
+		dev->fail_window = nla_get_u32(a[HEALBLK_A_DEV_FAIL_WINDOW]);
+	/* Errors counted under the old rule do not carry over. */
+	for (i = 0; i < dev->nr_legs; i++)
+		dev->legs[i]->err_next = 0;
+	spin_unlock_irq(&dev->lock);
+	if (hb_meta_write(dev)) {
+		NL_SET_ERR_MSG(info->extack, "set, but a leg's superblock could not be written");
+		ret = -EIO;
+	}
+out:
+	mutex_unlock(&healblk_mutex);
+	return ret;
+}
+
 #define HB_OP(_cmd, _doit, _policy, _flags) {		\
 	.cmd	= _cmd,					\
 	.doit	= _doit,				\
@@ -443,6 +491,7 @@ static const struct genl_ops hb_nl_ops[] = {
 	HB_OP(HEALBLK_CMD_FAULT_SET, hb_nl_fault_set, hb_fault_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_FAULT_CLEAR, hb_nl_fault_clear, hb_leg_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_ASSEMBLE, hb_nl_assemble, hb_create_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_SET, hb_nl_set, hb_set_policy, GENL_ADMIN_PERM),
 };
 
 enum { HB_MCGRP_EVENTS };

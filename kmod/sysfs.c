@@ -54,14 +54,28 @@ static ssize_t dev_data_offset_show(struct kobject *kobj, char *buf)
 			  (unsigned long long)kobj_to_hbdev(kobj)->data_offset);
 }
 
+static ssize_t dev_fail_errors_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_to_hbdev(kobj)->fail_errors));
+}
+
+static ssize_t dev_fail_window_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_to_hbdev(kobj)->fail_window));
+}
+
 HB_ATTR(dev, state);
 HB_ATTR(dev, nr_legs);
 HB_ATTR(dev, data_offset);
+HB_ATTR(dev, fail_errors);
+HB_ATTR(dev, fail_window);
 
 static struct attribute *hb_dev_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_nr_legs.attr,
 	&dev_attr_data_offset.attr,
+	&dev_attr_fail_errors.attr,
+	&dev_attr_fail_window.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(hb_dev);

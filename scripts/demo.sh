@@ -68,7 +68,7 @@ else
 	cat "$work/fio.out"; echo "DATA LOST"; exit 1
 fi
 
-say "Write over the bad part: disk 0 takes it, disk 1's range is marked bad"
+say "Write over the bad part: the write succeeds (disk 0 takes it)"
 dd if=/dev/urandom of="/dev/$dev" bs=1M seek=9 count=2 oflag=direct status=none && echo "write ok"
 
 say "What healblk saw and did (healctl events --follow)"
@@ -82,7 +82,8 @@ awk '{ n[$1 " " $3]++ } END { for (k in n) printf "  %6d  %s\n", n[k], k }' "$wo
 say "Device status (healctl status)"
 "$healctl" status "$dev"
 
-say "Disk 1 keeps failing: take it out of the mirror; the node keeps serving"
-"$healctl" fail-leg "$dev" 1
-"$healctl" status "$dev"
+say "Disk 1 kept failing, so healblk took it out of the mirror by itself"
+echo "(a leg fails at $("$healctl" status "$dev" --json | jq .devices[0].fail_errors) errors within" \
+	"$("$healctl" status "$dev" --json | jq .devices[0].fail_window) s; healctl set changes it)"
+grep leg_state "$work/events" || true
 dd if="/dev/$dev" iflag=direct bs=1M count=8 status=none of=/dev/null && echo "reads still served"

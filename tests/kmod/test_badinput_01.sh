@@ -40,6 +40,9 @@ expect_fail "--leg N is required" fault set "$dev"
 expect_fail "last in-sync leg" fail-leg "$dev" 0
 expect_fail "already" fail-leg "$dev" 1
 expect_fail "only --follow" events
+expect_fail "out of range" set "$dev" --fail-errors 65
+expect_fail "out of range" set "$dev" --fail-window 0
+expect_fail "bad option" set "$dev" --fail-sometimes 3
 
 # Nothing was created by the failures; the device still serves.
 [ "$("$HEALCTL" status --json | jq '.devices | length')" = 1 ] || fail "stray devices"

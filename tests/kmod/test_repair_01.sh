@@ -21,6 +21,7 @@ done
 [ -b "/dev/${sd:-none}" ] || fail "no scsi_debug disk appeared"
 make_loop 64; l0=$LOOP
 make_healblk "$l0" "/dev/$sd"; dev=$HB
+"$HEALCTL" set "$dev" --fail-errors 0 || fail "set --fail-errors 0"	# every read of the range fails
 sectors=$(blockdev --getsz "/dev/$dev")
 
 head -c $((sectors * 512)) /dev/urandom > "$SCRATCH/data"

@@ -9,6 +9,7 @@ make_loop 64; l0=$LOOP
 make_loop 64; l1=$LOOP
 make_dm_linear heal-wfail1 "$l1"; m1=$DM
 make_healblk "$l0" "$m1"; dev=$HB
+"$HEALCTL" set "$dev" --fail-errors 0 || fail "set --fail-errors 0"	# 16 errors follow
 
 # Old data everywhere, then leg 1 fails I/O over 1 MiB at data sector 8192.
 head -c 16M /dev/urandom > "$SCRATCH/old"

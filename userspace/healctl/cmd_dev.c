@@ -157,6 +157,35 @@ int cmd_fail_leg(struct healctl *ctl, int argc, char **argv)
 	return dev_request(ctl, "fail-leg", HEALBLK_CMD_FAIL_LEG, argv[0], (int)leg);
 }
 
+int cmd_set(struct healctl *ctl, int argc, char **argv)
+{
+	struct nl_msg *msg;
+	uint32_t index, v;
+	int i, ret;
+
+	if (argc < 3 || argc % 2 != 1)
+		return usage();
+	if (parse_dev(argv[0], &index))
+		return EXIT_USAGE;
+	msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_SET, 0);
+	if (!msg)
+		return kernel_error(ctl, "set", -ENOMEM);
+	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
+	for (i = 1; i < argc; i += 2) {
+		int attr = !strcmp(argv[i], "--fail-errors") ? HEALBLK_A_DEV_FAIL_ERRORS :
+			   !strcmp(argv[i], "--fail-window") ? HEALBLK_A_DEV_FAIL_WINDOW : -1;
+
+		if (attr < 0 || hb_parse_u32(argv[i + 1], UINT32_MAX, &v)) {
+			hb_err("set: bad option or value: %s %s", argv[i], argv[i + 1]);
+			nlmsg_free(msg);
+			return EXIT_USAGE;
+		}
+		nla_put_u32(msg, attr, v);
+	}
+	ret = hb_nl_call(&ctl->nl, msg, NULL, NULL);
+	return ret ? kernel_error(ctl, "set", ret) : 0;
+}
+
 static void collect_dev(const struct hb_dev_info *dev, void *arg)
 {
 	struct healctl *ctl = arg;

@@ -23,6 +23,7 @@ int cmd_fail_leg(struct healctl *ctl, int argc, char **argv);
 int cmd_fault(struct healctl *ctl, int argc, char **argv);
 int cmd_events(struct healctl *ctl, int argc, char **argv);
 int cmd_assemble(struct healctl *ctl, int argc, char **argv);
+int cmd_set(struct healctl *ctl, int argc, char **argv);
 int legs_request(struct healctl *ctl, uint8_t cmd, const char *what, int n,
 		 char **paths);
 

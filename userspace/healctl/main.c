@@ -19,6 +19,8 @@ int usage(void)
 		"  assemble LEG... | --scan       bring a device back from its legs' metadata\n"
 		"  status [DEV] [--json]          devices, legs, states and counters\n"
 		"  fail-leg DEV LEG               take leg LEG out of the mirror\n"
+		"  set DEV [--fail-errors N] [--fail-window SECONDS]\n"
+		"                                 fail a leg at N I/O errors within SECONDS (N 0: never)\n"
 		"  fault set DEV --leg N [--op read|write|flush|rw] [--start SECTOR]\n"
 		"            [--sectors N] [--percent P] [--count C] [--delay-us US]\n"
 		"  fault clear DEV --leg N        (needs healblk loaded with fault_injection=1)\n"
@@ -45,6 +47,7 @@ static const struct {
 	{ "assemble", cmd_assemble },
 	{ "status", cmd_status },
 	{ "fail-leg", cmd_fail_leg },
+	{ "set", cmd_set },
 	{ "fault", cmd_fault },
 	{ "events", cmd_events },
 };

@@ -13,9 +13,10 @@ void print_dev_text(const struct hb_dev_info *dev)
 
 	hb_uuid_str(dev->uuid, uuid);
 	printf("%s: %s, %" PRIu64 " sectors (%.1f MiB), %u legs, data offset %" PRIu64
-	       ", %u open\n  uuid %s, event %" PRIu64 "\n", dev->name,
-	       hb_dev_state_name(dev->state), dev->sectors, dev->sectors / 2048.0,
-	       dev->nr_legs, dev->data_offset, dev->openers, uuid, dev->events);
+	       ", %u open\n  uuid %s, event %" PRIu64 ", a leg fails at %u errors in %u s%s\n",
+	       dev->name, hb_dev_state_name(dev->state), dev->sectors, dev->sectors / 2048.0,
+	       dev->nr_legs, dev->data_offset, dev->openers, uuid, dev->events,
+	       dev->fail_errors, dev->fail_window, dev->fail_errors ? "" : " (never)");
 	for (i = 0; i < dev->nr_legs; i++) {
 		const struct hb_leg_info *l = &dev->legs[i];
 
@@ -86,6 +87,8 @@ struct json_object *dev_to_json(const struct hb_dev_info *dev)
 	add_str(o, "name", dev->name);
 	add_str(o, "uuid", uuid);
 	add_u64(o, "events", dev->events);
+	add_u64(o, "fail_errors", dev->fail_errors);
+	add_u64(o, "fail_window", dev->fail_window);
 	add_u64(o, "sectors", dev->sectors);
 	add_str(o, "state", hb_dev_state_name(dev->state));
 	add_u64(o, "data_offset", dev->data_offset);

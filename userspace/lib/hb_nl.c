@@ -159,6 +159,8 @@ int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev)
 	dev->data_offset = get_u64(tb, HEALBLK_A_DEV_DATA_OFFSET);
 	dev->openers = get_u32(tb, HEALBLK_A_DEV_OPENERS);
 	dev->events = get_u64(tb, HEALBLK_A_DEV_EVENTS);
+	dev->fail_errors = get_u32(tb, HEALBLK_A_DEV_FAIL_ERRORS);
+	dev->fail_window = get_u32(tb, HEALBLK_A_DEV_FAIL_WINDOW);
 	get_uuid(tb, HEALBLK_A_DEV_UUID, dev->uuid);
 	nla_for_each_nested(attr, tb[HEALBLK_A_DEV_LEGS], rem) {
 		if (nla_type(attr) != HEALBLK_A_LEG || dev->nr_legs == HEALBLK_MAX_LEGS)

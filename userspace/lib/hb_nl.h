@@ -33,6 +33,7 @@ struct hb_dev_info {
 	char name[32];
 	uint8_t uuid[16];
 	uint64_t sectors, data_offset, events;
+	uint32_t fail_errors, fail_window;
 	struct hb_leg_info legs[HEALBLK_MAX_LEGS];
 };
 

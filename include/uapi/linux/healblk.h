@@ -27,6 +27,14 @@
  */
 #define HEALBLK_META_SECTORS		2048
 
+/*
+ * A leg with HEALBLK_A_DEV_FAIL_ERRORS I/O errors within
+ * HEALBLK_A_DEV_FAIL_WINDOW seconds is failed (while another leg is in
+ * sync), as ZFS's ZED diagnoses a disk: by default 10 errors in 10 minutes.
+ */
+#define HEALBLK_FAIL_ERRORS_MAX		64
+#define HEALBLK_FAIL_WINDOW_MAX		86400
+
 enum healblk_cmd {
 	HEALBLK_CMD_UNSPEC,
 
@@ -45,6 +53,7 @@ enum healblk_cmd {
 	HEALBLK_CMD_EVENT_LEG_STATE,	/* a leg changed state */
 
 	HEALBLK_CMD_ASSEMBLE,		/* LEGS -> reply: the device (as GET) */
+	HEALBLK_CMD_SET,		/* DEV_INDEX, DEV_FAIL_*: device attributes */
 
 	__HEALBLK_CMD_MAX,
 };
@@ -125,6 +134,8 @@ enum healblk_attr {
 	HEALBLK_A_DEV_EVENTS,		/* u64: metadata event counter */
 	HEALBLK_A_LEG_UUID,		/* binary, 16 bytes */
 	HEALBLK_A_LEG_REASON,		/* string: why the leg is not in sync */
+	HEALBLK_A_DEV_FAIL_ERRORS,	/* u32: fail a leg at this many errors ... */
+	HEALBLK_A_DEV_FAIL_WINDOW,	/* u32: ... within this many seconds; 0 errors: never */
 
 	__HEALBLK_A_MAX,
 };
@@ -162,7 +173,9 @@ struct healblk_sb {
 	__le32	slot;
 	__le32	nr_slots;
 	struct healblk_sb_member members[HEALBLK_MAX_LEGS];
-	__u8	reserved[3868];
+	__le32	fail_errors;	/* 0: legs are never failed automatically */
+	__le32	fail_window;	/* seconds */
+	__u8	reserved[3860];
 	__le32	crc;
 };
 
