@@ -68,6 +68,26 @@ static const struct block_device_operations hb_fops = {
 	.submit_bio	= hb_submit_bio,
 };
 
+/* A leg with no disk yet; its kobject's release frees it. */
+static struct hb_leg *hb_leg_alloc(struct hb_dev *dev, unsigned int index,
+				   enum healblk_leg_state state)
+{
+	struct hb_leg *leg = kzalloc(sizeof(*leg), GFP_KERNEL);
+
+	if (!leg)
+		return NULL;
+	kobject_init(&leg->kobj, &hb_leg_ktype);
+	leg->dev = dev;
+	leg->index = index;
+	leg->state = state;
+	leg->io_stats = alloc_percpu(struct hb_leg_io_stats);
+	if (!leg->io_stats || badblocks_init(&leg->bb, 1)) {
+		kobject_put(&leg->kobj);
+		return NULL;
+	}
+	return leg;
+}
+
 static int hb_leg_open(struct hb_dev *dev, unsigned int index, dev_t devt,
 		       struct netlink_ext_ack *extack)
 {
@@ -75,24 +95,9 @@ static int hb_leg_open(struct hb_dev *dev, unsigned int index, dev_t devt,
 	struct hb_leg *leg;
 	int ret;
 
-	leg = kzalloc(sizeof(*leg), GFP_KERNEL);
+	leg = hb_leg_alloc(dev, index, HEALBLK_LEG_IN_SYNC);
 	if (!leg)
 		return -ENOMEM;
-	kobject_init(&leg->kobj, &hb_leg_ktype);
-	leg->dev = dev;
-	leg->index = index;
-	leg->state = HEALBLK_LEG_IN_SYNC;
-	atomic_set(&leg->fault.left, 0);
-
-	leg->io_stats = alloc_percpu(struct hb_leg_io_stats);
-	if (!leg->io_stats) {
-		ret = -ENOMEM;
-		goto err_put;
-	}
-	ret = badblocks_init(&leg->bb, 1);
-	if (ret)
-		goto err_put;
-
 	bdev = hb_bdev_open(devt, dev, &leg->handle);
 	if (IS_ERR(bdev)) {
 		ret = PTR_ERR(bdev);
@@ -119,7 +124,6 @@ err_close:
 	hb_bdev_close(&leg->handle, dev);
 err_bb:
 	badblocks_exit(&leg->bb);
-err_put:
 	kobject_put(&leg->kobj);
 	return ret;
 }
@@ -219,20 +223,10 @@ int hb_dev_open_legs(struct hb_dev *dev, const dev_t *legs, unsigned int nr_legs
 /* Slots whose disk was not given to assemble hold a leg with no bdev. */
 struct hb_leg *hb_leg_missing(struct hb_dev *dev, unsigned int index)
 {
-	struct hb_leg *leg = kzalloc(sizeof(*leg), GFP_KERNEL);
+	struct hb_leg *leg = hb_leg_alloc(dev, index, HEALBLK_LEG_MISSING);
 
-	if (!leg)
-		return NULL;
-	kobject_init(&leg->kobj, &hb_leg_ktype);
-	leg->dev = dev;
-	leg->index = index;
-	leg->state = HEALBLK_LEG_MISSING;
-	leg->reason = "its disk was not found at assembly";
-	leg->io_stats = alloc_percpu(struct hb_leg_io_stats);
-	if (!leg->io_stats || badblocks_init(&leg->bb, 1)) {
-		kobject_put(&leg->kobj);
-		return NULL;
-	}
+	if (leg)
+		leg->reason = "its disk was not found at assembly";
 	return leg;
 }
 
