@@ -34,7 +34,17 @@ fi
 vng_dir=$(dirname "$vng")
 export PATH="$vng_dir:$PATH"
 cmd=$(printf '%q ' "$@")
-exec timeout --foreground "${HEAL_VM_TIMEOUT:-1800}" \
+# On a terminal a person is there: the guest gets it (timeout --foreground
+# leaves it the terminal).  Otherwise (make check, CI) the guest reads no
+# input, and on timeout the whole process group goes, qemu included: vng
+# alone would leave qemu running.
+fg=()
+if [ -t 0 ]; then
+	fg=(--foreground)
+else
+	exec < /dev/null
+fi
+exec timeout "${fg[@]}" -k 20 "${HEAL_VM_TIMEOUT:-1800}" \
 	"$vng" "${accel[@]}" -r "/boot/vmlinuz-$kver" \
 	--memory "${HEAL_VM_MEMORY:-2G}" --cpus "${HEAL_VM_CPUS:-2}" \
 	--rwdir "$results" \
