@@ -3,6 +3,7 @@
 # kernel and runs every kernel test, one TAP line each, into
 # $HEAL_RESULTS/kmod-<kver>.tap.  After every test: no new WARNING, BUG or
 # Call Trace in dmesg, and no healblk, loop or dm device left behind.
+#   scripts/vm.sh KVER [env HEAL_TESTS="test_x_01 nl_test"] tests/kmod/run.sh
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,21 +18,27 @@ mkdir -p "$logs"
 
 say() { echo "$*" | tee -a "$tap"; }
 
+# HEAL_TESTS="test_a_01 nl_test ...": only those (while working on them).
+wanted() { [ -z "${HEAL_TESTS:-}" ] || [[ " $HEAL_TESTS " == *" $(basename "$1" .sh) "* ]]; }
 tests=()
-[ -x "$top/build/tests/nl_test" ] && tests+=("$top/build/tests/nl_test")
+[ -x "$top/build/tests/nl_test" ] && wanted nl_test && tests+=("$top/build/tests/nl_test")
 for t in "$top"/tests/kmod/test_*.sh; do
-	tests+=("$t")
+	wanted "$t" && tests+=("$t")
 done
 
 say "TAP version 13"
 say "# kernel $kver"
 say "1..${#tests[@]}"
 
-if [ ! -f "$HEALBLK_KO" ]; then
+# Without the module or healctl nothing here can run: every test says why.
+why=""
+[ -x "$HEALCTL" ] || why="$HEALCTL is not built (make userspace)"
+[ -f "$HEALBLK_KO" ] || why="$HEALBLK_KO is not built (make kmod-$kver)"
+if [ -n "$why" ]; then
 	n=0
 	for t in "${tests[@]}"; do
 		n=$((n + 1))
-		say "ok $n $(basename "$t") # SKIP healblk.ko not built for $kver"
+		say "ok $n $(basename "$t" .sh) # SKIP $why"
 	done
 	exit 0
 fi
@@ -42,13 +49,29 @@ if ! insmod "$HEALBLK_KO" fault_injection=1; then
 	exit 1
 fi
 
-bad_dmesg='WARNING:|BUG:|Call Trace|general protection|Oops|refcount_t:'
+bad_dmesg='WARNING:|BUG:|Call Trace|general protection|Oops|refcount_t:|KASAN|UBSAN|blocked for more than|list_(add|del) corruption'
 leftovers() {
-	local left=""
-	left+=$(ls -d /sys/block/healblk* 2>/dev/null)
-	left+=$(losetup -n -O NAME 2>/dev/null)
-	left+=$(dmsetup ls 2>/dev/null | grep -v 'No devices found')
-	printf '%s' "$left"
+	{
+		ls -d /sys/block/healblk* 2>/dev/null
+		losetup -n -O NAME 2>/dev/null
+		dmsetup ls 2>/dev/null | grep -v 'No devices found'
+		ls -d /sys/kernel/config/nullb/*/ 2>/dev/null
+		for m in brd scsi_debug; do [ -d "/sys/module/$m" ] && echo "module $m"; done
+	} | tr '\n' ' ' | sed 's/ $//'
+}
+# Tear down what a test left, so that the next ones start clean.
+sweep() {
+	local d
+	for d in /sys/block/healblk*; do
+		[ -e "$d" ] && "$HEALCTL" destroy "${d##*/}" > /dev/null 2>&1
+	done
+	dmsetup remove_all > /dev/null 2>&1
+	losetup -D
+	for d in /sys/kernel/config/nullb/*/; do
+		[ -d "$d" ] && { echo 0 > "$d/power"; rmdir "$d"; }
+	done 2> /dev/null
+	rmmod brd scsi_debug 2> /dev/null
+	udevadm settle 2> /dev/null
 }
 
 n=0
@@ -56,13 +79,17 @@ failed=0
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	name=$(basename "$t" .sh)
-	before=$(dmesg | wc -l)
+	# A mark in the kernel log: what follows it is this test's.  Should the
+	# ring wrap, the mark is gone and the whole log is checked.
+	mark="heal-test: start $n $name $RANDOM"
+	echo "$mark" > /dev/kmsg
 	start=$(date +%s)
 	timeout 600 "$t" > "$logs/$name.log" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	sed 's/^/# /' "$logs/$name.log" | tee -a "$tap" > /dev/null
-	new=$(dmesg | tail -n +"$((before + 1))")
+	new=$(dmesg | sed -n "/$mark/,\$p")
+	[ -n "$new" ] || new=$(dmesg)
 	if echo "$new" | grep -Eq "$bad_dmesg"; then
 		while IFS= read -r line; do echo "# dmesg: $line"; done <<< "$new" >> "$tap"
 		rc=1
@@ -71,13 +98,15 @@ for t in "${tests[@]}"; do
 	left=$(leftovers)
 	if [ -n "$left" ]; then
 		say "# $name: left behind: $left"
+		sweep
 		rc=1
 	fi
 	# Reload the module if a test left it out, for the next one.
 	[ -d /sys/module/healblk ] || insmod "$HEALBLK_KO" fault_injection=1
 	case $rc in
 	0) say "ok $n $name # ${secs}s" ;;
-	4) say "ok $n $name # SKIP $(grep -m1 '^SKIP:' "$logs/$name.log" | cut -c7-)" ;;
+	4)	why=$(grep -m1 '^SKIP:' "$logs/$name.log" | cut -c7-)
+		say "ok $n $name # SKIP ${why:-the test gave no reason (exit 4)}" ;;
 	124) say "not ok $n $name # timed out"; failed=1 ;;
 	*) say "not ok $n $name # exit $rc"; failed=1 ;;
 	esac
