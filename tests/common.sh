@@ -15,7 +15,9 @@ SCRATCH=$(mktemp -d /tmp/heal-test.XXXXXX)
 _healblk=()
 _dm=()
 _loops=()
+_nullb=()
 _pids=()
+_brd=0
 
 cleanup() {
 	local i
@@ -23,6 +25,10 @@ cleanup() {
 	for i in "${_healblk[@]}"; do "$HEALCTL" destroy "$i" >/dev/null 2>&1; done
 	for ((i = ${#_dm[@]} - 1; i >= 0; i--)); do dmsetup remove "${_dm[i]}" 2>/dev/null; done
 	for i in "${_loops[@]}"; do losetup -d "$i" 2>/dev/null; done
+	for i in "${_nullb[@]}"; do
+		echo 0 > "$i/power" 2>/dev/null; rmdir "$i" 2>/dev/null
+	done
+	[ "$_brd" = 1 ] && rmmod brd 2>/dev/null
 	[ -d /sys/module/scsi_debug ] && rmmod scsi_debug 2>/dev/null
 	rm -rf "$SCRATCH"
 }
@@ -45,6 +51,36 @@ make_loop() {
 	_loops+=("$LOOP")
 }
 
+# BRD=(/dev/ram0 ...): $1 ram disks of $2 MiB each (brd takes its sizes
+# at load time only, so one call per test).
+make_brd() {
+	modprobe brd rd_nr="$1" rd_size=$(($2 * 1024)) || skip "brd is not available"
+	_brd=1
+	BRD=()
+	local i
+	for ((i = 0; i < $1; i++)); do BRD+=("/dev/ram$i"); done
+}
+
+# NULLB=/dev/nullbN, a memory-backed null_blk disk of $1 MiB made through
+# configfs: it keeps what is written, unlike null_blk's default.
+make_null_blk() {
+	local cfg=/sys/kernel/config/nullb name
+	modprobe null_blk nr_devices=0 2>/dev/null || skip "null_blk is not available"
+	[ -d "$cfg" ] || mount -t configfs none /sys/kernel/config 2>/dev/null
+	[ -d "$cfg" ] || skip "null_blk has no configfs"
+	name=heal$RANDOM
+	mkdir "$cfg/$name" || fail "mkdir $cfg/$name"
+	_nullb+=("$cfg/$name")
+	echo "$1" > "$cfg/$name/size"
+	echo 1 > "$cfg/$name/memory_backed"
+	echo 1 > "$cfg/$name/power" || fail "power on null_blk $name"
+	udevadm settle 2>/dev/null
+	# Named after its configfs folder since 5.19, nullb<index> before.
+	NULLB=/dev/$name
+	[ -b "$NULLB" ] || NULLB=/dev/nullb$(cat "$cfg/$name/index")
+	[ -b "$NULLB" ] || fail "$NULLB did not appear"
+}
+
 # DM=/dev/mapper/$1, a device-mapper linear device over $2.
 make_dm_linear() {
 	local name=$1 dev=$2 size
@@ -63,6 +99,22 @@ dm_swap_error() {
 	printf '%s\n' "0 $start linear $dev 0" "$start $len error" \
 		"$((start + len)) $((size - start - len)) linear $dev $((start + len))" |
 		dmsetup load "$name" || fail "dmsetup load $name"
+	dmsetup resume "$name" || fail "dmsetup resume $name"
+}
+
+# Make all of dm device $1 (linear over $2) fail its reads while writes
+# still land, with dm-flakey down from the start for an hour: repairs then
+# succeed.  Needs dm-flakey's "error_reads" (6.6): 6.1's fails writes too
+# when down, so there the test skips.
+dm_swap_flakey_reads() {
+	local name=$1 dev=$2 size
+	size=$(blockdev --getsz "$dev")
+	modprobe dm-flakey 2>/dev/null || skip "dm-flakey is not available"
+	dmsetup suspend "$name" || fail "dmsetup suspend $name"
+	if ! dmsetup load "$name" --table "0 $size flakey $dev 0 0 3600 1 error_reads" 2>/dev/null; then
+		dmsetup resume "$name"
+		skip "dm-flakey here has no error_reads (Linux 6.6+); test_repair_01 covers repair with scsi_debug"
+	fi
 	dmsetup resume "$name" || fail "dmsetup resume $name"
 }
 
