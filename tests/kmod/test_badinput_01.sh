@@ -4,14 +4,23 @@
 # shellcheck source=../common.sh
 . "$(dirname "$0")/../common.sh"
 
+# healctl exits 1 when the kernel refuses, 2 for its own usage errors;
+# anything else (a crash, a sanitizer) is a failure.
 expect_fail() {	# expect_fail REGEX healctl-args...
-	local want=$1 out
+	local want=$1 out rc=0
 	shift
-	if out=$("$HEALCTL" "$@" 2>&1); then
-		fail "healctl $* succeeded"
-	fi
+	out=$("$HEALCTL" "$@" 2>&1) || rc=$?
+	[ $rc -ne 0 ] || fail "healctl $* succeeded"
+	[ $rc -le 2 ] || fail "healctl $* exited $rc: $out"
 	echo "$out" | grep -Eq -- "$want" || fail "healctl $*: '$out' does not match '$want'"
 	log "healctl $*: $out"
+	return $rc
+}
+# The kernel's refusal: exit 1, its reason in the message.
+expect_refused() {	# expect_refused REGEX healctl-args...
+	local rc=0
+	expect_fail "$@" || rc=$?
+	[ $rc -eq 1 ] || fail "healctl ${*:2} exited $rc, not 1"
 }
 
 make_loop 32; l0=$LOOP
@@ -20,25 +29,25 @@ make_loop 32; l2=$LOOP
 make_loop 1; small=$LOOP
 f=$SCRATCH/notablock; : > "$f"
 
-expect_fail "no healblk device" status 99
-expect_fail "no healblk device" destroy healblk99
+expect_refused "no healblk device" status 99
+expect_refused "no healblk device" destroy healblk99
 expect_fail "not a healblk device" destroy nonsense
-expect_fail "too small" create "$small"
-expect_fail "listed twice" create "$l0" "$l0"
+expect_refused "too small" create "$small"
+expect_refused "listed twice" create "$l0" "$l0"
 expect_fail "1 to 4 legs" create "$l0" "$l1" "$l2" "$small" "$l0"
 expect_fail "not a block device" create "$f"
 expect_fail "No such file" create /dev/does-not-exist
 
 make_healblk "$l0" "$l1"; dev=$HB
-expect_fail "in use" create "$l1" "$l2"
-expect_fail "no leg with that index" fail-leg "$dev" 3
-expect_fail "beyond the device's end" fault set "$dev" --leg 0 --start 999999999
+expect_refused "in use" create "$l1" "$l2"
+expect_refused "no leg with that index" fail-leg "$dev" 3
+expect_refused "beyond the device's end" fault set "$dev" --leg 0 --start 999999999
 expect_fail "bad value" fault set "$dev" --leg 0 --percent 101
 expect_fail "bad value" fault set "$dev" --leg 0 --op sideways
 expect_fail "--leg N is required" fault set "$dev"
 "$HEALCTL" fail-leg "$dev" 1 || fail "fail-leg 1"
-expect_fail "last in-sync leg" fail-leg "$dev" 0
-expect_fail "already" fail-leg "$dev" 1
+expect_refused "last in-sync leg" fail-leg "$dev" 0
+expect_refused "already" fail-leg "$dev" 1
 expect_fail "only --follow" events
 expect_fail "out of range" set "$dev" --fail-errors 65
 expect_fail "out of range" set "$dev" --fail-window 0
