@@ -30,12 +30,33 @@ static int hb_assemble_slots(struct hb_dev *dev, const struct healblk_sb *sbs,
 	u64 need = le64_to_cpu(a->data_offset) + le64_to_cpu(a->data_sectors);
 	unsigned int i;
 
-	for (i = 0; i < dev->nr_legs; i++) {
+	struct hb_leg *spares[HEALBLK_MAX_SPARES];
+	u32 nr_spares = min_t(u32, le32_to_cpu(a->nr_spares), HEALBLK_MAX_SPARES);
+	unsigned int j, given = dev->nr_legs, nsp = 0;
+
+	for (i = 0; i < given; i++) {
 		const struct healblk_sb *sb = &sbs[i];
 		u32 slot = le32_to_cpu(sb->slot);
 
 		if (memcmp(sb->dev_uuid, a->dev_uuid, sizeof(sb->dev_uuid)))
 			return hb_refuse(dev, i, bad, "a leg belongs to another healblk device",
+					 -EINVAL, extack);
+		if (le32_to_cpu(sb->role) == HEALBLK_SB_ROLE_SPARE) {
+			for (j = 0; j < nr_spares; j++)
+				if (!memcmp(sb->leg_uuid, a->spares[j].uuid, sizeof(sb->leg_uuid)))
+					break;
+			if (j == nr_spares)
+				return hb_refuse(dev, i, bad,
+						 "a spare is no longer part of the device",
+						 -EINVAL, extack);
+			if (dev->legs[i]->sectors < need)
+				return hb_refuse(dev, i, bad, "a spare is smaller than the device",
+						 -EINVAL, extack);
+			spares[nsp++] = dev->legs[i];
+			continue;
+		}
+		if (le32_to_cpu(sb->role) != HEALBLK_SB_ROLE_MEMBER)
+			return hb_refuse(dev, i, bad, "a superblock describes an impossible layout",
 					 -EINVAL, extack);
 		if (slot >= nr_slots)
 			return hb_refuse(dev, i, bad, "a leg's slot is outside the device",
@@ -65,7 +86,15 @@ static int hb_assemble_slots(struct hb_dev *dev, const struct healblk_sb *sbs,
 		memcpy(slots[i]->uuid, a->members[i].uuid, sizeof(slots[i]->uuid));
 		dev->legs[i] = slots[i];
 	}
+	for (i = nr_slots; i < HEALBLK_MAX_LEGS; i++)
+		dev->legs[i] = NULL;
 	dev->nr_legs = nr_slots;
+	for (j = 0; j < nsp; j++) {
+		spares[j]->index = j;
+		spares[j]->state = HEALBLK_LEG_SPARE;
+		dev->spares[j] = spares[j];
+	}
+	dev->nr_spares = nsp;
 	return 0;
 
 err_missing:
@@ -87,12 +116,23 @@ static void hb_assemble_states(struct hb_dev *dev, const struct healblk_sb *sbs,
 
 	for (i = 0; i < given; i++) {
 		u32 slot = le32_to_cpu(sbs[i].slot);
-		struct hb_leg *leg = dev->legs[slot];
-		u32 member = le32_to_cpu(a->members[slot].state);
+		struct hb_leg *leg;
+		u32 member;
 
+		if (le32_to_cpu(sbs[i].role) == HEALBLK_SB_ROLE_SPARE)
+			continue;
+		leg = dev->legs[slot];
+		member = le32_to_cpu(a->members[slot].state);
 		if (member == HEALBLK_LEG_FAILED) {
 			leg->state = HEALBLK_LEG_FAILED;
 			leg->reason = "it had failed before the device was stopped";
+		} else if (member == HEALBLK_LEG_REBUILDING &&
+			   le64_to_cpu(sbs[i].events) == le64_to_cpu(a->events)) {
+			/* Resumes from its checkpoint: what lies below it was copied. */
+			leg->state = HEALBLK_LEG_REBUILDING;
+			leg->sync_pos = min_t(u64, le64_to_cpu(a->members[slot].sync_pos),
+					      le64_to_cpu(a->data_sectors));
+			leg->reason = "rebuilding from the mirror";
 		} else if (member != HEALBLK_LEG_IN_SYNC ||
 			   le64_to_cpu(sbs[i].events) < le64_to_cpu(a->events)) {
 			leg->state = HEALBLK_LEG_FAILED;
@@ -155,6 +195,10 @@ int hb_dev_assemble(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out
 		dev->fail_errors = le32_to_cpu(a->fail_errors);
 		dev->fail_window = le32_to_cpu(a->fail_window);
 	}
+	dev->auto_spare = !le32_to_cpu(a->no_auto_spare);
+	if (le32_to_cpu(a->sync_min_kbs))
+		dev->sync_min_kbs = le32_to_cpu(a->sync_min_kbs);
+	dev->sync_max_kbs = le32_to_cpu(a->sync_max_kbs);
 	if (!hb_legs_in_sync(dev)) {
 		NL_SET_ERR_MSG(extack, "no given leg holds current data");
 		ret = -EINVAL;

@@ -88,16 +88,22 @@ static struct hb_leg *hb_leg_alloc(struct hb_dev *dev, unsigned int index,
 	return leg;
 }
 
-static int hb_leg_open(struct hb_dev *dev, unsigned int index, dev_t devt,
-		       struct netlink_ext_ack *extack)
+/*
+ * Open the disk @devt exclusively as a leg (or spare) of @dev, not yet
+ * placed anywhere.  Its size must hold the metadata area and, once the
+ * device has a size, the device's data.
+ */
+struct hb_leg *hb_leg_open_new(struct hb_dev *dev, unsigned int index, dev_t devt,
+			       enum healblk_leg_state state,
+			       struct netlink_ext_ack *extack)
 {
 	struct block_device *bdev;
 	struct hb_leg *leg;
 	int ret;
 
-	leg = hb_leg_alloc(dev, index, HEALBLK_LEG_IN_SYNC);
+	leg = hb_leg_alloc(dev, index, state);
 	if (!leg)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	bdev = hb_bdev_open(devt, dev, &leg->handle);
 	if (IS_ERR(bdev)) {
 		ret = PTR_ERR(bdev);
@@ -112,31 +118,47 @@ static int hb_leg_open(struct hb_dev *dev, unsigned int index, dev_t devt,
 	}
 	leg->bdev = bdev;
 	leg->sectors = bdev_nr_sectors(bdev);
-	if (leg->sectors < dev->data_offset + HB_MIN_DATA_SECTORS) {
-		NL_SET_ERR_MSG(extack, "a leg is too small to hold the metadata area and data");
+	if (leg->sectors < dev->data_offset + max_t(sector_t, dev->sectors, HB_MIN_DATA_SECTORS)) {
+		hb_set_err(extack, dev->sectors ?
+			   "the disk is smaller than the device's legs" :
+			   "a leg is too small to hold the metadata area and data");
 		ret = -EINVAL;
 		goto err_close;
 	}
-	dev->legs[index] = leg;
-	return 0;
+	return leg;
 
 err_close:
 	hb_bdev_close(&leg->handle, dev);
 err_bb:
 	badblocks_exit(&leg->bb);
 	kobject_put(&leg->kobj);
-	return ret;
+	return ERR_PTR(ret);
+}
+
+/* Close a leg or spare that serves no I/O and is in no array any more. */
+void hb_leg_put(struct hb_dev *dev, struct hb_leg *leg)
+{
+	if (leg->bdev)
+		hb_bdev_close(&leg->handle, dev);
+	badblocks_exit(&leg->bb);
+	kobject_put(&leg->kobj);
+}
+
+static int hb_leg_open(struct hb_dev *dev, unsigned int index, dev_t devt,
+		       struct netlink_ext_ack *extack)
+{
+	struct hb_leg *leg = hb_leg_open_new(dev, index, devt, HEALBLK_LEG_IN_SYNC, extack);
+
+	if (IS_ERR(leg))
+		return PTR_ERR(leg);
+	dev->legs[index] = leg;
+	return 0;
 }
 
 static void hb_leg_close(struct hb_dev *dev, unsigned int index)
 {
-	struct hb_leg *leg = dev->legs[index];
-
-	if (leg->bdev)
-		hb_bdev_close(&leg->handle, dev);
-	badblocks_exit(&leg->bb);
+	hb_leg_put(dev, dev->legs[index]);
 	dev->legs[index] = NULL;
-	kobject_put(&leg->kobj);
 }
 
 static int hb_dev_check_legs(const dev_t *legs, unsigned int nr_legs,
@@ -171,6 +193,9 @@ struct hb_dev *hb_dev_alloc(struct netlink_ext_ack *extack)
 	dev->data_offset = HEALBLK_META_SECTORS;
 	dev->fail_errors = g_fail_errors;
 	dev->fail_window = g_fail_window;
+	dev->auto_spare = g_auto_spare;
+	dev->sync_min_kbs = g_sync_min_kbs;
+	dev->sync_max_kbs = g_sync_max_kbs;
 	dev->index = -1;
 	dev->sb_page = alloc_page(GFP_KERNEL);
 	if (!dev->sb_page) {
@@ -194,6 +219,8 @@ void hb_dev_discard(struct hb_dev *dev)
 	for (i = 0; i < dev->nr_legs; i++)
 		if (dev->legs[i])
 			hb_leg_close(dev, i);
+	for (i = 0; i < dev->nr_spares; i++)
+		hb_leg_put(dev, dev->spares[i]);
 	if (dev->index >= 0)
 		ida_free(&hb_ida, dev->index);
 	kobject_put(&dev->kobj);
@@ -270,7 +297,7 @@ int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
 {
 	struct queue_limits lim;
 	struct gendisk *disk;
-	unsigned int i, lbs;
+	unsigned int i, j = 0, lbs;
 	int ret;
 
 	lockdep_assert_held(&healblk_mutex);
@@ -316,16 +343,26 @@ int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
 		if (ret)
 			goto err_holders;
 	}
+	for (j = 0; j < dev->nr_spares; j++) {
+		ret = bd_link_disk_holder(dev->spares[j]->bdev, disk);
+		if (ret)
+			goto err_spares;
+	}
 	ret = hb_sysfs_add(dev);
 	if (ret)
-		goto err_holders;
+		goto err_spares;
 
 	list_add_tail(&dev->node, &healblk_devices);
+	/* A rebuild to resume, or a failed leg a spare can replace. */
+	hb_sync_kick(dev);
 	pr_info("%s: %u legs (%lu in sync), %llu sectors, event %llu\n",
 		disk->disk_name, dev->nr_legs, hweight_long(hb_legs_in_sync(dev)),
 		(unsigned long long)dev->sectors, (unsigned long long)dev->events);
 	return 0;
 
+err_spares:
+	while (j--)
+		bd_unlink_disk_holder(dev->spares[j]->bdev, disk);
 err_holders:
 	while (i--)
 		if (dev->legs[i]->bdev)
@@ -373,11 +410,15 @@ static void hb_dev_free(struct hb_dev *dev)
 {
 	unsigned int i;
 
+	/* A rebuild or scrub checkpoints and stops: no I/O of ours after this. */
+	hb_sync_stop(dev);
 	list_del(&dev->node);
 	hb_sysfs_del(dev);
 	for (i = 0; i < dev->nr_legs; i++)
 		if (dev->legs[i]->bdev)
 			bd_unlink_disk_holder(dev->legs[i]->bdev, dev->disk);
+	for (i = 0; i < dev->nr_spares; i++)
+		bd_unlink_disk_holder(dev->spares[i]->bdev, dev->disk);
 	/* Waits for no one: nobody has it open, so no upper-layer bio is in flight. */
 	del_gendisk(dev->disk);
 	put_disk(dev->disk);

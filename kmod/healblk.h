@@ -17,6 +17,7 @@
 #include <linux/badblocks.h>
 #include <linux/kobject.h>
 #include <linux/mempool.h>
+#include <linux/percpu-refcount.h>
 #include <linux/workqueue.h>
 #include <linux/healblk.h>
 
@@ -73,6 +74,9 @@ struct hb_leg {
 	struct badblocks bb;
 	struct hb_fault fault;	/* under dev->lock */
 
+	/* REBUILDING: data below this is copied and may be read (sync.c) */
+	sector_t sync_pos;
+
 	atomic_t inflight;	/* reads in flight, for balancing */
 	sector_t next_sector;	/* where the last read ended: sequential streams stay */
 
@@ -108,6 +112,44 @@ struct hb_dev {
 	atomic64_t wtrack[HB_WTRACK_BUCKETS];
 	wait_queue_head_t wtrack_wait;	/* a bucket's in-flight count dropped to 0 */
 
+	/*
+	 * Quiescing for a leg swap: every upper-layer bio holds a reference
+	 * from submit to completion; hb_dev_suspend() waits for none.
+	 */
+	struct percpu_ref active;
+	bool suspended;
+	wait_queue_head_t suspend_wait;
+
+	/* Spares (sync.c): open, standing by; slot j of the superblock's list */
+	unsigned int nr_spares;
+	struct hb_leg *spares[HEALBLK_MAX_SPARES];
+	bool auto_spare;
+
+	/*
+	 * The background copy (sync.c): one at a time, from sync_work on
+	 * sync_wq.  While sync_active, writes check the window being copied
+	 * [win_lo, win_hi) under dev->lock and wait for it to move on.
+	 */
+	struct workqueue_struct *sync_wq;
+	struct delayed_work sync_work;
+	bool sync_active;
+	sector_t win_lo, win_hi;
+	wait_queue_head_t win_wait;
+	wait_queue_head_t sync_wait;	/* the copy's throttle sleeps here */
+	bool sync_stop;		/* device going away: checkpoint and stop */
+	bool sync_abort;	/* by request */
+	bool scrub_requested;
+	unsigned long spare_requested;	/* slots a spare is to replace on request */
+	u32 sync_min_kbs, sync_max_kbs;
+	struct hb_sync_status {
+		enum healblk_sync_kind kind;
+		enum healblk_sync_status status;
+		unsigned int leg;
+		sector_t pos, sectors;
+		u32 rate_kbs, eta;
+		u64 mismatches, repaired, unreadable;
+	} sync;			/* under dev->lock */
+
 	/* On-disk metadata (meta.c) */
 	struct mutex meta_mutex;	/* superblock writes */
 	struct page *sb_page;		/* their buffer: no allocation on the I/O path */
@@ -128,6 +170,7 @@ struct hb_io {
 	atomic_t pending;	/* writes: clones in flight, plus one while submitting */
 	unsigned long failed;	/* legs that failed this I/O (bitmask) */
 	unsigned long done;	/* legs that completed it */
+	unsigned long full;	/* writes: legs in sync at submit (the others are rebuilding) */
 	unsigned int leg;	/* reads: the leg being tried */
 	blk_status_t error;	/* the last error a leg returned */
 	u64 wtrack_snap;	/* reads: sum of region counters at submit */
@@ -150,9 +193,15 @@ struct hb_clone {
 
 extern bool g_fault_injection;
 extern unsigned int g_fail_errors, g_fail_window;
+extern bool g_auto_spare;
+extern unsigned int g_sync_min_kbs, g_sync_max_kbs;
 extern struct mutex healblk_mutex;
 
 /* dev.c */
+struct hb_leg *hb_leg_open_new(struct hb_dev *dev, unsigned int index, dev_t devt,
+			       enum healblk_leg_state state,
+			       struct netlink_ext_ack *extack);
+void hb_leg_put(struct hb_dev *dev, struct hb_leg *leg);
 struct hb_dev *hb_dev_alloc(struct netlink_ext_ack *extack);
 void hb_dev_discard(struct hb_dev *dev);
 int hb_dev_open_legs(struct hb_dev *dev, const dev_t *legs, unsigned int nr_legs,
@@ -192,8 +241,26 @@ void hb_sysfs_del(struct hb_dev *dev);
 extern const struct kobj_type hb_dev_ktype;
 extern const struct kobj_type hb_leg_ktype;
 
+/* sync.c */
+int hb_sync_init(struct hb_dev *dev);
+void hb_sync_stop(struct hb_dev *dev);
+void hb_sync_kick(struct hb_dev *dev);
+void hb_dev_suspend(struct hb_dev *dev);
+void hb_dev_resume(struct hb_dev *dev);
+int hb_spare_add(struct hb_dev *dev, dev_t devt, struct netlink_ext_ack *extack);
+int hb_spare_remove(struct hb_dev *dev, unsigned int index,
+		    struct netlink_ext_ack *extack);
+int hb_rebuild_start(struct hb_leg *leg, struct netlink_ext_ack *extack);
+int hb_scrub_start(struct hb_dev *dev, struct netlink_ext_ack *extack);
+int hb_sync_abort(struct hb_dev *dev, struct netlink_ext_ack *extack);
+void hb_write_wait_window(struct hb_dev *dev, struct hb_io *io);
+
 /* io.c */
 void hb_submit_bio(struct bio *bio);
+u64 hb_wtrack_snap(struct hb_dev *dev, sector_t sector, unsigned int sectors,
+		   bool *quiet);
+void hb_wtrack_start(struct hb_dev *dev, sector_t sector, unsigned int sectors);
+void hb_wtrack_end(struct hb_dev *dev, sector_t sector, unsigned int sectors);
 int hb_io_init(struct hb_dev *dev);
 void hb_io_exit(struct hb_dev *dev);
 
@@ -204,6 +271,7 @@ int hb_leg_fail(struct hb_leg *leg, const char *reason,
 		struct netlink_ext_ack *extack);
 void hb_leg_error(struct hb_leg *leg);
 unsigned long hb_legs_in_sync(struct hb_dev *dev);
+unsigned long hb_legs_writable(struct hb_dev *dev);
 bool hb_leg_mark_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
 void hb_leg_clear_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
 bool hb_leg_is_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
@@ -228,5 +296,6 @@ void hb_ev_repair(struct hb_leg *leg, sector_t sector, unsigned int sectors,
 		  int err);
 void hb_ev_leg_state(struct hb_leg *leg, enum healblk_leg_state old,
 		     const char *reason);
+void hb_ev_sync(struct hb_dev *dev);
 
 #endif /* HEALBLK_H */

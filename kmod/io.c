@@ -35,8 +35,7 @@ static atomic64_t *hb_wtrack_bucket(struct hb_dev *dev, sector_t region)
 	return &dev->wtrack[region & (HB_WTRACK_BUCKETS - 1)];
 }
 
-static void hb_wtrack_start(struct hb_dev *dev, sector_t sector,
-			    unsigned int sectors)
+void hb_wtrack_start(struct hb_dev *dev, sector_t sector, unsigned int sectors)
 {
 	sector_t first;
 	unsigned int i, n = hb_wtrack_range(sector, sectors, &first);
@@ -45,8 +44,7 @@ static void hb_wtrack_start(struct hb_dev *dev, sector_t sector,
 		atomic64_add(HB_WTRACK_STARTED + 1, hb_wtrack_bucket(dev, first + i));
 }
 
-static void hb_wtrack_end(struct hb_dev *dev, sector_t sector,
-			  unsigned int sectors)
+void hb_wtrack_end(struct hb_dev *dev, sector_t sector, unsigned int sectors)
 {
 	sector_t first;
 	unsigned int i, n = hb_wtrack_range(sector, sectors, &first);
@@ -61,8 +59,8 @@ static void hb_wtrack_end(struct hb_dev *dev, sector_t sector,
 }
 
 /* A value that changes whenever a write to the range starts. */
-static u64 hb_wtrack_snap(struct hb_dev *dev, sector_t sector,
-			  unsigned int sectors, bool *quiet)
+u64 hb_wtrack_snap(struct hb_dev *dev, sector_t sector, unsigned int sectors,
+		   bool *quiet)
 {
 	sector_t first;
 	unsigned int i, n = hb_wtrack_range(sector, sectors, &first);
@@ -112,11 +110,13 @@ static struct hb_io *hb_io_alloc(struct hb_dev *dev, struct bio *bio)
 
 static void hb_io_complete(struct hb_io *io, blk_status_t status)
 {
+	struct hb_dev *dev = io->dev;
 	struct bio *bio = io->bio;
 	unsigned long start_time = io->start_time;
 
-	mempool_free(io, &io->dev->io_pool);
+	mempool_free(io, &dev->io_pool);
 	hb_io_acct_end(bio, start_time);
+	percpu_ref_put(&dev->active);
 	bio->bi_status = status;
 	bio_endio(bio);
 }
@@ -184,11 +184,13 @@ static struct hb_clone *hb_read_owner(struct hb_io *io)
 
 static void hb_read_complete(struct hb_io *io, blk_status_t status)
 {
+	struct hb_dev *dev = io->dev;
 	struct bio *bio = io->bio;
 	unsigned long start_time = io->start_time;
 
 	bio_put(&hb_read_owner(io)->bio);	/* frees io */
 	hb_io_acct_end(bio, start_time);
+	percpu_ref_put(&dev->active);
 	bio->bi_status = status;
 	bio_endio(bio);
 }
@@ -227,7 +229,7 @@ static void hb_read_repair(struct hb_io *io, struct hb_leg *leg)
 	int err;
 
 	if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC)
-		return;
+		return;	/* a rebuilding leg gets the range from the rebuild */
 	snap = hb_wtrack_snap(dev, io->sector, io->sectors, &quiet);
 	if (!io->wtrack_quiet || !quiet || snap != io->wtrack_snap)
 		return;	/* the overlapping write rewrites the range anyway */
@@ -329,6 +331,7 @@ static void hb_read(struct hb_dev *dev, struct bio *bio)
 		pr_err_ratelimited("%s: no leg holds good data for sector %llu\n",
 				   dev->disk->disk_name,
 				   (unsigned long long)bio->bi_iter.bi_sector);
+		percpu_ref_put(&dev->active);
 		bio_io_error(bio);
 		return;
 	}
@@ -356,7 +359,8 @@ static void hb_write_work(struct work_struct *work)
 {
 	struct hb_io *io = container_of(work, struct hb_io, work);
 	struct hb_dev *dev = io->dev;
-	bool recovered = io->done != 0;
+	/* Only a leg in sync holds the data for the upper layer. */
+	bool recovered = (io->done & io->full) != 0;
 	u32 op = hb_io_op(io);
 	unsigned int i;
 
@@ -372,6 +376,13 @@ static void hb_write_work(struct work_struct *work)
 		struct hb_leg *leg = dev->legs[i];
 
 		atomic64_inc(&leg->write_errors);
+		if (READ_ONCE(leg->state) == HEALBLK_LEG_REBUILDING) {
+			/* It cannot become a copy: the rebuild stops. */
+			hb_ev_io_error(leg, op, io->sector, io->sectors,
+				       -blk_status_to_errno(io->error), recovered);
+			hb_leg_fail(leg, "write error while rebuilding", NULL);
+			continue;
+		}
 		/*
 		 * Where another leg took the write, this one holds old data
 		 * over the range now: no read may be served from it there.
@@ -422,15 +433,24 @@ static void hb_write_endio(struct bio *clone)
 
 static void hb_write(struct hb_dev *dev, struct bio *bio)
 {
-	unsigned long legs = hb_legs_in_sync(dev);
 	struct hb_io *io = hb_io_alloc(dev, bio);
+	unsigned long legs;
 	unsigned int i;
 
-	if (unlikely(!legs)) {
+	hb_wtrack_start(dev, io->sector, io->sectors);
+	/* Pairs with the barrier in hb_sync_window(): one sees the other. */
+	smp_mb__after_atomic();
+	if (unlikely(READ_ONCE(dev->sync_active)))
+		hb_write_wait_window(dev, io);
+
+	/* A rebuilding leg takes every write: what it has copied stays current. */
+	io->full = hb_legs_in_sync(dev);
+	legs = hb_legs_writable(dev);
+	if (unlikely(!io->full)) {
+		hb_wtrack_end(dev, io->sector, io->sectors);
 		hb_io_complete(io, BLK_STS_IOERR);
 		return;
 	}
-	hb_wtrack_start(dev, io->sector, io->sectors);
 	for_each_set_bit(i, &legs, dev->nr_legs) {
 		struct hb_leg *leg = dev->legs[i];
 		struct hb_clone *c = hb_clone_alloc(io, leg, hb_write_endio);
@@ -447,6 +467,15 @@ void hb_submit_bio(struct bio *bio)
 {
 	struct hb_dev *dev = bio->bi_bdev->bd_disk->private_data;
 
+	/* Held until the bio completes; refused while a leg is swapped. */
+	while (unlikely(!percpu_ref_tryget_live(&dev->active))) {
+		if (bio->bi_opf & REQ_NOWAIT) {
+			bio_wouldblock_error(bio);
+			return;
+		}
+		wait_event(dev->suspend_wait, !READ_ONCE(dev->suspended));
+	}
+
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
 		hb_read(dev, bio);
@@ -458,9 +487,32 @@ void hb_submit_bio(struct bio *bio)
 		hb_write(dev, bio);
 		break;
 	default:
+		percpu_ref_put(&dev->active);
 		bio->bi_status = BLK_STS_NOTSUPP;
 		bio_endio(bio);
 	}
+}
+
+static void hb_active_release(struct percpu_ref *ref)
+{
+	struct hb_dev *dev = container_of(ref, struct hb_dev, active);
+
+	wake_up_all(&dev->suspend_wait);
+}
+
+/* Wait until no upper-layer bio is in flight; new ones wait for resume. */
+void hb_dev_suspend(struct hb_dev *dev)
+{
+	WRITE_ONCE(dev->suspended, true);
+	percpu_ref_kill(&dev->active);
+	wait_event(dev->suspend_wait, percpu_ref_is_zero(&dev->active));
+}
+
+void hb_dev_resume(struct hb_dev *dev)
+{
+	percpu_ref_resurrect(&dev->active);
+	WRITE_ONCE(dev->suspended, false);
+	wake_up_all(&dev->suspend_wait);
 }
 
 int hb_io_init(struct hb_dev *dev)
@@ -478,14 +530,26 @@ int hb_io_init(struct hb_dev *dev)
 	ret = mempool_init_kmalloc_pool(&dev->io_pool, pool, sizeof(struct hb_io));
 	if (ret)
 		goto err_split;
+	init_waitqueue_head(&dev->suspend_wait);
+	ret = percpu_ref_init(&dev->active, hb_active_release,
+			      PERCPU_REF_ALLOW_REINIT, GFP_KERNEL);
+	if (ret)
+		goto err_pool;
 	dev->wq = alloc_workqueue("healblk%d", WQ_MEM_RECLAIM | WQ_UNBOUND, 0,
 				  dev->index);
 	if (!dev->wq) {
 		ret = -ENOMEM;
-		goto err_pool;
+		goto err_ref;
 	}
+	ret = hb_sync_init(dev);
+	if (ret)
+		goto err_wq;
 	return 0;
 
+err_wq:
+	destroy_workqueue(dev->wq);
+err_ref:
+	percpu_ref_exit(&dev->active);
 err_pool:
 	mempool_exit(&dev->io_pool);
 err_split:
@@ -497,7 +561,9 @@ err_clone:
 
 void hb_io_exit(struct hb_dev *dev)
 {
+	destroy_workqueue(dev->sync_wq);
 	destroy_workqueue(dev->wq);
+	percpu_ref_exit(&dev->active);
 	mempool_exit(&dev->io_pool);
 	bioset_exit(&dev->split_bs);
 	bioset_exit(&dev->clone_bs);

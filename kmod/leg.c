@@ -16,6 +16,10 @@ const char *hb_leg_state_name(enum healblk_leg_state state)
 		return "failed";
 	case HEALBLK_LEG_MISSING:
 		return "missing";
+	case HEALBLK_LEG_REBUILDING:
+		return "rebuilding";
+	case HEALBLK_LEG_SPARE:
+		return "spare";
 	}
 	return "unknown";
 }
@@ -39,6 +43,35 @@ unsigned long hb_legs_in_sync(struct hb_dev *dev)
 		if (READ_ONCE(dev->legs[i]->state) == HEALBLK_LEG_IN_SYNC)
 			mask |= BIT(i);
 	return mask;
+}
+
+/* Legs that take writes: in sync, and rebuilding ones (every write). */
+unsigned long hb_legs_writable(struct hb_dev *dev)
+{
+	unsigned long mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++) {
+		enum healblk_leg_state state = READ_ONCE(dev->legs[i]->state);
+
+		if (state == HEALBLK_LEG_IN_SYNC || state == HEALBLK_LEG_REBUILDING)
+			mask |= BIT(i);
+	}
+	return mask;
+}
+
+/* May @leg serve a read of [@sector, +@sectors)? */
+static bool hb_leg_readable(struct hb_leg *leg, sector_t sector, unsigned int sectors)
+{
+	switch (READ_ONCE(leg->state)) {
+	case HEALBLK_LEG_IN_SYNC:
+		return true;
+	case HEALBLK_LEG_REBUILDING:
+		/* Only what the rebuild has copied: sync.c publishes it with a release. */
+		return sector + sectors <= smp_load_acquire(&leg->sync_pos);
+	default:
+		return false;
+	}
 }
 
 /* How many sectors from @sector on this leg holds good data: 0 to @sectors. */
@@ -100,8 +133,7 @@ int hb_leg_choose_read(struct hb_dev *dev, unsigned long tried, sector_t sector,
 
 		i = (start + n) % dev->nr_legs;
 		leg = dev->legs[i];
-		if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC ||
-		    (tried & BIT(i)))
+		if ((tried & BIT(i)) || !hb_leg_readable(leg, sector, sectors))
 			continue;
 		ok = hb_leg_clean_sectors(leg, sector, sectors);
 		if (!ok || ok < best_clean)
@@ -166,12 +198,12 @@ int hb_leg_fail(struct hb_leg *leg, const char *reason,
 
 	spin_lock_irq(&dev->lock);
 	old = leg->state;
-	if (old != HEALBLK_LEG_IN_SYNC) {
+	if (old != HEALBLK_LEG_IN_SYNC && old != HEALBLK_LEG_REBUILDING) {
 		spin_unlock_irq(&dev->lock);
 		NL_SET_ERR_MSG(extack, "the leg is already out of the mirror");
 		return -EALREADY;
 	}
-	if (hb_legs_in_sync(dev) == BIT(leg->index)) {
+	if (old == HEALBLK_LEG_IN_SYNC && hb_legs_in_sync(dev) == BIT(leg->index)) {
 		spin_unlock_irq(&dev->lock);
 		NL_SET_ERR_MSG(extack, "refusing to fail the last in-sync leg");
 		return -EBUSY;
@@ -186,5 +218,7 @@ int hb_leg_fail(struct hb_leg *leg, const char *reason,
 	/* Persist it: after a restart this leg must not be trusted again. */
 	hb_meta_write(dev);
 	hb_ev_leg_state(leg, old, reason);
+	/* A spare may take its place. */
+	hb_sync_kick(dev);
 	return 0;
 }

@@ -21,6 +21,21 @@ unsigned int g_fail_window = 600;
 module_param_named(fail_window, g_fail_window, uint, 0444);
 MODULE_PARM_DESC(fail_window, "Seconds over which fail_errors counts. Default: 600");
 
+bool g_auto_spare = true;
+module_param_named(auto_spare, g_auto_spare, bool, 0444);
+MODULE_PARM_DESC(auto_spare,
+		 "New devices put a spare in the place of a failed leg by themselves. Default: true");
+
+unsigned int g_sync_min_kbs = 10240;
+module_param_named(sync_min_kbs, g_sync_min_kbs, uint, 0444);
+MODULE_PARM_DESC(sync_min_kbs,
+		 "Rebuild and scrub rate of new devices while other I/O runs, KiB/s. Default: 10240");
+
+unsigned int g_sync_max_kbs;
+module_param_named(sync_max_kbs, g_sync_max_kbs, uint, 0444);
+MODULE_PARM_DESC(sync_max_kbs,
+		 "Rebuild and scrub rate of new devices when idle, KiB/s (0: unlimited). Default: 0");
+
 static int __init healblk_init(void)
 {
 	int ret;
@@ -29,6 +44,10 @@ static int __init healblk_init(void)
 	    g_fail_window > HEALBLK_FAIL_WINDOW_MAX) {
 		pr_err("fail_errors must be 0 to %d and fail_window 1 to %d seconds\n",
 		       HEALBLK_FAIL_ERRORS_MAX, HEALBLK_FAIL_WINDOW_MAX);
+		return -EINVAL;
+	}
+	if (!g_sync_min_kbs || (g_sync_max_kbs && g_sync_min_kbs > g_sync_max_kbs)) {
+		pr_err("sync_min_kbs must be at least 1 and at most sync_max_kbs (0: unlimited)\n");
 		return -EINVAL;
 	}
 	ret = hb_dev_init();

@@ -50,7 +50,8 @@ void hb_meta_new(struct hb_dev *dev)
 	dev->events = 0;
 }
 
-static void hb_sb_fill(struct hb_dev *dev, struct hb_leg *leg, struct healblk_sb *sb)
+static void hb_sb_fill(struct hb_dev *dev, struct hb_leg *leg, u32 role,
+		       struct healblk_sb *sb)
 {
 	unsigned int i;
 
@@ -68,42 +69,69 @@ static void hb_sb_fill(struct hb_dev *dev, struct hb_leg *leg, struct healblk_sb
 	sb->nr_slots = cpu_to_le32(dev->nr_legs);
 	sb->fail_errors = cpu_to_le32(dev->fail_errors);
 	sb->fail_window = cpu_to_le32(dev->fail_window);
+	sb->role = cpu_to_le32(role);
+	sb->no_auto_spare = cpu_to_le32(!dev->auto_spare);
+	sb->sync_min_kbs = cpu_to_le32(dev->sync_min_kbs);
+	sb->sync_max_kbs = cpu_to_le32(dev->sync_max_kbs);
 	for (i = 0; i < dev->nr_legs; i++) {
-		memcpy(sb->members[i].uuid, dev->legs[i]->uuid, sizeof(sb->members[i].uuid));
-		sb->members[i].state = cpu_to_le32(READ_ONCE(dev->legs[i]->state));
+		struct hb_leg *l = dev->legs[i];
+		enum healblk_leg_state state = READ_ONCE(l->state);
+
+		memcpy(sb->members[i].uuid, l->uuid, sizeof(sb->members[i].uuid));
+		sb->members[i].state = cpu_to_le32(state);
+		if (state == HEALBLK_LEG_REBUILDING)
+			sb->members[i].sync_pos = cpu_to_le64(READ_ONCE(l->sync_pos));
+	}
+	sb->nr_spares = cpu_to_le32(dev->nr_spares);
+	for (i = 0; i < dev->nr_spares; i++) {
+		memcpy(sb->spares[i].uuid, dev->spares[i]->uuid, sizeof(sb->spares[i].uuid));
+		sb->spares[i].state = cpu_to_le32(HEALBLK_LEG_SPARE);
 	}
 	sb->crc = cpu_to_le32(hb_sb_crc(sb));
 }
 
+static int hb_sb_write(struct hb_dev *dev, struct hb_leg *leg, u32 role)
+{
+	hb_sb_fill(dev, leg, role, page_address(dev->sb_page));
+	/* Copy A, then B: each durable before the next is touched. */
+	if (hb_meta_rw(leg->bdev, 0, dev->sb_page,
+		       REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA) ||
+	    hb_meta_rw(leg->bdev, HEALBLK_SB_COPY_SECTORS, dev->sb_page,
+		       REQ_OP_WRITE | REQ_SYNC | REQ_FUA)) {
+		pr_err_ratelimited("%s: cannot write the superblock to %s %u (%pg)\n",
+				   dev->disk ? dev->disk->disk_name : "healblk",
+				   role == HEALBLK_SB_ROLE_SPARE ? "spare" : "leg",
+				   leg->index, leg->bdev);
+		return -EIO;
+	}
+	return 0;
+}
+
 /*
- * Record the device's membership and states on every in-sync leg, with a
- * new event counter: a leg left out from now on is stale.  Process
- * context; serialized by dev->meta_mutex.  Returns the number of in-sync
- * legs that could not be written.
+ * Record the device's membership and states on every leg in sync or
+ * rebuilding, and on every spare, with a new event counter: a leg left
+ * out from now on is stale.  Process context; serialized by
+ * dev->meta_mutex.  Returns the number of in-sync legs that could not be
+ * written.
  */
 int hb_meta_write(struct hb_dev *dev)
 {
-	struct healblk_sb *sb = page_address(dev->sb_page);
 	unsigned int i, failed = 0;
 
 	mutex_lock(&dev->meta_mutex);
 	dev->events++;
 	for (i = 0; i < dev->nr_legs; i++) {
 		struct hb_leg *leg = dev->legs[i];
+		enum healblk_leg_state state = READ_ONCE(leg->state);
 
-		if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC)
+		if (state != HEALBLK_LEG_IN_SYNC && state != HEALBLK_LEG_REBUILDING)
 			continue;
-		hb_sb_fill(dev, leg, sb);
-		/* Copy A, then B: each durable before the next is touched. */
-		if (hb_meta_rw(leg->bdev, 0, dev->sb_page,
-			       REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA) ||
-		    hb_meta_rw(leg->bdev, HEALBLK_SB_COPY_SECTORS, dev->sb_page,
-			       REQ_OP_WRITE | REQ_SYNC | REQ_FUA)) {
-			pr_err_ratelimited("%s: cannot write the superblock to leg %u (%pg)\n",
-					   dev->disk->disk_name, i, leg->bdev);
+		if (hb_sb_write(dev, leg, HEALBLK_SB_ROLE_MEMBER) &&
+		    state == HEALBLK_LEG_IN_SYNC)
 			failed++;
-		}
 	}
+	for (i = 0; i < dev->nr_spares; i++)
+		hb_sb_write(dev, dev->spares[i], HEALBLK_SB_ROLE_SPARE);
 	mutex_unlock(&dev->meta_mutex);
 	return failed;
 }

@@ -37,8 +37,17 @@ static struct netlink_range_validation hb_fail_window_range = {
 
 static const struct nla_policy hb_set_policy[HEALBLK_A_MAX + 1] = {
 	[HEALBLK_A_DEV_INDEX]		= { .type = NLA_U32 },
+	[HEALBLK_A_DEV_AUTO_SPARE]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[HEALBLK_A_DEV_SYNC_MIN_KBS]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[HEALBLK_A_DEV_SYNC_MAX_KBS]	= { .type = NLA_U32 },
 	[HEALBLK_A_DEV_FAIL_ERRORS]	= NLA_POLICY_MAX(NLA_U32, HEALBLK_FAIL_ERRORS_MAX),
 	[HEALBLK_A_DEV_FAIL_WINDOW]	= NLA_POLICY_FULL_RANGE(NLA_U32, &hb_fail_window_range),
+};
+
+static const struct nla_policy hb_spare_add_policy[HEALBLK_A_MAX + 1] = {
+	[HEALBLK_A_DEV_INDEX]	= { .type = NLA_U32 },
+	[HEALBLK_A_LEG_MAJOR]	= { .type = NLA_U32 },
+	[HEALBLK_A_LEG_MINOR]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy hb_leg_policy[HEALBLK_A_MAX + 1] = {
@@ -137,11 +146,39 @@ static int hb_nl_put_leg(struct sk_buff *skb, struct hb_leg *leg)
 	    hb_put_counter(skb, HEALBLK_A_LEG_RETRIED_READS, &leg->retried_reads) ||
 	    hb_put_counter(skb, HEALBLK_A_LEG_REPAIRS, &leg->repairs) ||
 	    nla_put_u32(skb, HEALBLK_A_LEG_BAD_RANGES, READ_ONCE(leg->bb.count)) ||
+	    (state == HEALBLK_LEG_REBUILDING &&
+	     nla_put_u64_64bit(skb, HEALBLK_A_LEG_SYNC_POS, READ_ONCE(leg->sync_pos),
+			       HEALBLK_A_PAD)) ||
 	    hb_nl_put_fault(skb, leg)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
 	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The current or last rebuild or scrub, if any. */
+static int hb_nl_put_sync(struct sk_buff *skb, struct hb_dev *dev)
+{
+	struct hb_sync_status st;
+
+	spin_lock_irq(&dev->lock);
+	st = dev->sync;
+	spin_unlock_irq(&dev->lock);
+	if (st.kind == HEALBLK_SYNC_NONE)
+		return 0;
+	if (nla_put_u32(skb, HEALBLK_A_SYNC_KIND, st.kind) ||
+	    nla_put_u32(skb, HEALBLK_A_SYNC_STATUS, st.status) ||
+	    (st.kind == HEALBLK_SYNC_REBUILD &&
+	     nla_put_u32(skb, HEALBLK_A_SYNC_LEG, st.leg)) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_POS, st.pos, HEALBLK_A_PAD) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_SECTORS, st.sectors, HEALBLK_A_PAD) ||
+	    nla_put_u32(skb, HEALBLK_A_SYNC_RATE_KBS, st.rate_kbs) ||
+	    nla_put_u32(skb, HEALBLK_A_SYNC_ETA, st.eta) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_MISMATCHES, st.mismatches, HEALBLK_A_PAD) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_REPAIRED, st.repaired, HEALBLK_A_PAD) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_UNREADABLE, st.unreadable, HEALBLK_A_PAD))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -165,7 +202,11 @@ static int hb_nl_put_dev(struct sk_buff *skb, struct hb_dev *dev, u32 portid,
 	    nla_put(skb, HEALBLK_A_DEV_UUID, sizeof(dev->uuid), dev->uuid) ||
 	    nla_put_u64_64bit(skb, HEALBLK_A_DEV_EVENTS, dev->events, HEALBLK_A_PAD) ||
 	    nla_put_u32(skb, HEALBLK_A_DEV_FAIL_ERRORS, READ_ONCE(dev->fail_errors)) ||
-	    nla_put_u32(skb, HEALBLK_A_DEV_FAIL_WINDOW, READ_ONCE(dev->fail_window)))
+	    nla_put_u32(skb, HEALBLK_A_DEV_FAIL_WINDOW, READ_ONCE(dev->fail_window)) ||
+	    nla_put_u8(skb, HEALBLK_A_DEV_AUTO_SPARE, READ_ONCE(dev->auto_spare)) ||
+	    nla_put_u32(skb, HEALBLK_A_DEV_SYNC_MIN_KBS, READ_ONCE(dev->sync_min_kbs)) ||
+	    nla_put_u32(skb, HEALBLK_A_DEV_SYNC_MAX_KBS, READ_ONCE(dev->sync_max_kbs)) ||
+	    hb_nl_put_sync(skb, dev))
 		goto cancel;
 	legs = nla_nest_start(skb, HEALBLK_A_DEV_LEGS);
 	if (!legs)
@@ -174,6 +215,15 @@ static int hb_nl_put_dev(struct sk_buff *skb, struct hb_dev *dev, u32 portid,
 		if (hb_nl_put_leg(skb, dev->legs[i]))
 			goto cancel;
 	nla_nest_end(skb, legs);
+	if (dev->nr_spares) {
+		legs = nla_nest_start(skb, HEALBLK_A_DEV_SPARES);
+		if (!legs)
+			goto cancel;
+		for (i = 0; i < dev->nr_spares; i++)
+			if (hb_nl_put_leg(skb, dev->spares[i]))
+				goto cancel;
+		nla_nest_end(skb, legs);
+	}
 	genlmsg_end(skb, hdr);
 	return 0;
 
@@ -441,7 +491,11 @@ static int hb_nl_set(struct sk_buff *skb, struct genl_info *info)
 	unsigned int i;
 	int ret = 0;
 
-	if (!a[HEALBLK_A_DEV_FAIL_ERRORS] && !a[HEALBLK_A_DEV_FAIL_WINDOW]) {
+	u32 min_kbs, max_kbs;
+
+	if (!a[HEALBLK_A_DEV_FAIL_ERRORS] && !a[HEALBLK_A_DEV_FAIL_WINDOW] &&
+	    !a[HEALBLK_A_DEV_AUTO_SPARE] && !a[HEALBLK_A_DEV_SYNC_MIN_KBS] &&
+	    !a[HEALBLK_A_DEV_SYNC_MAX_KBS]) {
 		NL_SET_ERR_MSG(info->extack, "nothing to set");
 		return -EINVAL;
 	}
@@ -451,6 +505,19 @@ static int hb_nl_set(struct sk_buff *skb, struct genl_info *info)
 		ret = PTR_ERR(dev);
 		goto out;
 	}
+	min_kbs = hb_nl_get_u32(info, HEALBLK_A_DEV_SYNC_MIN_KBS, dev->sync_min_kbs);
+	max_kbs = hb_nl_get_u32(info, HEALBLK_A_DEV_SYNC_MAX_KBS, dev->sync_max_kbs);
+	if (max_kbs && min_kbs > max_kbs) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the minimum sync rate is above the maximum (0: unlimited)");
+		ret = -EINVAL;
+		goto out;
+	}
+	WRITE_ONCE(dev->sync_min_kbs, min_kbs);
+	WRITE_ONCE(dev->sync_max_kbs, max_kbs);
+	wake_up_all(&dev->sync_wait);
+	if (a[HEALBLK_A_DEV_AUTO_SPARE])
+		WRITE_ONCE(dev->auto_spare, nla_get_u8(a[HEALBLK_A_DEV_AUTO_SPARE]));
 	spin_lock_irq(&dev->lock);
 	if (a[HEALBLK_A_DEV_FAIL_ERRORS])
 		dev->fail_errors = nla_get_u32(a[HEALBLK_A_DEV_FAIL_ERRORS]);
@@ -464,7 +531,85 @@ static int hb_nl_set(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "set, but a leg's superblock could not be written");
 		ret = -EIO;
 	}
+	/* auto_spare turned on with a failed leg and a spare: heal now. */
+	hb_sync_kick(dev);
 out:
+	mutex_unlock(&healblk_mutex);
+	return ret;
+}
+
+static int hb_nl_spare_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+	struct hb_dev *dev;
+	u32 major, minor;
+	int ret;
+
+	if (hb_nl_missing(info, HEALBLK_A_LEG_MAJOR, "a spare needs a major and a minor number") ||
+	    hb_nl_missing(info, HEALBLK_A_LEG_MINOR, "a spare needs a major and a minor number"))
+		return -EINVAL;
+	major = nla_get_u32(a[HEALBLK_A_LEG_MAJOR]);
+	minor = nla_get_u32(a[HEALBLK_A_LEG_MINOR]);
+	if (MAJOR(MKDEV(major, minor)) != major || MINOR(MKDEV(major, minor)) != minor) {
+		NL_SET_ERR_MSG(info->extack, "a spare's major:minor is out of range");
+		return -EINVAL;
+	}
+	mutex_lock(&healblk_mutex);
+	dev = hb_nl_dev(info);
+	ret = IS_ERR(dev) ? PTR_ERR(dev) :
+	      hb_spare_add(dev, MKDEV(major, minor), info->extack);
+	mutex_unlock(&healblk_mutex);
+	return ret;
+}
+
+static int hb_nl_spare_remove(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_dev *dev;
+	int ret;
+
+	if (hb_nl_missing(info, HEALBLK_A_LEG_INDEX, "a spare index is required"))
+		return -EINVAL;
+	mutex_lock(&healblk_mutex);
+	dev = hb_nl_dev(info);
+	ret = IS_ERR(dev) ? PTR_ERR(dev) :
+	      hb_spare_remove(dev, nla_get_u32(info->attrs[HEALBLK_A_LEG_INDEX]),
+			      info->extack);
+	mutex_unlock(&healblk_mutex);
+	return ret;
+}
+
+static int hb_nl_rebuild(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_leg *leg;
+	int ret;
+
+	mutex_lock(&healblk_mutex);
+	leg = hb_nl_leg(info);
+	ret = IS_ERR(leg) ? PTR_ERR(leg) : hb_rebuild_start(leg, info->extack);
+	mutex_unlock(&healblk_mutex);
+	return ret;
+}
+
+static int hb_nl_scrub(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_dev *dev;
+	int ret;
+
+	mutex_lock(&healblk_mutex);
+	dev = hb_nl_dev(info);
+	ret = IS_ERR(dev) ? PTR_ERR(dev) : hb_scrub_start(dev, info->extack);
+	mutex_unlock(&healblk_mutex);
+	return ret;
+}
+
+static int hb_nl_sync_abort(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_dev *dev;
+	int ret;
+
+	mutex_lock(&healblk_mutex);
+	dev = hb_nl_dev(info);
+	ret = IS_ERR(dev) ? PTR_ERR(dev) : hb_sync_abort(dev, info->extack);
 	mutex_unlock(&healblk_mutex);
 	return ret;
 }
@@ -492,6 +637,11 @@ static const struct genl_ops hb_nl_ops[] = {
 	HB_OP(HEALBLK_CMD_FAULT_CLEAR, hb_nl_fault_clear, hb_leg_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_ASSEMBLE, hb_nl_assemble, hb_create_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_SET, hb_nl_set, hb_set_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_SPARE_ADD, hb_nl_spare_add, hb_spare_add_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_SPARE_REMOVE, hb_nl_spare_remove, hb_leg_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_REBUILD, hb_nl_rebuild, hb_leg_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_SCRUB, hb_nl_scrub, hb_dev_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_SYNC_ABORT, hb_nl_sync_abort, hb_dev_policy, GENL_ADMIN_PERM),
 };
 
 enum { HB_MCGRP_EVENTS };
@@ -606,6 +756,22 @@ void hb_ev_leg_state(struct hb_leg *leg, enum healblk_leg_state old,
 			   nla_put_u32(skb, HEALBLK_A_LEG_STATE, READ_ONCE(leg->state)) ||
 			   nla_put_u32(skb, HEALBLK_A_EV_OLD_STATE, old) ||
 			   nla_put_string(skb, HEALBLK_A_EV_REASON, reason));
+}
+
+void hb_ev_sync(struct hb_dev *dev)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&hb_nl_family, &init_net, HB_MCGRP_EVENTS))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_NOIO);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &hb_nl_family, 0, HEALBLK_CMD_EVENT_SYNC);
+	hb_ev_send(skb, hdr, !hdr ||
+		   nla_put_u32(skb, HEALBLK_A_DEV_INDEX, dev->index) ||
+		   hb_nl_put_sync(skb, dev));
 }
 
 int hb_nl_init(void)

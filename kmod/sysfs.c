@@ -64,7 +64,31 @@ static ssize_t dev_fail_window_show(struct kobject *kobj, char *buf)
 	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_to_hbdev(kobj)->fail_window));
 }
 
+static ssize_t dev_auto_spare_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(kobj_to_hbdev(kobj)->auto_spare));
+}
+
+static ssize_t dev_sync_min_kbs_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_to_hbdev(kobj)->sync_min_kbs));
+}
+
+static ssize_t dev_sync_max_kbs_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_to_hbdev(kobj)->sync_max_kbs));
+}
+
+static ssize_t dev_nr_spares_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_to_hbdev(kobj)->nr_spares));
+}
+
 HB_ATTR(dev, state);
+HB_ATTR(dev, auto_spare);
+HB_ATTR(dev, sync_min_kbs);
+HB_ATTR(dev, sync_max_kbs);
+HB_ATTR(dev, nr_spares);
 HB_ATTR(dev, nr_legs);
 HB_ATTR(dev, data_offset);
 HB_ATTR(dev, fail_errors);
@@ -76,6 +100,10 @@ static struct attribute *hb_dev_attrs[] = {
 	&dev_attr_data_offset.attr,
 	&dev_attr_fail_errors.attr,
 	&dev_attr_fail_window.attr,
+	&dev_attr_auto_spare.attr,
+	&dev_attr_sync_min_kbs.attr,
+	&dev_attr_sync_max_kbs.attr,
+	&dev_attr_nr_spares.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(hb_dev);
@@ -147,7 +175,14 @@ static ssize_t leg_bad_ranges_show(struct kobject *kobj, char *buf)
 	}								\
 	HB_ATTR(leg, _name)
 
+static ssize_t leg_sync_pos_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  (unsigned long long)READ_ONCE(kobj_to_leg(kobj)->sync_pos));
+}
+
 HB_ATTR(leg, dev);
+HB_ATTR(leg, sync_pos);
 HB_ATTR(leg, name);
 HB_ATTR(leg, state);
 HB_ATTR(leg, bad_ranges);
@@ -165,6 +200,7 @@ static struct attribute *hb_leg_attrs[] = {
 	&leg_attr_name.attr,
 	&leg_attr_state.attr,
 	&leg_attr_bad_ranges.attr,
+	&leg_attr_sync_pos.attr,
 	&leg_attr_reads.attr,
 	&leg_attr_writes.attr,
 	&leg_attr_read_bytes.attr,

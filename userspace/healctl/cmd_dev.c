@@ -13,7 +13,7 @@
 #include "../lib/log.h"
 #include "healctl.h"
 
-static int parse_dev(const char *s, uint32_t *index)
+int parse_dev(const char *s, uint32_t *index)
 {
 	if (hb_parse_dev_index(s, index)) {
 		hb_err("'%s' is not a healblk device (healblkN, /dev/healblkN or N)", s);
@@ -96,8 +96,8 @@ int cmd_create(struct healctl *ctl, int argc, char **argv)
 	return legs_request(ctl, HEALBLK_CMD_CREATE, "create", argc, argv);
 }
 
-static int dev_request(struct healctl *ctl, const char *what, uint8_t cmd,
-		       const char *dev, int leg)
+int dev_request(struct healctl *ctl, const char *what, uint8_t cmd,
+		const char *dev, int leg)
 {
 	struct nl_msg *msg;
 	uint32_t index;
@@ -173,9 +173,18 @@ int cmd_set(struct healctl *ctl, int argc, char **argv)
 	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
 	for (i = 1; i < argc; i += 2) {
 		int attr = !strcmp(argv[i], "--fail-errors") ? HEALBLK_A_DEV_FAIL_ERRORS :
-			   !strcmp(argv[i], "--fail-window") ? HEALBLK_A_DEV_FAIL_WINDOW : -1;
+			   !strcmp(argv[i], "--fail-window") ? HEALBLK_A_DEV_FAIL_WINDOW :
+			   !strcmp(argv[i], "--sync-min") ? HEALBLK_A_DEV_SYNC_MIN_KBS :
+			   !strcmp(argv[i], "--sync-max") ? HEALBLK_A_DEV_SYNC_MAX_KBS :
+			   !strcmp(argv[i], "--auto-spare") ? HEALBLK_A_DEV_AUTO_SPARE : -1;
 
-		if (attr < 0 || hb_parse_u32(argv[i + 1], UINT32_MAX, &v)) {
+		if (attr == HEALBLK_A_DEV_AUTO_SPARE &&
+		    (!strcmp(argv[i + 1], "on") || !strcmp(argv[i + 1], "off"))) {
+			nla_put_u8(msg, attr, !strcmp(argv[i + 1], "on"));
+			continue;
+		}
+		if (attr < 0 || attr == HEALBLK_A_DEV_AUTO_SPARE ||
+		    hb_parse_u32(argv[i + 1], UINT32_MAX, &v)) {
 			hb_err("set: bad option or value: %s %s", argv[i], argv[i + 1]);
 			nlmsg_free(msg);
 			return EXIT_USAGE;

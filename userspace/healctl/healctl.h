@@ -24,6 +24,13 @@ int cmd_fault(struct healctl *ctl, int argc, char **argv);
 int cmd_events(struct healctl *ctl, int argc, char **argv);
 int cmd_assemble(struct healctl *ctl, int argc, char **argv);
 int cmd_set(struct healctl *ctl, int argc, char **argv);
+int cmd_spare(struct healctl *ctl, int argc, char **argv);
+int cmd_rebuild(struct healctl *ctl, int argc, char **argv);
+int cmd_scrub(struct healctl *ctl, int argc, char **argv);
+int cmd_abort(struct healctl *ctl, int argc, char **argv);
+int parse_dev(const char *s, uint32_t *index);
+int dev_request(struct healctl *ctl, const char *what, uint8_t cmd,
+		const char *dev, int leg);
 int legs_request(struct healctl *ctl, uint8_t cmd, const char *what, int n,
 		 char **paths);
 
@@ -37,5 +44,7 @@ void print_event_text(const struct hb_event *ev);
 /* JSON: the caller frees with json_object_put(). */
 struct json_object *dev_to_json(const struct hb_dev_info *dev);
 struct json_object *event_to_json(const struct hb_event *ev);
+struct json_object *sync_to_json(const struct hb_sync_info *s);	/* NULL for none */
+void print_sync_text(const char *prefix, const struct hb_sync_info *s);
 
 #endif

@@ -19,8 +19,15 @@ int usage(void)
 		"  assemble LEG... | --scan       bring a device back from its legs' metadata\n"
 		"  status [DEV] [--json]          devices, legs, states and counters\n"
 		"  fail-leg DEV LEG               take leg LEG out of the mirror\n"
-		"  set DEV [--fail-errors N] [--fail-window SECONDS]\n"
-		"                                 fail a leg at N I/O errors within SECONDS (N 0: never)\n"
+		"  set DEV [--fail-errors N] [--fail-window SECONDS] [--auto-spare on|off]\n"
+		"          [--sync-min KIB_S] [--sync-max KIB_S]\n"
+		"                                 fail a leg at N I/O errors within SECONDS (N 0: never);\n"
+		"                                 rebuild/scrub rate while busy, and idle (0: unlimited)\n"
+		"  spare add DEV DISK             a disk standing by to replace a failed leg\n"
+		"  spare remove DEV N             drop spare N\n"
+		"  rebuild DEV LEG                rebuild a failed leg (onto a spare if there is one)\n"
+		"  scrub DEV [--wait]             read every leg, repair mismatches from a good copy\n"
+		"  abort DEV                      stop the rebuild or scrub running\n"
 		"  fault set DEV --leg N [--op read|write|flush|rw] [--start SECTOR]\n"
 		"            [--sectors N] [--percent P] [--count C] [--delay-us US]\n"
 		"  fault clear DEV --leg N        (needs healblk loaded with fault_injection=1)\n"
@@ -48,6 +55,10 @@ static const struct {
 	{ "status", cmd_status },
 	{ "fail-leg", cmd_fail_leg },
 	{ "set", cmd_set },
+	{ "spare", cmd_spare },
+	{ "rebuild", cmd_rebuild },
+	{ "scrub", cmd_scrub },
+	{ "abort", cmd_abort },
 	{ "fault", cmd_fault },
 	{ "events", cmd_events },
 };

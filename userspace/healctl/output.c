@@ -6,6 +6,44 @@
 #include "../lib/hb_names.h"
 #include "healctl.h"
 
+static void print_leg_text(const struct hb_leg_info *l, const char *what)
+{
+	printf("  %s %u %-10s %-10s reads %" PRIu64 " writes %" PRIu64
+	       " read_errors %" PRIu64 " write_errors %" PRIu64
+	       " retried %" PRIu64 " repairs %" PRIu64 " bad_ranges %u\n",
+	       what, l->index, l->name, hb_leg_state_name(l->state), l->reads,
+	       l->writes, l->read_errors, l->write_errors, l->retried_reads,
+	       l->repairs, l->bad_ranges);
+	if (l->reason[0])
+		printf("    why: %s\n", l->reason);
+	if (l->state == HEALBLK_LEG_REBUILDING)
+		printf("    copied: %" PRIu64 " sectors\n", l->sync_pos);
+	if (l->fault.armed)
+		printf("    fault: ops %#x start %" PRIu64 " sectors %" PRIu64
+		       " percent %u count %u delay_us %u injected %" PRIu64 "\n",
+		       l->fault.ops, l->fault.start, l->fault.sectors,
+		       l->fault.percent, l->fault.count, l->fault.delay_us,
+		       l->fault.injected);
+}
+
+/* "rebuild of leg 1 running: 41.2% (...), 51200 KiB/s, ETA 12 s" */
+void print_sync_text(const char *prefix, const struct hb_sync_info *s)
+{
+	printf("%s%s", prefix, hb_sync_kind_name(s->kind));
+	if (s->kind == HEALBLK_SYNC_REBUILD)
+		printf(" of leg %u", s->leg);
+	printf(" %s: %.1f%% (%" PRIu64 " of %" PRIu64 " sectors), %u KiB/s",
+	       hb_sync_status_name(s->status),
+	       s->sectors ? 100.0 * (double)s->pos / (double)s->sectors : 0.0,
+	       s->pos, s->sectors, s->rate_kbs);
+	if (s->status == HEALBLK_SYNC_RUNNING)
+		printf(", ETA %u s", s->eta);
+	if (s->kind == HEALBLK_SYNC_SCRUB || s->unreadable)
+		printf(", mismatches %" PRIu64 " repaired %" PRIu64 " unreadable %" PRIu64,
+		       s->mismatches, s->repaired, s->unreadable);
+	printf("\n");
+}
+
 void print_dev_text(const struct hb_dev_info *dev)
 {
 	char uuid[37];
@@ -17,24 +55,18 @@ void print_dev_text(const struct hb_dev_info *dev)
 	       dev->name, hb_dev_state_name(dev->state), dev->sectors, dev->sectors / 2048.0,
 	       dev->nr_legs, dev->data_offset, dev->openers, uuid, dev->events,
 	       dev->fail_errors, dev->fail_window, dev->fail_errors ? "" : " (never)");
-	for (i = 0; i < dev->nr_legs; i++) {
-		const struct hb_leg_info *l = &dev->legs[i];
-
-		printf("  leg %u %-10s %-8s reads %" PRIu64 " writes %" PRIu64
-		       " read_errors %" PRIu64 " write_errors %" PRIu64
-		       " retried %" PRIu64 " repairs %" PRIu64 " bad_ranges %u\n",
-		       l->index, l->name, hb_leg_state_name(l->state), l->reads,
-		       l->writes, l->read_errors, l->write_errors, l->retried_reads,
-		       l->repairs, l->bad_ranges);
-		if (l->reason[0])
-			printf("    why: %s\n", l->reason);
-		if (l->fault.armed)
-			printf("    fault: ops %#x start %" PRIu64 " sectors %" PRIu64
-			       " percent %u count %u delay_us %u injected %" PRIu64 "\n",
-			       l->fault.ops, l->fault.start, l->fault.sectors,
-			       l->fault.percent, l->fault.count, l->fault.delay_us,
-			       l->fault.injected);
-	}
+	printf("  spares step in by themselves: %s; rebuild/scrub rate %u KiB/s busy, ",
+	       dev->auto_spare ? "yes" : "no", dev->sync_min_kbs);
+	if (dev->sync_max_kbs)
+		printf("%u KiB/s idle\n", dev->sync_max_kbs);
+	else
+		printf("unlimited idle\n");
+	if (dev->sync.kind != HEALBLK_SYNC_NONE)
+		print_sync_text("  ", &dev->sync);
+	for (i = 0; i < dev->nr_legs; i++)
+		print_leg_text(&dev->legs[i], "leg");
+	for (i = 0; i < dev->nr_spares; i++)
+		print_leg_text(&dev->spares[i], "spare");
 }
 
 static void add_u64(struct json_object *o, const char *key, uint64_t v)
@@ -75,10 +107,62 @@ static struct json_object *fault_to_json(const struct hb_fault_info *f)
 	return o;
 }
 
+static struct json_object *leg_to_json(const struct hb_leg_info *l)
+{
+	struct json_object *lo = json_object_new_object();
+	char uuid[37];
+
+	add_u64(lo, "index", l->index);
+	add_str(lo, "name", l->name);
+	add_u64(lo, "major", l->major);
+	add_u64(lo, "minor", l->minor);
+	add_str(lo, "state", hb_leg_state_name(l->state));
+	hb_uuid_str(l->uuid, uuid);
+	add_str(lo, "uuid", uuid);
+	if (l->reason[0])
+		add_str(lo, "reason", l->reason);
+	if (l->state == HEALBLK_LEG_REBUILDING)
+		add_u64(lo, "sync_pos", l->sync_pos);
+	add_u64(lo, "sectors", l->sectors);
+	add_u64(lo, "reads", l->reads);
+	add_u64(lo, "writes", l->writes);
+	add_u64(lo, "read_bytes", l->read_bytes);
+	add_u64(lo, "write_bytes", l->write_bytes);
+	add_u64(lo, "read_errors", l->read_errors);
+	add_u64(lo, "write_errors", l->write_errors);
+	add_u64(lo, "retried_reads", l->retried_reads);
+	add_u64(lo, "repairs", l->repairs);
+	add_u64(lo, "bad_ranges", l->bad_ranges);
+	json_object_object_add(lo, "fault", fault_to_json(&l->fault));
+	return lo;
+}
+
+struct json_object *sync_to_json(const struct hb_sync_info *s)
+{
+	struct json_object *o;
+
+	if (s->kind == HEALBLK_SYNC_NONE)
+		return NULL;
+	o = json_object_new_object();
+	add_str(o, "kind", hb_sync_kind_name(s->kind));
+	add_str(o, "status", hb_sync_status_name(s->status));
+	if (s->kind == HEALBLK_SYNC_REBUILD)
+		add_u64(o, "leg", s->leg);
+	add_u64(o, "pos", s->pos);
+	add_u64(o, "sectors", s->sectors);
+	add_u64(o, "rate_kbs", s->rate_kbs);
+	add_u64(o, "eta", s->eta);
+	add_u64(o, "mismatches", s->mismatches);
+	add_u64(o, "repaired", s->repaired);
+	add_u64(o, "unreadable", s->unreadable);
+	return o;
+}
+
 struct json_object *dev_to_json(const struct hb_dev_info *dev)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *legs = json_object_new_array();
+	struct json_object *spares = json_object_new_array();
 	char uuid[37];
 	uint32_t i;
 
@@ -93,33 +177,16 @@ struct json_object *dev_to_json(const struct hb_dev_info *dev)
 	add_str(o, "state", hb_dev_state_name(dev->state));
 	add_u64(o, "data_offset", dev->data_offset);
 	add_u64(o, "openers", dev->openers);
-	for (i = 0; i < dev->nr_legs; i++) {
-		const struct hb_leg_info *l = &dev->legs[i];
-		struct json_object *lo = json_object_new_object();
-
-		add_u64(lo, "index", l->index);
-		add_str(lo, "name", l->name);
-		add_u64(lo, "major", l->major);
-		add_u64(lo, "minor", l->minor);
-		add_str(lo, "state", hb_leg_state_name(l->state));
-		hb_uuid_str(l->uuid, uuid);
-		add_str(lo, "uuid", uuid);
-		if (l->reason[0])
-			add_str(lo, "reason", l->reason);
-		add_u64(lo, "sectors", l->sectors);
-		add_u64(lo, "reads", l->reads);
-		add_u64(lo, "writes", l->writes);
-		add_u64(lo, "read_bytes", l->read_bytes);
-		add_u64(lo, "write_bytes", l->write_bytes);
-		add_u64(lo, "read_errors", l->read_errors);
-		add_u64(lo, "write_errors", l->write_errors);
-		add_u64(lo, "retried_reads", l->retried_reads);
-		add_u64(lo, "repairs", l->repairs);
-		add_u64(lo, "bad_ranges", l->bad_ranges);
-		json_object_object_add(lo, "fault", fault_to_json(&l->fault));
-		json_object_array_add(legs, lo);
-	}
+	json_object_object_add(o, "auto_spare", json_object_new_boolean(dev->auto_spare));
+	add_u64(o, "sync_min_kbs", dev->sync_min_kbs);
+	add_u64(o, "sync_max_kbs", dev->sync_max_kbs);
+	json_object_object_add(o, "sync", sync_to_json(&dev->sync));
+	for (i = 0; i < dev->nr_legs; i++)
+		json_object_array_add(legs, leg_to_json(&dev->legs[i]));
 	json_object_object_add(o, "legs", legs);
+	for (i = 0; i < dev->nr_spares; i++)
+		json_object_array_add(spares, leg_to_json(&dev->spares[i]));
+	json_object_object_add(o, "spares", spares);
 	return o;
 }
 
@@ -134,12 +201,25 @@ static const char *event_name(uint8_t cmd)
 		return "repair";
 	case HEALBLK_CMD_EVENT_LEG_STATE:
 		return "leg_state";
+	case HEALBLK_CMD_EVENT_SYNC:
+		return "sync";
 	}
 	return "unknown";
 }
 
 void print_event_text(const struct hb_event *ev)
 {
+	const struct hb_sync_info *s = &ev->sync;
+
+	if (ev->cmd == HEALBLK_CMD_EVENT_SYNC) {
+		printf("sync dev=%u kind=%s status=%s leg=%u pos=%" PRIu64 " sectors=%" PRIu64
+		       " rate_kbs=%u eta=%u mismatches=%" PRIu64 " repaired=%" PRIu64
+		       " unreadable=%" PRIu64 "\n", ev->dev, hb_sync_kind_name(s->kind),
+		       hb_sync_status_name(s->status), s->leg, s->pos, s->sectors, s->rate_kbs,
+		       s->eta, s->mismatches, s->repaired, s->unreadable);
+		fflush(stdout);
+		return;
+	}
 	printf("%s dev=%u leg=%u", event_name(ev->cmd), ev->dev, ev->leg);
 	switch (ev->cmd) {
 	case HEALBLK_CMD_EVENT_IO_ERROR:
@@ -169,6 +249,10 @@ struct json_object *event_to_json(const struct hb_event *ev)
 
 	add_str(o, "event", event_name(ev->cmd));
 	add_u64(o, "dev", ev->dev);
+	if (ev->cmd == HEALBLK_CMD_EVENT_SYNC) {
+		json_object_object_add(o, "sync", sync_to_json(&ev->sync));
+		return o;
+	}
 	add_u64(o, "leg", ev->leg);
 	switch (ev->cmd) {
 	case HEALBLK_CMD_EVENT_IO_ERROR:

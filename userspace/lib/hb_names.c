@@ -23,6 +23,40 @@ const char *hb_leg_state_name(uint32_t state)
 		return "failed";
 	case HEALBLK_LEG_MISSING:
 		return "missing";
+	case HEALBLK_LEG_REBUILDING:
+		return "rebuilding";
+	case HEALBLK_LEG_SPARE:
+		return "spare";
+	}
+	return "unknown";
+}
+
+const char *hb_sync_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case HEALBLK_SYNC_NONE:
+		return "none";
+	case HEALBLK_SYNC_REBUILD:
+		return "rebuild";
+	case HEALBLK_SYNC_SCRUB:
+		return "scrub";
+	}
+	return "unknown";
+}
+
+const char *hb_sync_status_name(uint32_t status)
+{
+	switch (status) {
+	case HEALBLK_SYNC_RUNNING:
+		return "running";
+	case HEALBLK_SYNC_DONE:
+		return "done";
+	case HEALBLK_SYNC_ABORTED:
+		return "aborted";
+	case HEALBLK_SYNC_FAILED:
+		return "failed";
+	case HEALBLK_SYNC_STOPPED:
+		return "stopped";
 	}
 	return "unknown";
 }

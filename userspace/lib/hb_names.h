@@ -8,6 +8,8 @@
 const char *hb_dev_state_name(uint32_t state);
 const char *hb_leg_state_name(uint32_t state);
 const char *hb_op_name(uint32_t op);	/* one HEALBLK_OP_* bit */
+const char *hb_sync_kind_name(uint32_t kind);
+const char *hb_sync_status_name(uint32_t status);
 /* "read", "write", "flush", "rw", or a comma list of them: 0 if unknown. */
 uint32_t hb_op_mask_parse(const char *s);
 

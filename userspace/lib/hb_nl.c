@@ -60,6 +60,7 @@ struct nl_msg *hb_nl_msg(struct hb_nl *nl, uint8_t cmd, int flags)
 
 static const struct nla_policy hb_policy[HEALBLK_A_MAX + 1] = {
 	[HEALBLK_A_DEV_LEGS] = { .type = NLA_NESTED },
+	[HEALBLK_A_DEV_SPARES] = { .type = NLA_NESTED },
 	[HEALBLK_A_LEG] = { .type = NLA_NESTED },
 	[HEALBLK_A_LEG_FAULT] = { .type = NLA_NESTED },
 	[HEALBLK_A_DEV_NAME] = { .type = NLA_STRING },
@@ -139,9 +140,24 @@ static int hb_parse_leg(struct nlattr *nest, struct hb_leg_info *leg)
 	leg->retried_reads = get_u64(tb, HEALBLK_A_LEG_RETRIED_READS);
 	leg->repairs = get_u64(tb, HEALBLK_A_LEG_REPAIRS);
 	leg->bad_ranges = get_u32(tb, HEALBLK_A_LEG_BAD_RANGES);
+	leg->sync_pos = get_u64(tb, HEALBLK_A_LEG_SYNC_POS);
 	if (tb[HEALBLK_A_LEG_FAULT])
 		return hb_parse_fault(tb[HEALBLK_A_LEG_FAULT], &leg->fault);
 	return 0;
+}
+
+static void hb_parse_sync(struct nlattr **tb, struct hb_sync_info *s)
+{
+	s->kind = get_u32(tb, HEALBLK_A_SYNC_KIND);
+	s->status = get_u32(tb, HEALBLK_A_SYNC_STATUS);
+	s->leg = get_u32(tb, HEALBLK_A_SYNC_LEG);
+	s->pos = get_u64(tb, HEALBLK_A_SYNC_POS);
+	s->sectors = get_u64(tb, HEALBLK_A_SYNC_SECTORS);
+	s->rate_kbs = get_u32(tb, HEALBLK_A_SYNC_RATE_KBS);
+	s->eta = get_u32(tb, HEALBLK_A_SYNC_ETA);
+	s->mismatches = get_u64(tb, HEALBLK_A_SYNC_MISMATCHES);
+	s->repaired = get_u64(tb, HEALBLK_A_SYNC_REPAIRED);
+	s->unreadable = get_u64(tb, HEALBLK_A_SYNC_UNREADABLE);
 }
 
 int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev)
@@ -162,6 +178,20 @@ int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev)
 	dev->fail_errors = get_u32(tb, HEALBLK_A_DEV_FAIL_ERRORS);
 	dev->fail_window = get_u32(tb, HEALBLK_A_DEV_FAIL_WINDOW);
 	get_uuid(tb, HEALBLK_A_DEV_UUID, dev->uuid);
+	dev->auto_spare = tb[HEALBLK_A_DEV_AUTO_SPARE] && nla_get_u8(tb[HEALBLK_A_DEV_AUTO_SPARE]);
+	dev->sync_min_kbs = get_u32(tb, HEALBLK_A_DEV_SYNC_MIN_KBS);
+	dev->sync_max_kbs = get_u32(tb, HEALBLK_A_DEV_SYNC_MAX_KBS);
+	hb_parse_sync(tb, &dev->sync);
+	if (tb[HEALBLK_A_DEV_SPARES]) {
+		nla_for_each_nested(attr, tb[HEALBLK_A_DEV_SPARES], rem) {
+			if (nla_type(attr) != HEALBLK_A_LEG || dev->nr_spares == HEALBLK_MAX_SPARES)
+				return -EPROTO;
+			ret = hb_parse_leg(attr, &dev->spares[dev->nr_spares]);
+			if (ret)
+				return ret;
+			dev->nr_spares++;
+		}
+	}
 	nla_for_each_nested(attr, tb[HEALBLK_A_DEV_LEGS], rem) {
 		if (nla_type(attr) != HEALBLK_A_LEG || dev->nr_legs == HEALBLK_MAX_LEGS)
 			return -EPROTO;
@@ -285,8 +315,10 @@ int hb_parse_event(struct nl_msg *msg, struct hb_event *ev)
 		return -EPROTO;
 	memset(ev, 0, sizeof(*ev));
 	ev->cmd = gh->cmd;
-	if (ev->cmd < HEALBLK_CMD_EVENT_IO_ERROR || ev->cmd > HEALBLK_CMD_EVENT_LEG_STATE)
+	if ((ev->cmd < HEALBLK_CMD_EVENT_IO_ERROR || ev->cmd > HEALBLK_CMD_EVENT_LEG_STATE) &&
+	    ev->cmd != HEALBLK_CMD_EVENT_SYNC)
 		return -EPROTO;
+	hb_parse_sync(tb, &ev->sync);
 	ev->dev = get_u32(tb, HEALBLK_A_DEV_INDEX);
 	ev->leg = get_u32(tb, HEALBLK_A_LEG_INDEX);
 	ev->op = get_u32(tb, HEALBLK_A_EV_OP);

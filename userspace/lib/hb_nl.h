@@ -25,7 +25,14 @@ struct hb_leg_info {
 	uint8_t uuid[16];
 	uint64_t sectors, reads, writes, read_bytes, write_bytes;
 	uint64_t read_errors, write_errors, retried_reads, repairs;
+	uint64_t sync_pos;	/* rebuilding: data sectors copied */
 	struct hb_fault_info fault;
+};
+
+/* The device's current or last rebuild or scrub (kind NONE: never). */
+struct hb_sync_info {
+	uint32_t kind, status, leg, rate_kbs, eta;
+	uint64_t pos, sectors, mismatches, repaired, unreadable;
 };
 
 struct hb_dev_info {
@@ -34,7 +41,12 @@ struct hb_dev_info {
 	uint8_t uuid[16];
 	uint64_t sectors, data_offset, events;
 	uint32_t fail_errors, fail_window;
+	bool auto_spare;
+	uint32_t sync_min_kbs, sync_max_kbs;
+	struct hb_sync_info sync;
 	struct hb_leg_info legs[HEALBLK_MAX_LEGS];
+	uint32_t nr_spares;
+	struct hb_leg_info spares[HEALBLK_MAX_SPARES];
 };
 
 struct hb_event {
@@ -43,6 +55,7 @@ struct hb_event {
 	uint64_t sector;
 	bool recovered;
 	char reason[128];
+	struct hb_sync_info sync;	/* HEALBLK_CMD_EVENT_SYNC */
 };
 
 struct hb_nl {

@@ -53,7 +53,14 @@ enum healblk_cmd {
 	HEALBLK_CMD_EVENT_LEG_STATE,	/* a leg changed state */
 
 	HEALBLK_CMD_ASSEMBLE,		/* LEGS -> reply: the device (as GET) */
-	HEALBLK_CMD_SET,		/* DEV_INDEX, DEV_FAIL_*: device attributes */
+	HEALBLK_CMD_SET,		/* DEV_INDEX, DEV_FAIL_*, DEV_AUTO_SPARE, DEV_SYNC_*_KBS */
+
+	HEALBLK_CMD_SPARE_ADD,		/* DEV_INDEX, LEG_MAJOR, LEG_MINOR */
+	HEALBLK_CMD_SPARE_REMOVE,	/* DEV_INDEX, LEG_INDEX: the spare's index */
+	HEALBLK_CMD_REBUILD,		/* DEV_INDEX, LEG_INDEX: onto a spare or in place */
+	HEALBLK_CMD_SCRUB,		/* DEV_INDEX */
+	HEALBLK_CMD_SYNC_ABORT,		/* DEV_INDEX: stop the rebuild or scrub running */
+	HEALBLK_CMD_EVENT_SYNC,		/* notification: rebuild/scrub progress and end */
 
 	__HEALBLK_CMD_MAX,
 };
@@ -69,6 +76,24 @@ enum healblk_leg_state {
 	HEALBLK_LEG_IN_SYNC = 1,	/* holds current data, serves reads and writes */
 	HEALBLK_LEG_FAILED,		/* out of the mirror: no I/O goes to it */
 	HEALBLK_LEG_MISSING,		/* assembled without it: its disk is absent */
+	HEALBLK_LEG_REBUILDING,		/* takes every write; serves reads below LEG_SYNC_POS */
+	HEALBLK_LEG_SPARE,		/* standing by, in DEV_SPARES */
+};
+
+/* HEALBLK_A_SYNC_KIND: what the device's background copy is doing. */
+enum healblk_sync_kind {
+	HEALBLK_SYNC_NONE,
+	HEALBLK_SYNC_REBUILD,		/* copying onto a rebuilding leg */
+	HEALBLK_SYNC_SCRUB,		/* reading every leg, repairing mismatches */
+};
+
+/* HEALBLK_A_SYNC_STATUS */
+enum healblk_sync_status {
+	HEALBLK_SYNC_RUNNING = 1,
+	HEALBLK_SYNC_DONE,
+	HEALBLK_SYNC_ABORTED,		/* by request */
+	HEALBLK_SYNC_FAILED,		/* the target leg failed, or no leg could be read */
+	HEALBLK_SYNC_STOPPED,		/* device stopped: resumes at assembly */
 };
 
 /* HEALBLK_A_EV_OP and HEALBLK_A_FAULT_OPS */
@@ -137,6 +162,24 @@ enum healblk_attr {
 	HEALBLK_A_DEV_FAIL_ERRORS,	/* u32: fail a leg at this many errors ... */
 	HEALBLK_A_DEV_FAIL_WINDOW,	/* u32: ... within this many seconds; 0 errors: never */
 
+	HEALBLK_A_DEV_SPARES,		/* nest of HEALBLK_A_LEG: state SPARE, index among spares */
+	HEALBLK_A_DEV_AUTO_SPARE,	/* u8: activate a spare when a leg fails */
+	HEALBLK_A_DEV_SYNC_MIN_KBS,	/* u32: rebuild/scrub KiB/s while other I/O runs */
+	HEALBLK_A_DEV_SYNC_MAX_KBS,	/* u32: rate when idle, KiB/s; 0 = unlimited */
+	HEALBLK_A_LEG_SYNC_POS,		/* u64: REBUILDING: data sectors copied so far */
+
+	/* the background copy: in GET (the last or current one) and EVENT_SYNC */
+	HEALBLK_A_SYNC_KIND,		/* u32: enum healblk_sync_kind */
+	HEALBLK_A_SYNC_STATUS,		/* u32: enum healblk_sync_status */
+	HEALBLK_A_SYNC_LEG,		/* u32: REBUILD: the leg being rebuilt */
+	HEALBLK_A_SYNC_POS,		/* u64: data sectors done */
+	HEALBLK_A_SYNC_SECTORS,		/* u64: data sectors in all */
+	HEALBLK_A_SYNC_RATE_KBS,	/* u32: measured rate, KiB/s */
+	HEALBLK_A_SYNC_ETA,		/* u32: seconds left at that rate */
+	HEALBLK_A_SYNC_MISMATCHES,	/* u64: 4 KiB blocks that differed (or were bad) */
+	HEALBLK_A_SYNC_REPAIRED,	/* u64: 4 KiB blocks rewritten from a good copy */
+	HEALBLK_A_SYNC_UNREADABLE,	/* u64: 4 KiB blocks no leg could read */
+
 	__HEALBLK_A_MAX,
 };
 
@@ -156,8 +199,12 @@ enum healblk_attr {
 struct healblk_sb_member {
 	__u8	uuid[16];
 	__le32	state;		/* enum healblk_leg_state */
-	__u8	reserved[12];
+	__le32	reserved;
+	__le64	sync_pos;	/* REBUILDING: data sectors copied (checkpoint) */
 };
+
+#define HEALBLK_SB_ROLE_MEMBER	0	/* a leg: slot is its index */
+#define HEALBLK_SB_ROLE_SPARE	1	/* a spare: slot is its index among spares */
 
 struct healblk_sb {
 	char	magic[8];
@@ -175,7 +222,13 @@ struct healblk_sb {
 	struct healblk_sb_member members[HEALBLK_MAX_LEGS];
 	__le32	fail_errors;	/* 0: legs are never failed automatically */
 	__le32	fail_window;	/* seconds */
-	__u8	reserved[3860];
+	__le32	role;		/* HEALBLK_SB_ROLE_* */
+	__le32	nr_spares;
+	struct healblk_sb_member spares[HEALBLK_MAX_SPARES];
+	__le32	no_auto_spare;	/* 1: spares wait for a request (default 0: they step in) */
+	__le32	sync_min_kbs;	/* 0: the module's default */
+	__le32	sync_max_kbs;	/* 0: unlimited */
+	__u8	reserved[3712];
 	__le32	crc;
 };
 

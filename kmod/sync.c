@@ -1,0 +1,804 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The background copy: spares, rebuild and scrub.
+ *
+ * One work item per device (sync_work on its ordered sync_wq) does one
+ * thing at a time: put a spare in the place of a failed leg, rebuild a
+ * leg chunk by chunk from the legs in sync, or scrub every leg.  Like md's
+ * resync it runs at sync_max_kbs while the device is idle and drops to
+ * sync_min_kbs while foreground I/O flows.
+ *
+ * A chunk is copied inside a window [win_lo, win_hi): writes that overlap
+ * it wait until it moves on, and the copy starts only once writes already
+ * in flight there have ended (write tracking, io.c).  A rebuilding leg
+ * takes every write, so what it has copied stays current; it serves reads
+ * below sync_pos only.  The rebuild position is checkpointed in the
+ * superblocks, so a stopped device resumes where it was.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/netlink.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include "healblk.h"
+
+#define HB_SYNC_CHUNK		2048	/* sectors: 1 MiB */
+#define HB_SYNC_PAGES		(HB_SYNC_CHUNK >> (PAGE_SHIFT - SECTOR_SHIFT))
+#define HB_BLOCK_SECTORS	8	/* scrub and error fallback work in 4 KiB blocks */
+#define HB_SYNC_EVENT_MS	1000	/* progress events */
+#define HB_SYNC_CHECKPOINT_MS	5000	/* rebuild position into the superblocks */
+
+/* 1 MiB of pages for one leg's copy of a chunk. */
+struct hb_buf {
+	struct page *pages[HB_SYNC_PAGES];
+};
+
+static void hb_buf_free(struct hb_buf *buf)
+{
+	unsigned int i;
+
+	if (!buf)
+		return;
+	for (i = 0; i < HB_SYNC_PAGES; i++)
+		if (buf->pages[i])
+			__free_page(buf->pages[i]);
+	kfree(buf);
+}
+
+static struct hb_buf *hb_buf_alloc(void)
+{
+	struct hb_buf *buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	unsigned int i;
+
+	if (!buf)
+		return NULL;
+	for (i = 0; i < HB_SYNC_PAGES; i++) {
+		buf->pages[i] = alloc_page(GFP_KERNEL);
+		if (!buf->pages[i]) {
+			hb_buf_free(buf);
+			return NULL;
+		}
+	}
+	return buf;
+}
+
+/* Sectors [@off, +@len) of the buffer, @off and @len in 4 KiB blocks' multiples. */
+static int hb_buf_rw(struct hb_leg *leg, sector_t sector, struct hb_buf *buf,
+		     unsigned int off, unsigned int len, blk_opf_t opf)
+{
+	unsigned int first = off >> (PAGE_SHIFT - SECTOR_SHIFT);
+	unsigned int n = len >> (PAGE_SHIFT - SECTOR_SHIFT), i;
+	struct bio *bio;
+	int ret;
+
+	bio = bio_alloc(leg->bdev, n, opf, GFP_NOIO);
+	bio->bi_iter.bi_sector = leg->dev->data_offset + sector + off;
+	for (i = 0; i < n; i++)
+		__bio_add_page(bio, buf->pages[first + i], PAGE_SIZE, 0);
+	ret = submit_bio_wait(bio);
+	bio_put(bio);
+	return ret;
+}
+
+static bool hb_buf_same(struct hb_buf *a, struct hb_buf *b, unsigned int block)
+{
+	unsigned int page = block * HB_BLOCK_SECTORS >> (PAGE_SHIFT - SECTOR_SHIFT);
+
+	return !memcmp(page_address(a->pages[page]), page_address(b->pages[page]), PAGE_SIZE);
+}
+
+/* The window */
+
+static bool hb_win_overlaps(struct hb_dev *dev, sector_t sector, unsigned int sectors)
+{
+	bool overlap;
+
+	spin_lock_irq(&dev->lock);
+	overlap = dev->win_lo < dev->win_hi && sectors &&
+		  sector < dev->win_hi && sector + sectors > dev->win_lo;
+	spin_unlock_irq(&dev->lock);
+	return overlap;
+}
+
+/*
+ * From hb_write(), with the write already counted in write tracking: if
+ * it overlaps the window, step out of write tracking, wait for the window
+ * to move on, and count it again.
+ */
+void hb_write_wait_window(struct hb_dev *dev, struct hb_io *io)
+{
+	while (hb_win_overlaps(dev, io->sector, io->sectors)) {
+		hb_wtrack_end(dev, io->sector, io->sectors);
+		wait_event(dev->win_wait, !hb_win_overlaps(dev, io->sector, io->sectors));
+		hb_wtrack_start(dev, io->sector, io->sectors);
+		/* Counted before the window is looked at again: see hb_win_take(). */
+		smp_mb__after_atomic();
+	}
+}
+
+static bool hb_wtrack_quiet(struct hb_dev *dev, sector_t sector, unsigned int sectors)
+{
+	bool quiet;
+
+	hb_wtrack_snap(dev, sector, sectors, &quiet);
+	return quiet;
+}
+
+/* Own [@sector, +@sectors): no write there in flight, none starts until released. */
+static void hb_win_take(struct hb_dev *dev, sector_t sector, unsigned int sectors)
+{
+	spin_lock_irq(&dev->lock);
+	dev->win_lo = sector;
+	dev->win_hi = sector + sectors;
+	spin_unlock_irq(&dev->lock);
+	/* Pairs with the barrier in hb_write(). */
+	smp_mb();
+	wait_event(dev->wtrack_wait, hb_wtrack_quiet(dev, sector, sectors));
+}
+
+static void hb_win_release(struct hb_dev *dev)
+{
+	spin_lock_irq(&dev->lock);
+	dev->win_lo = 0;
+	dev->win_hi = 0;
+	spin_unlock_irq(&dev->lock);
+	wake_up_all(&dev->win_wait);
+}
+
+/* Progress and throttle */
+
+struct hb_sync_run {
+	struct hb_dev *dev;
+	ktime_t start, ev_last, cp_last, win_start;
+	sector_t start_pos, win_sectors;
+	u64 fg_last;
+};
+
+/* Upper-layer bios sent to the legs so far: the copy's own I/O is not counted. */
+static u64 hb_fg_ios(struct hb_dev *dev)
+{
+	u64 n = 0;
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++)
+		n += hb_leg_io_stat(dev->legs[i], offsetof(struct hb_leg_io_stats, reads)) +
+		     hb_leg_io_stat(dev->legs[i], offsetof(struct hb_leg_io_stats, writes));
+	return n;
+}
+
+static bool hb_sync_stopping(struct hb_dev *dev)
+{
+	return READ_ONCE(dev->sync_stop) || READ_ONCE(dev->sync_abort);
+}
+
+static void hb_sync_begin(struct hb_sync_run *run, struct hb_dev *dev,
+			  enum healblk_sync_kind kind, unsigned int leg, sector_t pos)
+{
+	run->dev = dev;
+	run->start = ktime_get();
+	run->ev_last = run->start;
+	run->cp_last = run->start;
+	run->win_start = run->start;
+	run->start_pos = pos;
+	run->win_sectors = 0;
+	run->fg_last = hb_fg_ios(dev);
+
+	spin_lock_irq(&dev->lock);
+	memset(&dev->sync, 0, sizeof(dev->sync));
+	dev->sync.kind = kind;
+	dev->sync.status = HEALBLK_SYNC_RUNNING;
+	dev->sync.leg = leg;
+	dev->sync.pos = pos;
+	dev->sync.sectors = dev->sectors;
+	spin_unlock_irq(&dev->lock);
+	WRITE_ONCE(dev->sync_active, true);
+	/* Pairs with the barrier in hb_write(): see hb_win_take(). */
+	smp_mb();
+	hb_ev_sync(dev);
+}
+
+static void hb_sync_end(struct hb_dev *dev, enum healblk_sync_status status)
+{
+	WRITE_ONCE(dev->sync_abort, false);
+	WRITE_ONCE(dev->sync_active, false);
+	spin_lock_irq(&dev->lock);
+	dev->sync.status = status;
+	dev->sync.eta = 0;
+	spin_unlock_irq(&dev->lock);
+	hb_ev_sync(dev);
+}
+
+/*
+ * @pos sectors done: update the status, send a progress event each second,
+ * and sleep as long as the rate allows: sync_min_kbs while foreground I/O
+ * went on since the last chunk, sync_max_kbs (0: no limit) otherwise.
+ */
+static void hb_sync_progress(struct hb_sync_run *run, sector_t pos, unsigned int done)
+{
+	struct hb_dev *dev = run->dev;
+	ktime_t now = ktime_get();
+	s64 ms = ktime_ms_delta(now, run->start);
+	u64 fg = hb_fg_ios(dev), rate = 0, need_ms, win_ms;
+	u32 limit;
+
+	if (ms > 0)
+		rate = div64_u64((u64)(pos - run->start_pos) * 1000, (u64)ms * 2);
+	spin_lock_irq(&dev->lock);
+	dev->sync.pos = pos;
+	dev->sync.rate_kbs = min_t(u64, rate, U32_MAX);
+	dev->sync.eta = rate ? min_t(u64, div64_u64((dev->sync.sectors - pos) / 2, rate),
+				     U32_MAX) : 0;
+	spin_unlock_irq(&dev->lock);
+	if (ktime_ms_delta(now, run->ev_last) >= HB_SYNC_EVENT_MS) {
+		run->ev_last = now;
+		hb_ev_sync(dev);
+	}
+
+	limit = fg != run->fg_last ? READ_ONCE(dev->sync_min_kbs) : READ_ONCE(dev->sync_max_kbs);
+	run->fg_last = fg;
+	run->win_sectors += done;
+	win_ms = ktime_ms_delta(now, run->win_start);
+	if (limit) {
+		need_ms = div_u64((u64)run->win_sectors * 1000, (u64)limit * 2);
+		if (need_ms > win_ms)
+			wait_event_timeout(dev->sync_wait, hb_sync_stopping(dev),
+					   msecs_to_jiffies(need_ms - win_ms));
+	}
+	/* The rate is kept over a window of about a second. */
+	if (win_ms >= 1000) {
+		run->win_start = ktime_get();
+		run->win_sectors = 0;
+	}
+}
+
+/* Rebuild */
+
+/*
+ * Read [@sector, +@len) from a leg in sync, trying each; where no leg can
+ * read a 4 KiB block, record it bad on @target and count it.  Returns
+ * the number of such blocks.
+ */
+static unsigned int hb_sync_read_good(struct hb_dev *dev, struct hb_leg *target,
+				      sector_t sector, unsigned int len, struct hb_buf *buf)
+{
+	unsigned int i, off, lost = 0;
+
+	for (i = 0; i < dev->nr_legs; i++) {
+		struct hb_leg *leg = dev->legs[i];
+
+		if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC ||
+		    hb_leg_is_bad(leg, sector, len))
+			continue;
+		if (!hb_buf_rw(leg, sector, buf, 0, len, REQ_OP_READ))
+			return 0;
+		atomic64_inc(&leg->read_errors);
+	}
+	/* Block by block: one bad block must not cost the whole chunk. */
+	for (off = 0; off < len; off += HB_BLOCK_SECTORS) {
+		for (i = 0; i < dev->nr_legs; i++) {
+			struct hb_leg *leg = dev->legs[i];
+
+			if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC ||
+			    hb_leg_is_bad(leg, sector + off, HB_BLOCK_SECTORS))
+				continue;
+			if (!hb_buf_rw(leg, sector, buf, off, HB_BLOCK_SECTORS, REQ_OP_READ))
+				break;
+		}
+		if (i == dev->nr_legs) {
+			lost++;
+			if (!hb_leg_mark_bad(target, sector + off, HB_BLOCK_SECTORS))
+				hb_leg_fail(target, "bad-block table full", NULL);
+		}
+	}
+	return lost;
+}
+
+static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *buf)
+{
+	enum healblk_sync_status status = HEALBLK_SYNC_DONE;
+	sector_t pos = leg->sync_pos;
+	struct hb_sync_run run;
+	enum healblk_leg_state old;
+
+	pr_info("%s: rebuilding leg %u (%pg) from sector %llu of %llu\n",
+		dev->disk->disk_name, leg->index, leg->bdev,
+		(unsigned long long)pos, (unsigned long long)dev->sectors);
+	hb_sync_begin(&run, dev, HEALBLK_SYNC_REBUILD, leg->index, pos);
+	while (pos < dev->sectors) {
+		unsigned int len = min_t(sector_t, HB_SYNC_CHUNK, dev->sectors - pos);
+		unsigned int lost;
+		int err;
+
+		if (READ_ONCE(dev->sync_stop)) {
+			status = HEALBLK_SYNC_STOPPED;
+			break;
+		}
+		if (READ_ONCE(dev->sync_abort)) {
+			status = HEALBLK_SYNC_ABORTED;
+			break;
+		}
+		if (READ_ONCE(leg->state) != HEALBLK_LEG_REBUILDING || !hb_legs_in_sync(dev)) {
+			status = HEALBLK_SYNC_FAILED;
+			break;
+		}
+		hb_win_take(dev, pos, len);
+		lost = hb_sync_read_good(dev, leg, pos, len, buf);
+		err = hb_buf_rw(leg, pos, buf, 0, len, REQ_OP_WRITE);
+		if (!err) {
+			/* On the leg before reads may come to it: hb_leg_readable(). */
+			smp_store_release(&leg->sync_pos, pos + len);
+		}
+		hb_win_release(dev);
+		if (err) {
+			atomic64_inc(&leg->write_errors);
+			hb_leg_fail(leg, "write error while rebuilding", NULL);
+			status = HEALBLK_SYNC_FAILED;
+			break;
+		}
+		if (lost) {
+			spin_lock_irq(&dev->lock);
+			dev->sync.unreadable += lost;
+			spin_unlock_irq(&dev->lock);
+		}
+		pos += len;
+		if (ktime_ms_delta(ktime_get(), run.cp_last) >= HB_SYNC_CHECKPOINT_MS) {
+			run.cp_last = ktime_get();
+			hb_meta_write(dev);
+		}
+		hb_sync_progress(&run, pos, len);
+	}
+
+	if (status == HEALBLK_SYNC_DONE) {
+		spin_lock_irq(&dev->lock);
+		old = leg->state;
+		if (old == HEALBLK_LEG_REBUILDING) {
+			WRITE_ONCE(leg->state, HEALBLK_LEG_IN_SYNC);
+			leg->reason = NULL;
+			leg->err_next = 0;
+		}
+		spin_unlock_irq(&dev->lock);
+		if (old == HEALBLK_LEG_REBUILDING) {
+			pr_info("%s: leg %u (%pg) rebuilt, in sync\n", dev->disk->disk_name,
+				leg->index, leg->bdev);
+			hb_meta_write(dev);
+			hb_ev_leg_state(leg, old, "rebuilt");
+		} else {
+			status = HEALBLK_SYNC_FAILED;
+		}
+	} else if (status == HEALBLK_SYNC_ABORTED) {
+		spin_lock_irq(&dev->lock);
+		old = leg->state;
+		if (old == HEALBLK_LEG_REBUILDING) {
+			WRITE_ONCE(leg->state, HEALBLK_LEG_FAILED);
+			leg->reason = "rebuild aborted by request";
+		}
+		spin_unlock_irq(&dev->lock);
+		hb_meta_write(dev);
+		if (old == HEALBLK_LEG_REBUILDING)
+			hb_ev_leg_state(leg, old, leg->reason);
+	} else {
+		/* Stopped: the checkpoint is where it resumes. */
+		hb_meta_write(dev);
+	}
+	hb_sync_end(dev, status);
+}
+
+/* Scrub */
+
+/*
+ * Compare the in-sync legs' copies of a chunk 4 KiB by 4 KiB.  A block
+ * that a leg cannot read, or holds in its bad-block table, or where it
+ * differs from the reference copy, is rewritten from the reference: the
+ * copy most legs agree on, ties going to the lowest leg (with two legs,
+ * leg 0 is the reference, as in md's repair).
+ */
+static void hb_scrub_chunk(struct hb_dev *dev, sector_t pos, unsigned int len,
+			   struct hb_buf **bufs)
+{
+	unsigned long legs = hb_legs_in_sync(dev), readable = 0;
+	u64 mismatches = 0, repaired = 0, unreadable = 0;
+	unsigned int i, j, off;
+
+	for_each_set_bit(i, &legs, dev->nr_legs)
+		if (!hb_buf_rw(dev->legs[i], pos, bufs[i], 0, len, REQ_OP_READ))
+			readable |= BIT(i);
+
+	for (off = 0; off < len; off += HB_BLOCK_SECTORS) {
+		unsigned int block = off / HB_BLOCK_SECTORS, votes, best_votes = 0;
+		unsigned long ok = 0, fix = 0;
+		int ref = -1;
+
+		for_each_set_bit(i, &legs, dev->nr_legs) {
+			struct hb_leg *leg = dev->legs[i];
+
+			if (!(readable & BIT(i)) &&
+			    hb_buf_rw(leg, pos, bufs[i], off, HB_BLOCK_SECTORS, REQ_OP_READ)) {
+				atomic64_inc(&leg->read_errors);
+				continue;
+			}
+			if (hb_leg_is_bad(leg, pos + off, HB_BLOCK_SECTORS))
+				continue;
+			ok |= BIT(i);
+		}
+		for_each_set_bit(i, &ok, dev->nr_legs) {
+			votes = 0;
+			for_each_set_bit(j, &ok, dev->nr_legs)
+				if (hb_buf_same(bufs[i], bufs[j], block))
+					votes++;
+			if (votes > best_votes) {
+				best_votes = votes;
+				ref = i;
+			}
+		}
+		if (ref < 0) {
+			unreadable++;
+			continue;
+		}
+		for_each_set_bit(i, &legs, dev->nr_legs)
+			if (!(ok & BIT(i)) || !hb_buf_same(bufs[i], bufs[ref], block))
+				fix |= BIT(i);
+		if (!fix)
+			continue;
+		mismatches++;
+		for_each_set_bit(i, &fix, dev->nr_legs) {
+			struct hb_leg *leg = dev->legs[i];
+
+			if (hb_buf_rw(leg, pos, bufs[ref], off, HB_BLOCK_SECTORS,
+				      REQ_OP_WRITE | REQ_SYNC)) {
+				atomic64_inc(&leg->write_errors);
+				hb_ev_repair(leg, pos + off, HB_BLOCK_SECTORS, -EIO);
+				continue;
+			}
+			hb_leg_clear_bad(leg, pos + off, HB_BLOCK_SECTORS);
+			atomic64_inc(&leg->repairs);
+			hb_ev_repair(leg, pos + off, HB_BLOCK_SECTORS, 0);
+			repaired++;
+		}
+	}
+	spin_lock_irq(&dev->lock);
+	dev->sync.mismatches += mismatches;
+	dev->sync.repaired += repaired;
+	dev->sync.unreadable += unreadable;
+	spin_unlock_irq(&dev->lock);
+}
+
+static void hb_scrub(struct hb_dev *dev)
+{
+	enum healblk_sync_status status = HEALBLK_SYNC_DONE;
+	struct hb_buf *bufs[HEALBLK_MAX_LEGS] = { NULL };
+	struct hb_sync_run run;
+	sector_t pos = 0;
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++) {
+		bufs[i] = hb_buf_alloc();
+		if (!bufs[i])
+			goto out;
+	}
+	hb_sync_begin(&run, dev, HEALBLK_SYNC_SCRUB, 0, 0);
+	while (pos < dev->sectors) {
+		unsigned int len = min_t(sector_t, HB_SYNC_CHUNK, dev->sectors - pos);
+
+		if (hb_sync_stopping(dev)) {
+			status = READ_ONCE(dev->sync_stop) ? HEALBLK_SYNC_STOPPED :
+							     HEALBLK_SYNC_ABORTED;
+			break;
+		}
+		hb_win_take(dev, pos, len);
+		hb_scrub_chunk(dev, pos, len, bufs);
+		hb_win_release(dev);
+		pos += len;
+		hb_sync_progress(&run, pos, len);
+	}
+	pr_info("%s: scrub %s: %llu blocks mismatched, %llu repaired, %llu unreadable\n",
+		dev->disk->disk_name, status == HEALBLK_SYNC_DONE ? "done" : "stopped",
+		dev->sync.mismatches, dev->sync.repaired, dev->sync.unreadable);
+	hb_sync_end(dev, status);
+out:
+	for (i = 0; i < dev->nr_legs; i++)
+		hb_buf_free(bufs[i]);
+}
+
+/* Spares */
+
+static void hb_spares_drop(struct hb_dev *dev, unsigned int index)
+{
+	unsigned int i;
+
+	for (i = index; i + 1 < dev->nr_spares; i++) {
+		dev->spares[i] = dev->spares[i + 1];
+		dev->spares[i]->index = i;
+	}
+	dev->spares[--dev->nr_spares] = NULL;
+}
+
+/*
+ * Put the first spare in the place of leg @slot (failed or missing) and
+ * start rebuilding it.  The device is suspended for the swap: no bio in
+ * flight refers to the old leg when it is closed.
+ */
+static int hb_spare_activate(struct hb_dev *dev, unsigned int slot)
+{
+	struct hb_leg *old = dev->legs[slot], *spare;
+
+	lockdep_assert_held(&healblk_mutex);
+	if (!dev->nr_spares)
+		return -ENOENT;
+	spare = dev->spares[0];
+	hb_spares_drop(dev, 0);
+
+	mutex_lock(&dev->meta_mutex);
+	hb_dev_suspend(dev);
+	spare->index = slot;
+	spare->sync_pos = 0;
+	spare->reason = "rebuilding from the mirror";
+	spare->state = HEALBLK_LEG_REBUILDING;
+	dev->legs[slot] = spare;
+	hb_dev_resume(dev);
+	mutex_unlock(&dev->meta_mutex);
+
+	pr_info("%s: spare %pg replaces leg %u (%pg)\n", dev->disk->disk_name,
+		spare->bdev, slot, old->bdev);
+	kobject_del(&old->kobj);
+	if (kobject_add(&spare->kobj, &dev->kobj, "leg%u", slot))
+		pr_warn("%s: no sysfs directory for leg %u\n", dev->disk->disk_name, slot);
+	if (old->bdev)
+		bd_unlink_disk_holder(old->bdev, dev->disk);
+	hb_leg_put(dev, old);
+	hb_meta_write(dev);
+	hb_ev_leg_state(spare, HEALBLK_LEG_SPARE, spare->reason);
+	return 0;
+}
+
+/*
+ * A leg out of the mirror that a spare is to replace, by itself
+ * (auto_spare) or on request: its slot, or -1.
+ */
+static int hb_spare_wanted(struct hb_dev *dev)
+{
+	unsigned long want = READ_ONCE(dev->spare_requested);
+	unsigned int i;
+
+	if (!dev->nr_spares)
+		return -1;
+	for (i = 0; i < dev->nr_legs; i++) {
+		enum healblk_leg_state state = READ_ONCE(dev->legs[i]->state);
+
+		if ((state == HEALBLK_LEG_FAILED || state == HEALBLK_LEG_MISSING) &&
+		    (READ_ONCE(dev->auto_spare) || (want & BIT(i))))
+			return i;
+	}
+	return -1;
+}
+
+static struct hb_leg *hb_rebuild_target(struct hb_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++)
+		if (READ_ONCE(dev->legs[i]->state) == HEALBLK_LEG_REBUILDING)
+			return dev->legs[i];
+	return NULL;
+}
+
+static void hb_sync_work(struct work_struct *work)
+{
+	struct hb_dev *dev = container_of(to_delayed_work(work), struct hb_dev, sync_work);
+	struct hb_buf *buf = NULL;
+	struct hb_leg *leg;
+	int slot;
+
+	while (!READ_ONCE(dev->sync_stop)) {
+		if (hb_spare_wanted(dev) >= 0) {
+			/*
+			 * The swap needs the device list's mutex, which
+			 * destroy holds while it waits for this work: try,
+			 * and come back rather than deadlock.
+			 */
+			if (!mutex_trylock(&healblk_mutex)) {
+				queue_delayed_work(dev->sync_wq, &dev->sync_work, HZ / 20);
+				break;
+			}
+			slot = hb_spare_wanted(dev);
+			if (slot >= 0) {
+				clear_bit(slot, &dev->spare_requested);
+				hb_spare_activate(dev, slot);
+			}
+			mutex_unlock(&healblk_mutex);
+			continue;
+		}
+		leg = hb_rebuild_target(dev);
+		if (leg) {
+			if (!buf)
+				buf = hb_buf_alloc();
+			if (!buf) {
+				queue_delayed_work(dev->sync_wq, &dev->sync_work, HZ);
+				break;
+			}
+			hb_rebuild(dev, leg, buf);
+			/* Failed or aborted: do not start it again by itself. */
+			if (READ_ONCE(leg->state) == HEALBLK_LEG_REBUILDING)
+				break;
+			continue;
+		}
+		if (READ_ONCE(dev->scrub_requested)) {
+			WRITE_ONCE(dev->scrub_requested, false);
+			hb_scrub(dev);
+			continue;
+		}
+		break;
+	}
+	hb_buf_free(buf);
+}
+
+void hb_sync_kick(struct hb_dev *dev)
+{
+	if (!READ_ONCE(dev->sync_stop))
+		mod_delayed_work(dev->sync_wq, &dev->sync_work, 0);
+}
+
+int hb_sync_init(struct hb_dev *dev)
+{
+	init_waitqueue_head(&dev->win_wait);
+	init_waitqueue_head(&dev->sync_wait);
+	INIT_DELAYED_WORK(&dev->sync_work, hb_sync_work);
+	dev->sync_wq = alloc_ordered_workqueue("healblk%d-sync", WQ_MEM_RECLAIM, dev->index);
+	return dev->sync_wq ? 0 : -ENOMEM;
+}
+
+/* Device going away: a rebuild checkpoints; nothing runs after this. */
+void hb_sync_stop(struct hb_dev *dev)
+{
+	WRITE_ONCE(dev->sync_stop, true);
+	wake_up_all(&dev->sync_wait);
+	cancel_delayed_work_sync(&dev->sync_work);
+}
+
+/* Requests (healblk_mutex held) */
+
+int hb_spare_add(struct hb_dev *dev, dev_t devt, struct netlink_ext_ack *extack)
+{
+	struct hb_leg *spare;
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&healblk_mutex);
+	if (dev->nr_spares == HEALBLK_MAX_SPARES) {
+		NL_SET_ERR_MSG(extack, "the device has 4 spares already");
+		return -ENOSPC;
+	}
+	for (i = 0; i < dev->nr_legs; i++)
+		if (dev->legs[i]->bdev && dev->legs[i]->bdev->bd_dev == devt)
+			goto dup;
+	for (i = 0; i < dev->nr_spares; i++)
+		if (dev->spares[i]->bdev->bd_dev == devt)
+			goto dup;
+
+	spare = hb_leg_open_new(dev, dev->nr_spares, devt, HEALBLK_LEG_SPARE, extack);
+	if (IS_ERR(spare))
+		return PTR_ERR(spare);
+	ret = bd_link_disk_holder(spare->bdev, dev->disk);
+	if (ret) {
+		hb_leg_put(dev, spare);
+		return ret;
+	}
+	get_random_bytes(spare->uuid, sizeof(spare->uuid));
+	dev->spares[dev->nr_spares++] = spare;
+	if (hb_meta_write(dev))
+		NL_SET_ERR_MSG(extack, "spare added, but a leg's superblock could not be written");
+	pr_info("%s: spare %pg added\n", dev->disk->disk_name, spare->bdev);
+	hb_sync_kick(dev);
+	return 0;
+dup:
+	NL_SET_ERR_MSG(extack, "the disk is already a leg or spare of this device");
+	return -EEXIST;
+}
+
+int hb_spare_remove(struct hb_dev *dev, unsigned int index, struct netlink_ext_ack *extack)
+{
+	struct hb_leg *spare;
+
+	lockdep_assert_held(&healblk_mutex);
+	if (index >= dev->nr_spares) {
+		NL_SET_ERR_MSG(extack, "the device has no spare with that index");
+		return -EINVAL;
+	}
+	spare = dev->spares[index];
+	hb_spares_drop(dev, index);
+	pr_info("%s: spare %pg removed\n", dev->disk->disk_name, spare->bdev);
+	bd_unlink_disk_holder(spare->bdev, dev->disk);
+	hb_leg_put(dev, spare);
+	hb_meta_write(dev);
+	return 0;
+}
+
+/*
+ * Rebuild a failed leg: onto a spare if there is one (the disk that
+ * failed is not trusted again), else in place (a transient fault went
+ * away, or the farmer put a new disk at the same place).
+ */
+int hb_rebuild_start(struct hb_leg *leg, struct netlink_ext_ack *extack)
+{
+	struct hb_dev *dev = leg->dev;
+	enum healblk_leg_state old;
+
+	lockdep_assert_held(&healblk_mutex);
+	if (hb_rebuild_target(dev)) {
+		NL_SET_ERR_MSG(extack, "a rebuild is already running on this device");
+		return -EBUSY;
+	}
+	old = READ_ONCE(leg->state);
+	if (old != HEALBLK_LEG_FAILED && old != HEALBLK_LEG_MISSING) {
+		NL_SET_ERR_MSG(extack, "only a failed or missing leg is rebuilt");
+		return -EINVAL;
+	}
+	if (!hb_legs_in_sync(dev)) {
+		NL_SET_ERR_MSG(extack, "no leg in sync to rebuild from");
+		return -EIO;
+	}
+	if (!leg->bdev || dev->nr_spares) {
+		/* Onto a spare: the sync work swaps it in (it alone swaps legs). */
+		if (!dev->nr_spares) {
+			NL_SET_ERR_MSG(extack, "the leg's disk is missing and there is no spare");
+			return -ENOENT;
+		}
+		set_bit(leg->index, &dev->spare_requested);
+		hb_sync_kick(dev);
+		return 0;
+	}
+
+	/* Everything it holds is rewritten: old bad ranges no longer apply. */
+	badblocks_clear(&leg->bb, 0, dev->sectors);
+	spin_lock_irq(&dev->lock);
+	leg->sync_pos = 0;
+	leg->err_next = 0;
+	leg->reason = "rebuilding from the mirror";
+	WRITE_ONCE(leg->state, HEALBLK_LEG_REBUILDING);
+	spin_unlock_irq(&dev->lock);
+	hb_meta_write(dev);
+	hb_ev_leg_state(leg, old, leg->reason);
+	hb_sync_kick(dev);
+	return 0;
+}
+
+int hb_scrub_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&healblk_mutex);
+	if (READ_ONCE(dev->sync_active) || READ_ONCE(dev->scrub_requested)) {
+		NL_SET_ERR_MSG(extack, "a rebuild or scrub is already running on this device");
+		return -EBUSY;
+	}
+	/* Running from now on, for whoever asks: it starts within a moment. */
+	spin_lock_irq(&dev->lock);
+	memset(&dev->sync, 0, sizeof(dev->sync));
+	dev->sync.kind = HEALBLK_SYNC_SCRUB;
+	dev->sync.status = HEALBLK_SYNC_RUNNING;
+	dev->sync.sectors = dev->sectors;
+	spin_unlock_irq(&dev->lock);
+	WRITE_ONCE(dev->scrub_requested, true);
+	hb_sync_kick(dev);
+	return 0;
+}
+
+int hb_sync_abort(struct hb_dev *dev, struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&healblk_mutex);
+	if (!READ_ONCE(dev->sync_active) && !READ_ONCE(dev->scrub_requested) &&
+	    !hb_rebuild_target(dev)) {
+		NL_SET_ERR_MSG(extack, "no rebuild or scrub is running on this device");
+		return -ENOENT;
+	}
+	if (READ_ONCE(dev->scrub_requested) && !READ_ONCE(dev->sync_active)) {
+		/* Not begun yet: it never will. */
+		WRITE_ONCE(dev->scrub_requested, false);
+		spin_lock_irq(&dev->lock);
+		dev->sync.status = HEALBLK_SYNC_ABORTED;
+		spin_unlock_irq(&dev->lock);
+		hb_ev_sync(dev);
+		return 0;
+	}
+	WRITE_ONCE(dev->sync_abort, true);
+	wake_up_all(&dev->sync_wait);
+	return 0;
+}

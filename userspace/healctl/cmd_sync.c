@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/* spare add/remove, rebuild, scrub, abort */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <json-c/json.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include "../lib/hb_parse.h"
+#include "../lib/log.h"
+#include "healctl.h"
+
+static int spare_add(struct healctl *ctl, const char *dev, const char *path)
+{
+	struct nl_msg *msg;
+	struct stat st;
+	uint32_t index;
+	int ret;
+
+	if (parse_dev(dev, &index))
+		return EXIT_USAGE;
+	if (stat(path, &st)) {
+		hb_err("spare add: %s: %s", path, strerror(errno));
+		return 1;
+	}
+	if (!S_ISBLK(st.st_mode)) {
+		hb_err("spare add: %s is not a block device", path);
+		return 1;
+	}
+	msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_SPARE_ADD, 0);
+	if (!msg)
+		return kernel_error(ctl, "spare add", -ENOMEM);
+	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
+	nla_put_u32(msg, HEALBLK_A_LEG_MAJOR, major(st.st_rdev));
+	nla_put_u32(msg, HEALBLK_A_LEG_MINOR, minor(st.st_rdev));
+	ret = hb_nl_call(&ctl->nl, msg, NULL, NULL);
+	return ret ? kernel_error(ctl, "spare add", ret) : 0;
+}
+
+int cmd_spare(struct healctl *ctl, int argc, char **argv)
+{
+	uint32_t n;
+
+	if (argc == 3 && !strcmp(argv[0], "add"))
+		return spare_add(ctl, argv[1], argv[2]);
+	if (argc == 3 && !strcmp(argv[0], "remove")) {
+		if (hb_parse_u32(argv[2], HEALBLK_MAX_SPARES - 1, &n)) {
+			hb_err("spare remove: '%s' is not a spare index (0 to %d)", argv[2],
+			       HEALBLK_MAX_SPARES - 1);
+			return EXIT_USAGE;
+		}
+		return dev_request(ctl, "spare remove", HEALBLK_CMD_SPARE_REMOVE, argv[1], (int)n);
+	}
+	return usage();
+}
+
+int cmd_rebuild(struct healctl *ctl, int argc, char **argv)
+{
+	uint32_t leg;
+
+	if (argc != 2)
+		return usage();
+	if (hb_parse_u32(argv[1], HEALBLK_MAX_LEGS - 1, &leg)) {
+		hb_err("rebuild: '%s' is not a leg index (0 to %d)", argv[1], HEALBLK_MAX_LEGS - 1);
+		return EXIT_USAGE;
+	}
+	return dev_request(ctl, "rebuild", HEALBLK_CMD_REBUILD, argv[0], (int)leg);
+}
+
+int cmd_abort(struct healctl *ctl, int argc, char **argv)
+{
+	if (argc != 1)
+		return usage();
+	return dev_request(ctl, "abort", HEALBLK_CMD_SYNC_ABORT, argv[0], -1);
+}
+
+static void keep_dev(const struct hb_dev_info *dev, void *arg)
+{
+	*(struct hb_dev_info *)arg = *dev;
+}
+
+static int get_dev(struct healctl *ctl, uint32_t index, struct hb_dev_info *dev)
+{
+	struct nl_msg *msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_GET, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
+	return hb_nl_call(&ctl->nl, msg, keep_dev, dev);
+}
+
+/*
+ * scrub DEV [--wait]: start it; with --wait, follow it to its end and
+ * print the counts.  Exit 1 if it did not finish or found blocks that no
+ * leg could read.
+ */
+int cmd_scrub(struct healctl *ctl, int argc, char **argv)
+{
+	struct hb_dev_info dev;
+	struct json_object *o;
+	uint32_t index;
+	int ret;
+
+	if (argc < 1 || argc > 2 || (argc == 2 && strcmp(argv[1], "--wait")))
+		return usage();
+	if (parse_dev(argv[0], &index))
+		return EXIT_USAGE;
+	ret = dev_request(ctl, "scrub", HEALBLK_CMD_SCRUB, argv[0], -1);
+	if (ret || argc == 1)
+		return ret;
+	for (;;) {
+		ret = get_dev(ctl, index, &dev);
+		if (ret)
+			return kernel_error(ctl, "scrub", ret);
+		/* The kernel says running from the request on. */
+		if (dev.sync.kind != HEALBLK_SYNC_SCRUB || dev.sync.status != HEALBLK_SYNC_RUNNING)
+			break;
+		usleep(100 * 1000);
+	}
+	if (ctl->json) {
+		o = sync_to_json(&dev.sync);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		print_sync_text("", &dev.sync);
+	}
+	return dev.sync.status == HEALBLK_SYNC_DONE && !dev.sync.unreadable ? 0 : 1;
+}
