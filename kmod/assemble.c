@@ -199,6 +199,11 @@ int hb_dev_assemble(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out
 	if (le32_to_cpu(a->sync_min_kbs))
 		dev->sync_min_kbs = le32_to_cpu(a->sync_min_kbs);
 	dev->sync_max_kbs = le32_to_cpu(a->sync_max_kbs);
+	/* Written before bitmaps existed (0), or nonsense: every region resyncs. */
+	dev->bm_shift = le32_to_cpu(a->bitmap_shift);
+	if (dev->bm_shift < HB_WTRACK_SHIFT || dev->bm_shift > 40)
+		dev->bm_shift = 0;
+	dev->assembled = true;
 	if (!hb_legs_in_sync(dev)) {
 		NL_SET_ERR_MSG(extack, "no given leg holds current data");
 		ret = -EINVAL;

@@ -221,6 +221,7 @@ void hb_dev_discard(struct hb_dev *dev)
 			hb_leg_close(dev, i);
 	for (i = 0; i < dev->nr_spares; i++)
 		hb_leg_put(dev, dev->spares[i]);
+	hb_bm_exit(dev);
 	if (dev->index >= 0)
 		ida_free(&hb_ida, dev->index);
 	kobject_put(&dev->kobj);
@@ -310,6 +311,19 @@ int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
 		return -EINVAL;
 	}
 
+	ret = hb_bm_init(dev);
+	if (ret)
+		return ret;
+	if (dev->assembled) {
+		unsigned long dirty = hb_bm_load(dev, hb_legs_writable(dev));
+
+		if (dirty)
+			pr_info("healblk%d: %lu of %lu regions dirty in the bitmap: resyncing them\n",
+				dev->index, dirty, dev->bm_nbits);
+	}
+	/* Every leg gets the same bitmap: clean for a new device, the union at assembly. */
+	hb_bm_write_all(dev);
+
 	ret = hb_io_init(dev);
 	if (ret)
 		return ret;
@@ -353,7 +367,8 @@ int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
 		goto err_spares;
 
 	list_add_tail(&dev->node, &healblk_devices);
-	/* A rebuild to resume, or a failed leg a spare can replace. */
+	hb_bm_start(dev);
+	/* A resync or a rebuild to resume, or a failed leg a spare can replace. */
 	hb_sync_kick(dev);
 	pr_info("%s: %u legs (%lu in sync), %llu sectors, event %llu\n",
 		disk->disk_name, dev->nr_legs, hweight_long(hb_legs_in_sync(dev)),
@@ -412,6 +427,7 @@ static void hb_dev_free(struct hb_dev *dev)
 
 	/* A rebuild or scrub checkpoints and stops: no I/O of ours after this. */
 	hb_sync_stop(dev);
+	hb_bm_stop(dev);
 	list_del(&dev->node);
 	hb_sysfs_del(dev);
 	for (i = 0; i < dev->nr_legs; i++)

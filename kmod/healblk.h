@@ -97,6 +97,7 @@ struct hb_dev {
 	int index;
 	struct gendisk *disk;
 	bool dying;		/* under disk->open_mutex: no new opens */
+	bool assembled;		/* brought up from superblocks (not created) */
 
 	spinlock_t lock;	/* leg states, fault rules */
 	unsigned int nr_legs;
@@ -149,6 +150,22 @@ struct hb_dev {
 		u32 rate_kbs, eta;
 		u64 mismatches, repaired, unreadable;
 	} sync;			/* under dev->lock */
+
+	/* Write-intent bitmap (bitmap.c) */
+	unsigned int bm_shift;		/* a bit covers 1 << bm_shift sectors */
+	unsigned long bm_nbits;
+	unsigned int bm_nblocks;
+	unsigned long *bm_bits;		/* set: dirty on disk (or being written so) */
+	unsigned long bm_dirty;		/* blocks to write */
+	unsigned long bm_failed;	/* legs a block write failed on */
+	struct mutex bm_mutex;		/* block writes */
+	struct page *bm_page;
+	u64 *bm_seen;			/* write tracking at the last sweep */
+	struct delayed_work bm_sweep;
+	/* Regions to resync after a crash; kept (bits cleared) until the device goes */
+	unsigned long *resync_bits;
+	bool resync_active;		/* reads of resync_bits regions go to resync_src */
+	unsigned int resync_src;
 
 	/* On-disk metadata (meta.c) */
 	struct mutex meta_mutex;	/* superblock writes */
@@ -255,8 +272,24 @@ int hb_scrub_start(struct hb_dev *dev, struct netlink_ext_ack *extack);
 int hb_sync_abort(struct hb_dev *dev, struct netlink_ext_ack *extack);
 void hb_write_wait_window(struct hb_dev *dev, struct hb_io *io);
 
+/* bitmap.c */
+unsigned int hb_bm_shift_for(sector_t sectors);
+int hb_bm_init(struct hb_dev *dev);
+void hb_bm_exit(struct hb_dev *dev);
+void hb_bm_start(struct hb_dev *dev);
+void hb_bm_stop(struct hb_dev *dev);
+unsigned long hb_bm_load(struct hb_dev *dev, unsigned long legs);
+bool hb_bm_covered(struct hb_dev *dev, sector_t sector, unsigned int sectors);
+void hb_bm_defer(struct hb_io *io);
+void hb_bm_mark(struct hb_dev *dev, sector_t sector, unsigned int sectors);
+void hb_bm_flush(struct hb_dev *dev);
+void hb_bm_write_all(struct hb_dev *dev);
+unsigned long hb_bm_dirty_regions(struct hb_dev *dev);
+bool hb_bm_resyncing(struct hb_dev *dev, sector_t sector, unsigned int sectors);
+
 /* io.c */
 void hb_submit_bio(struct bio *bio);
+void hb_write_issue(struct hb_io *io);
 u64 hb_wtrack_snap(struct hb_dev *dev, sector_t sector, unsigned int sectors,
 		   bool *quiet);
 void hb_wtrack_start(struct hb_dev *dev, sector_t sector, unsigned int sectors);

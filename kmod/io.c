@@ -235,6 +235,8 @@ static void hb_read_repair(struct hb_io *io, struct hb_leg *leg)
 		return;	/* the overlapping write rewrites the range anyway */
 	if (!hb_leg_mark_bad(leg, io->sector, io->sectors))
 		return;	/* table full: leave the range to fail and retry again */
+	/* A repair torn by a crash is a region to resync. */
+	hb_bm_mark(dev, io->sector, io->sectors);
 
 	c = hb_clone_alloc(io, leg, hb_sync_endio);
 	c->bio.bi_opf = REQ_OP_WRITE | REQ_SYNC;
@@ -326,7 +328,14 @@ static void hb_read(struct hb_dev *dev, struct bio *bio)
 	struct hb_io *io;
 	int leg;
 
-	leg = hb_leg_choose_read(dev, 0, bio->bi_iter.bi_sector, sectors, &clean);
+	leg = -EIO;
+	/* Until resynced after a crash, a dirty region is read from one leg only. */
+	if (unlikely(READ_ONCE(dev->resync_active)) &&
+	    hb_bm_resyncing(dev, bio->bi_iter.bi_sector, sectors))
+		leg = hb_leg_choose_read(dev, ~BIT(READ_ONCE(dev->resync_src)),
+					 bio->bi_iter.bi_sector, sectors, &clean);
+	if (leg < 0)
+		leg = hb_leg_choose_read(dev, 0, bio->bi_iter.bi_sector, sectors, &clean);
 	if (leg < 0) {
 		pr_err_ratelimited("%s: no leg holds good data for sector %llu\n",
 				   dev->disk->disk_name,
@@ -431,17 +440,12 @@ static void hb_write_endio(struct bio *clone)
 	hb_write_put(io);
 }
 
-static void hb_write(struct hb_dev *dev, struct bio *bio)
+/* Send a write to its legs: from hb_write(), or once its bitmap bits are on disk. */
+void hb_write_issue(struct hb_io *io)
 {
-	struct hb_io *io = hb_io_alloc(dev, bio);
+	struct hb_dev *dev = io->dev;
 	unsigned long legs;
 	unsigned int i;
-
-	hb_wtrack_start(dev, io->sector, io->sectors);
-	/* Pairs with the barrier in hb_sync_window(): one sees the other. */
-	smp_mb__after_atomic();
-	if (unlikely(READ_ONCE(dev->sync_active)))
-		hb_write_wait_window(dev, io);
 
 	/* A rebuilding leg takes every write: what it has copied stays current. */
 	io->full = hb_legs_in_sync(dev);
@@ -461,6 +465,25 @@ static void hb_write(struct hb_dev *dev, struct bio *bio)
 		hb_leg_submit(c);
 	}
 	hb_write_put(io);
+}
+
+static void hb_write(struct hb_dev *dev, struct bio *bio)
+{
+	struct hb_io *io = hb_io_alloc(dev, bio);
+
+	hb_wtrack_start(dev, io->sector, io->sectors);
+	/*
+	 * Counted before the window and the bitmap are looked at: pairs with
+	 * the barriers in hb_win_take() and hb_bm_sweep().
+	 */
+	smp_mb__after_atomic();
+	if (unlikely(READ_ONCE(dev->sync_active)))
+		hb_write_wait_window(dev, io);
+	if (unlikely(!hb_bm_covered(dev, io->sector, io->sectors))) {
+		hb_bm_defer(io);
+		return;
+	}
+	hb_write_issue(io);
 }
 
 void hb_submit_bio(struct bio *bio)

@@ -169,7 +169,7 @@ static int hb_nl_put_sync(struct sk_buff *skb, struct hb_dev *dev)
 		return 0;
 	if (nla_put_u32(skb, HEALBLK_A_SYNC_KIND, st.kind) ||
 	    nla_put_u32(skb, HEALBLK_A_SYNC_STATUS, st.status) ||
-	    (st.kind == HEALBLK_SYNC_REBUILD &&
+	    (st.kind != HEALBLK_SYNC_SCRUB &&
 	     nla_put_u32(skb, HEALBLK_A_SYNC_LEG, st.leg)) ||
 	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_POS, st.pos, HEALBLK_A_PAD) ||
 	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_SECTORS, st.sectors, HEALBLK_A_PAD) ||
@@ -206,6 +206,8 @@ static int hb_nl_put_dev(struct sk_buff *skb, struct hb_dev *dev, u32 portid,
 	    nla_put_u8(skb, HEALBLK_A_DEV_AUTO_SPARE, READ_ONCE(dev->auto_spare)) ||
 	    nla_put_u32(skb, HEALBLK_A_DEV_SYNC_MIN_KBS, READ_ONCE(dev->sync_min_kbs)) ||
 	    nla_put_u32(skb, HEALBLK_A_DEV_SYNC_MAX_KBS, READ_ONCE(dev->sync_max_kbs)) ||
+	    nla_put_u32(skb, HEALBLK_A_DEV_BITMAP_SECTORS, 1U << dev->bm_shift) ||
+	    nla_put_u32(skb, HEALBLK_A_DEV_BITMAP_DIRTY, hb_bm_dirty_regions(dev)) ||
 	    hb_nl_put_sync(skb, dev))
 		goto cancel;
 	legs = nla_nest_start(skb, HEALBLK_A_DEV_LEGS);

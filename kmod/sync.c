@@ -287,7 +287,7 @@ static unsigned int hb_sync_read_good(struct hb_dev *dev, struct hb_leg *target,
 		}
 		if (i == dev->nr_legs) {
 			lost++;
-			if (!hb_leg_mark_bad(target, sector + off, HB_BLOCK_SECTORS))
+			if (target && !hb_leg_mark_bad(target, sector + off, HB_BLOCK_SECTORS))
 				hb_leg_fail(target, "bad-block table full", NULL);
 		}
 	}
@@ -384,6 +384,83 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 	hb_sync_end(dev, status);
 }
 
+/* Resync after a crash */
+
+static bool hb_resync_wanted(struct hb_dev *dev)
+{
+	return dev->resync_bits && !bitmap_empty(dev->resync_bits, dev->bm_nbits);
+}
+
+/*
+ * Copy every region the bitmap had dirty at assembly from the lowest leg
+ * in sync to the others.  Until a region is done, reads of it are served
+ * by that leg alone, so no two reads can see different data.
+ */
+static void hb_resync(struct hb_dev *dev, struct hb_buf *buf)
+{
+	enum healblk_sync_status status = HEALBLK_SYNC_DONE;
+	unsigned long r, total = bitmap_weight(dev->resync_bits, dev->bm_nbits);
+	unsigned long in_sync = hb_legs_in_sync(dev), bad = 0;
+	sector_t region = 1ULL << dev->bm_shift, done = 0;
+	struct hb_sync_run run;
+	unsigned int i;
+
+	if (!in_sync)
+		return;
+	WRITE_ONCE(dev->resync_src, __ffs(in_sync));
+	/* The source is set before reads are steered to it. */
+	smp_wmb();
+	WRITE_ONCE(dev->resync_active, true);
+	pr_info("%s: resyncing %lu dirty regions of %llu sectors from leg %u\n",
+		dev->disk->disk_name, total, (unsigned long long)region, dev->resync_src);
+	hb_sync_begin(&run, dev, HEALBLK_SYNC_RESYNC, dev->resync_src, 0);
+	spin_lock_irq(&dev->lock);
+	dev->sync.sectors = min_t(sector_t, total * region, dev->sectors);
+	spin_unlock_irq(&dev->lock);
+
+	for_each_set_bit(r, dev->resync_bits, dev->bm_nbits) {
+		sector_t start = (sector_t)r << dev->bm_shift, pos;
+		sector_t end = min_t(sector_t, start + region, dev->sectors);
+
+		if (hb_sync_stopping(dev)) {
+			status = READ_ONCE(dev->sync_stop) ? HEALBLK_SYNC_STOPPED :
+							     HEALBLK_SYNC_ABORTED;
+			break;
+		}
+		for (pos = start; pos < end; pos += HB_SYNC_CHUNK) {
+			unsigned int len = min_t(sector_t, HB_SYNC_CHUNK, end - pos);
+			unsigned long legs;
+			unsigned int lost;
+
+			hb_win_take(dev, pos, len);
+			lost = hb_sync_read_good(dev, NULL, pos, len, buf);
+			legs = hb_legs_writable(dev) & ~BIT(dev->resync_src);
+			for_each_set_bit(i, &legs, dev->nr_legs) {
+				if (hb_buf_rw(dev->legs[i], pos, buf, 0, len, REQ_OP_WRITE)) {
+					atomic64_inc(&dev->legs[i]->write_errors);
+					bad |= BIT(i);
+				}
+			}
+			hb_win_release(dev);
+			if (lost) {
+				spin_lock_irq(&dev->lock);
+				dev->sync.unreadable += lost;
+				spin_unlock_irq(&dev->lock);
+			}
+		}
+		clear_bit(r, dev->resync_bits);
+		done += end - start;
+		hb_sync_progress(&run, done, end - start);
+	}
+	if (status == HEALBLK_SYNC_DONE)
+		WRITE_ONCE(dev->resync_active, false);
+	for_each_set_bit(i, &bad, dev->nr_legs)
+		hb_leg_fail(dev->legs[i], "write error while resyncing", NULL);
+	pr_info("%s: resync %s: %llu sectors\n", dev->disk->disk_name,
+		status == HEALBLK_SYNC_DONE ? "done" : "stopped", (unsigned long long)done);
+	hb_sync_end(dev, status);
+}
+
 /* Scrub */
 
 /*
@@ -441,6 +518,7 @@ static void hb_scrub_chunk(struct hb_dev *dev, sector_t pos, unsigned int len,
 		if (!fix)
 			continue;
 		mismatches++;
+		hb_bm_mark(dev, pos + off, HB_BLOCK_SECTORS);
 		for_each_set_bit(i, &fix, dev->nr_legs) {
 			struct hb_leg *leg = dev->legs[i];
 
@@ -547,6 +625,7 @@ static int hb_spare_activate(struct hb_dev *dev, unsigned int slot)
 		bd_unlink_disk_holder(old->bdev, dev->disk);
 	hb_leg_put(dev, old);
 	hb_meta_write(dev);
+	hb_bm_write_all(dev);
 	hb_ev_leg_state(spare, HEALBLK_LEG_SPARE, spare->reason);
 	return 0;
 }
@@ -590,6 +669,19 @@ static void hb_sync_work(struct work_struct *work)
 	int slot;
 
 	while (!READ_ONCE(dev->sync_stop)) {
+		/* First bring the legs in step after a crash: the others copy from them. */
+		if (hb_resync_wanted(dev) && hb_legs_in_sync(dev)) {
+			if (!buf)
+				buf = hb_buf_alloc();
+			if (!buf) {
+				queue_delayed_work(dev->sync_wq, &dev->sync_work, HZ);
+				break;
+			}
+			hb_resync(dev, buf);
+			if (hb_resync_wanted(dev))
+				break;	/* stopped or aborted */
+			continue;
+		}
 		if (hb_spare_wanted(dev) >= 0) {
 			/*
 			 * The swap needs the device list's mutex, which
@@ -757,6 +849,7 @@ int hb_rebuild_start(struct hb_leg *leg, struct netlink_ext_ack *extack)
 	WRITE_ONCE(leg->state, HEALBLK_LEG_REBUILDING);
 	spin_unlock_irq(&dev->lock);
 	hb_meta_write(dev);
+	hb_bm_write_all(dev);
 	hb_ev_leg_state(leg, old, leg->reason);
 	hb_sync_kick(dev);
 	return 0;

@@ -84,6 +84,18 @@ static ssize_t dev_nr_spares_show(struct kobject *kobj, char *buf)
 	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_to_hbdev(kobj)->nr_spares));
 }
 
+static ssize_t dev_bitmap_sectors_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", 1U << kobj_to_hbdev(kobj)->bm_shift);
+}
+
+static ssize_t dev_bitmap_dirty_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", hb_bm_dirty_regions(kobj_to_hbdev(kobj)));
+}
+
+HB_ATTR(dev, bitmap_sectors);
+HB_ATTR(dev, bitmap_dirty);
 HB_ATTR(dev, state);
 HB_ATTR(dev, auto_spare);
 HB_ATTR(dev, sync_min_kbs);
@@ -104,6 +116,8 @@ static struct attribute *hb_dev_attrs[] = {
 	&dev_attr_sync_min_kbs.attr,
 	&dev_attr_sync_max_kbs.attr,
 	&dev_attr_nr_spares.attr,
+	&dev_attr_bitmap_sectors.attr,
+	&dev_attr_bitmap_dirty.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(hb_dev);

@@ -118,6 +118,8 @@ main() {
 		elif [ $rc -ne 0 ] && ! grep -q '^not ok' "$tap"; then
 			fail_line "vm-$k.tap" "kernel tests on $k # the VM run ended with $rc, see $results/vm-$k.log"
 		fi
+		note "crash consistency on $k (two boots, sysrq b between)"
+		HEAL_RESULTS=$results scripts/crash.sh "$k" < /dev/null
 	done
 	note "done"
 

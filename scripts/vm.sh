@@ -4,6 +4,7 @@
 # results folder (HEAL_RESULTS, default build/results) is writable.
 #   scripts/vm.sh KVER COMMAND [ARGS...]
 # Exit code: the guest command's, 124 on timeout (HEAL_VM_TIMEOUT, seconds).
+# HEAL_VM_DISKS="a.img b.img": host files the guest sees as /dev/vda, /dev/vdb...
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,8 +45,12 @@ if [ -t 0 ]; then
 else
 	exec < /dev/null
 fi
+disks=()
+for d in ${HEAL_VM_DISKS:-}; do
+	disks+=(--disk "$d")
+done
 exec timeout "${fg[@]}" -k 20 "${HEAL_VM_TIMEOUT:-1800}" \
-	"$vng" "${accel[@]}" -r "/boot/vmlinuz-$kver" \
+	"$vng" "${accel[@]}" "${disks[@]}" -r "/boot/vmlinuz-$kver" \
 	--memory "${HEAL_VM_MEMORY:-2G}" --cpus "${HEAL_VM_CPUS:-2}" \
 	--rwdir "$results" \
 	-- "cd $(printf '%q' "$top") && HEAL_RESULTS=$(printf '%q' "$results") $cmd"

@@ -32,6 +32,8 @@ void print_sync_text(const char *prefix, const struct hb_sync_info *s)
 	printf("%s%s", prefix, hb_sync_kind_name(s->kind));
 	if (s->kind == HEALBLK_SYNC_REBUILD)
 		printf(" of leg %u", s->leg);
+	else if (s->kind == HEALBLK_SYNC_RESYNC)
+		printf(" from leg %u", s->leg);
 	printf(" %s: %.1f%% (%" PRIu64 " of %" PRIu64 " sectors), %u KiB/s",
 	       hb_sync_status_name(s->status),
 	       s->sectors ? 100.0 * (double)s->pos / (double)s->sectors : 0.0,
@@ -61,6 +63,8 @@ void print_dev_text(const struct hb_dev_info *dev)
 		printf("%u KiB/s idle\n", dev->sync_max_kbs);
 	else
 		printf("unlimited idle\n");
+	printf("  write-intent bitmap: %u dirty regions of %u sectors\n", dev->bitmap_dirty,
+	       dev->bitmap_sectors);
 	if (dev->sync.kind != HEALBLK_SYNC_NONE)
 		print_sync_text("  ", &dev->sync);
 	for (i = 0; i < dev->nr_legs; i++)
@@ -146,7 +150,7 @@ struct json_object *sync_to_json(const struct hb_sync_info *s)
 	o = json_object_new_object();
 	add_str(o, "kind", hb_sync_kind_name(s->kind));
 	add_str(o, "status", hb_sync_status_name(s->status));
-	if (s->kind == HEALBLK_SYNC_REBUILD)
+	if (s->kind != HEALBLK_SYNC_SCRUB)
 		add_u64(o, "leg", s->leg);
 	add_u64(o, "pos", s->pos);
 	add_u64(o, "sectors", s->sectors);
@@ -180,6 +184,8 @@ struct json_object *dev_to_json(const struct hb_dev_info *dev)
 	json_object_object_add(o, "auto_spare", json_object_new_boolean(dev->auto_spare));
 	add_u64(o, "sync_min_kbs", dev->sync_min_kbs);
 	add_u64(o, "sync_max_kbs", dev->sync_max_kbs);
+	add_u64(o, "bitmap_sectors", dev->bitmap_sectors);
+	add_u64(o, "bitmap_dirty", dev->bitmap_dirty);
 	json_object_object_add(o, "sync", sync_to_json(&dev->sync));
 	for (i = 0; i < dev->nr_legs; i++)
 		json_object_array_add(legs, leg_to_json(&dev->legs[i]));

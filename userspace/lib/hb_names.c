@@ -40,6 +40,8 @@ const char *hb_sync_kind_name(uint32_t kind)
 		return "rebuild";
 	case HEALBLK_SYNC_SCRUB:
 		return "scrub";
+	case HEALBLK_SYNC_RESYNC:
+		return "resync";
 	}
 	return "unknown";
 }

@@ -181,6 +181,8 @@ int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev)
 	dev->auto_spare = tb[HEALBLK_A_DEV_AUTO_SPARE] && nla_get_u8(tb[HEALBLK_A_DEV_AUTO_SPARE]);
 	dev->sync_min_kbs = get_u32(tb, HEALBLK_A_DEV_SYNC_MIN_KBS);
 	dev->sync_max_kbs = get_u32(tb, HEALBLK_A_DEV_SYNC_MAX_KBS);
+	dev->bitmap_sectors = get_u32(tb, HEALBLK_A_DEV_BITMAP_SECTORS);
+	dev->bitmap_dirty = get_u32(tb, HEALBLK_A_DEV_BITMAP_DIRTY);
 	hb_parse_sync(tb, &dev->sync);
 	if (tb[HEALBLK_A_DEV_SPARES]) {
 		nla_for_each_nested(attr, tb[HEALBLK_A_DEV_SPARES], rem) {

@@ -43,6 +43,7 @@ struct hb_dev_info {
 	uint32_t fail_errors, fail_window;
 	bool auto_spare;
 	uint32_t sync_min_kbs, sync_max_kbs;
+	uint32_t bitmap_sectors, bitmap_dirty;	/* write-intent bitmap: region size, dirty regions */
 	struct hb_sync_info sync;
 	struct hb_leg_info legs[HEALBLK_MAX_LEGS];
 	uint32_t nr_spares;

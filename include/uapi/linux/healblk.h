@@ -85,6 +85,7 @@ enum healblk_sync_kind {
 	HEALBLK_SYNC_NONE,
 	HEALBLK_SYNC_REBUILD,		/* copying onto a rebuilding leg */
 	HEALBLK_SYNC_SCRUB,		/* reading every leg, repairing mismatches */
+	HEALBLK_SYNC_RESYNC,		/* after a crash: the bitmap's dirty regions */
 };
 
 /* HEALBLK_A_SYNC_STATUS */
@@ -179,6 +180,8 @@ enum healblk_attr {
 	HEALBLK_A_SYNC_MISMATCHES,	/* u64: 4 KiB blocks that differed (or were bad) */
 	HEALBLK_A_SYNC_REPAIRED,	/* u64: 4 KiB blocks rewritten from a good copy */
 	HEALBLK_A_SYNC_UNREADABLE,	/* u64: 4 KiB blocks no leg could read */
+	HEALBLK_A_DEV_BITMAP_SECTORS,	/* u32: sectors a write-intent bitmap bit covers */
+	HEALBLK_A_DEV_BITMAP_DIRTY,	/* u32: regions dirty in the bitmap now */
 
 	__HEALBLK_A_MAX,
 };
@@ -228,8 +231,31 @@ struct healblk_sb {
 	__le32	no_auto_spare;	/* 1: spares wait for a request (default 0: they step in) */
 	__le32	sync_min_kbs;	/* 0: the module's default */
 	__le32	sync_max_kbs;	/* 0: unlimited */
-	__u8	reserved[3712];
+	__le32	bitmap_shift;	/* a bitmap bit covers 1 << this many sectors; 0: no bitmap */
+	__u8	reserved[3708];
 	__le32	crc;
+};
+
+/*
+ * Write-intent bitmap: up to HEALBLK_BM_BLOCKS_MAX blocks of 4 KiB from
+ * sector HEALBLK_BM_SECTOR of every leg, each checksummed on its own.  Bit
+ * i of the device (bit i % HEALBLK_BM_BITS of block i / HEALBLK_BM_BITS,
+ * little-endian bit order) set: region i, sectors [i << bitmap_shift, +1 <<
+ * bitmap_shift) of the data, may differ between legs.
+ */
+#define HEALBLK_BM_MAGIC	"HBBM"
+#define HEALBLK_BM_SECTOR	64
+#define HEALBLK_BM_BLOCKS_MAX	64
+#define HEALBLK_BM_BYTES	4064
+#define HEALBLK_BM_BITS		(HEALBLK_BM_BYTES * 8)
+
+struct healblk_bm_block {
+	char	magic[4];
+	__le32	index;		/* of this block */
+	__u8	dev_uuid[16];
+	__u8	bits[HEALBLK_BM_BYTES];
+	__le32	reserved;
+	__le32	crc;		/* crc32c as the superblock's */
 };
 
 #endif /* _UAPI_LINUX_HEALBLK_H */

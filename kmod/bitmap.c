@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Write-intent bitmap (format: Documentation/healblk-format.md).
+ *
+ * A region's bit is on every leg's disk before a write to it is sent to
+ * any leg, so after a crash only regions with their bit set can differ
+ * between legs: assembly resyncs those, not the whole device.  A bit is
+ * cleared lazily, as md's bitmap daemon does: a sweep every
+ * HB_BM_SWEEP_MS clears the bits of regions that saw no write since the
+ * sweep before, with none in flight.
+ *
+ * The fast path is a test_bit: a write to a region whose bit is set goes
+ * on at once.  Otherwise it is handed to dev->wq, which sets the bit,
+ * writes the bitmap block to every leg (FUA) and then sends the write: a
+ * block's write must not wait inside submit_bio, where bios submitted
+ * are only queued.
+ *
+ * Who may see a write and a clear race: the write counts itself in write
+ * tracking, then tests the bit; the sweep clears the bit, then looks at
+ * write tracking and sets the bit back if a write came.  Full barriers on
+ * both sides: one of the two sees the other.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/crc32.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include "healblk.h"
+
+#define HB_BM_SWEEP_MS	5000
+
+static_assert(sizeof(struct healblk_bm_block) == 4096);
+
+static u32 hb_bm_crc(const struct healblk_bm_block *b)
+{
+	return ~__crc32c_le(~0U, (const u8 *)b, offsetof(struct healblk_bm_block, crc));
+}
+
+/* Smallest region, from 1 MiB up, whose bits fit in the blocks. */
+unsigned int hb_bm_shift_for(sector_t sectors)
+{
+	unsigned int shift = HB_WTRACK_SHIFT;
+
+	while (DIV_ROUND_UP_ULL(sectors, 1ULL << shift) >
+	       (u64)HEALBLK_BM_BLOCKS_MAX * HEALBLK_BM_BITS)
+		shift++;
+	return shift;
+}
+
+/* Bits of regions [@first, @last] for [@sector, +@sectors); false for none. */
+static bool hb_bm_range(struct hb_dev *dev, sector_t sector, unsigned int sectors,
+			unsigned long *first, unsigned long *last)
+{
+	if (!sectors)
+		return false;
+	*first = sector >> dev->bm_shift;
+	*last = (sector + sectors - 1) >> dev->bm_shift;
+	return true;
+}
+
+/* I/O path: is every region of the write marked on disk already? */
+bool hb_bm_covered(struct hb_dev *dev, sector_t sector, unsigned int sectors)
+{
+	unsigned long r, first, last;
+
+	if (!hb_bm_range(dev, sector, sectors, &first, &last))
+		return true;
+	for (r = first; r <= last; r++)
+		if (!test_bit(r, dev->bm_bits))
+			return false;
+	return true;
+}
+
+static void hb_bm_set(struct hb_dev *dev, unsigned long r)
+{
+	if (test_and_set_bit(r, dev->bm_bits))
+		return;
+	/* The bit is in memory before the block is claimed for writing. */
+	smp_mb__after_atomic();
+	set_bit(r / HEALBLK_BM_BITS, &dev->bm_dirty);
+}
+
+static void hb_bm_fill_block(struct hb_dev *dev, unsigned int index,
+			     struct healblk_bm_block *b)
+{
+	unsigned long first = (unsigned long)index * HEALBLK_BM_BITS, r;
+
+	memset(b, 0, sizeof(*b));
+	memcpy(b->magic, HEALBLK_BM_MAGIC, sizeof(b->magic));
+	b->index = cpu_to_le32(index);
+	memcpy(b->dev_uuid, dev->uuid, sizeof(b->dev_uuid));
+	for (r = first; r < min_t(unsigned long, first + HEALBLK_BM_BITS, dev->bm_nbits); r++)
+		if (test_bit(r, dev->bm_bits))
+			b->bits[(r - first) / 8] |= 1 << ((r - first) % 8);
+	b->crc = cpu_to_le32(hb_bm_crc(b));
+}
+
+static int hb_bm_io(struct block_device *bdev, unsigned int index, struct page *page,
+		    blk_opf_t opf)
+{
+	struct bio bio;
+	struct bio_vec bvec;
+	int ret;
+
+	bio_init(&bio, bdev, &bvec, 1, opf);
+	bio.bi_iter.bi_sector = HEALBLK_BM_SECTOR + index * (PAGE_SIZE >> SECTOR_SHIFT);
+	__bio_add_page(&bio, page, PAGE_SIZE, 0);
+	ret = submit_bio_wait(&bio);
+	bio_uninit(&bio);
+	return ret;
+}
+
+/*
+ * Write every block claimed dirty to every leg in sync or rebuilding.
+ * Returns once what was marked before the call is on disk: a caller that
+ * finds its block already taken waits here for the writer.  A leg that
+ * cannot take it cannot be trusted after a crash: it is failed.
+ */
+void hb_bm_flush(struct hb_dev *dev)
+{
+	struct healblk_bm_block *b = page_address(dev->bm_page);
+	unsigned int index, i;
+
+	mutex_lock(&dev->bm_mutex);
+	while (dev->bm_dirty) {
+		index = __ffs(dev->bm_dirty);
+		if (!test_and_clear_bit(index, &dev->bm_dirty))
+			continue;
+		hb_bm_fill_block(dev, index, b);
+		for (i = 0; i < dev->nr_legs; i++) {
+			struct hb_leg *leg = dev->legs[i];
+			enum healblk_leg_state state = READ_ONCE(leg->state);
+
+			if (state != HEALBLK_LEG_IN_SYNC && state != HEALBLK_LEG_REBUILDING)
+				continue;
+			if (hb_bm_io(leg->bdev, index, dev->bm_page,
+				     REQ_OP_WRITE | REQ_SYNC | REQ_FUA)) {
+				atomic64_inc(&leg->write_errors);
+				dev->bm_failed |= BIT(i);
+			}
+		}
+	}
+	mutex_unlock(&dev->bm_mutex);
+}
+
+/* Fail the legs a bitmap write did not reach: from process context, no lock held. */
+static void hb_bm_fail_legs(struct hb_dev *dev)
+{
+	unsigned long failed = xchg(&dev->bm_failed, 0);
+	unsigned int i;
+
+	for_each_set_bit(i, &failed, dev->nr_legs)
+		hb_leg_fail(dev->legs[i], "cannot write the write-intent bitmap", NULL);
+}
+
+/* Mark [@sector, +@sectors) dirty on disk: process context. */
+void hb_bm_mark(struct hb_dev *dev, sector_t sector, unsigned int sectors)
+{
+	unsigned long r, first, last;
+
+	if (!dev->bm_bits || !hb_bm_range(dev, sector, sectors, &first, &last))
+		return;
+	for (r = first; r <= last; r++)
+		hb_bm_set(dev, r);
+	hb_bm_flush(dev);
+	if (unlikely(dev->bm_failed))
+		hb_bm_fail_legs(dev);
+}
+
+/* All blocks to every leg: a new device, or a leg that joins. */
+void hb_bm_write_all(struct hb_dev *dev)
+{
+	if (!dev->bm_bits)
+		return;
+	dev->bm_dirty = GENMASK(dev->bm_nblocks - 1, 0);
+	hb_bm_flush(dev);
+	if (unlikely(dev->bm_failed))
+		hb_bm_fail_legs(dev);
+}
+
+/* Are all the write-tracking buckets of region @r idle and unchanged since the last sweep? */
+static bool hb_bm_region_quiet(struct hb_dev *dev, unsigned long r)
+{
+	unsigned long n = 1UL << (dev->bm_shift - HB_WTRACK_SHIFT), i;
+	unsigned long first = r << (dev->bm_shift - HB_WTRACK_SHIFT);
+	u64 v;
+
+	for (i = 0; i < min_t(unsigned long, n, HB_WTRACK_BUCKETS); i++) {
+		unsigned long b = (first + i) & (HB_WTRACK_BUCKETS - 1);
+
+		v = atomic64_read(&dev->wtrack[b]);
+		if ((v & HB_WTRACK_INFLIGHT) || v != dev->bm_seen[b])
+			return false;
+	}
+	return true;
+}
+
+static void hb_bm_sweep(struct work_struct *work)
+{
+	struct hb_dev *dev = container_of(to_delayed_work(work), struct hb_dev, bm_sweep);
+	unsigned long r;
+	unsigned int b;
+
+	for_each_set_bit(r, dev->bm_bits, dev->bm_nbits) {
+		if (dev->resync_bits && test_bit(r, dev->resync_bits))
+			continue;	/* not in step yet: only the resync clears it */
+		if (!hb_bm_region_quiet(dev, r))
+			continue;
+		clear_bit(r, dev->bm_bits);
+		/* Pairs with hb_write()'s barrier: a write that missed the clear shows here. */
+		smp_mb__after_atomic();
+		if (!hb_bm_region_quiet(dev, r))
+			set_bit(r, dev->bm_bits);
+		else
+			set_bit(r / HEALBLK_BM_BITS, &dev->bm_dirty);
+	}
+	for (b = 0; b < HB_WTRACK_BUCKETS; b++)
+		dev->bm_seen[b] = atomic64_read(&dev->wtrack[b]);
+	hb_bm_flush(dev);
+	if (unlikely(dev->bm_failed))
+		hb_bm_fail_legs(dev);
+	if (!READ_ONCE(dev->sync_stop))
+		queue_delayed_work(dev->wq, &dev->bm_sweep, msecs_to_jiffies(HB_BM_SWEEP_MS));
+}
+
+unsigned long hb_bm_dirty_regions(struct hb_dev *dev)
+{
+	return dev->bm_bits ? bitmap_weight(dev->bm_bits, dev->bm_nbits) : 0;
+}
+
+/* A write deferred from hb_write(): mark its regions, then send it. */
+static void hb_bm_write_work(struct work_struct *work)
+{
+	struct hb_io *io = container_of(work, struct hb_io, work);
+
+	hb_bm_mark(io->dev, io->sector, io->sectors);
+	hb_write_issue(io);
+}
+
+void hb_bm_defer(struct hb_io *io)
+{
+	INIT_WORK(&io->work, hb_bm_write_work);
+	queue_work(io->dev->wq, &io->work);
+}
+
+/* Before the device starts: memory for @dev->sectors, all clean. */
+int hb_bm_init(struct hb_dev *dev)
+{
+	if (!dev->bm_shift)
+		dev->bm_shift = hb_bm_shift_for(dev->sectors);
+	dev->bm_nbits = DIV_ROUND_UP_ULL(dev->sectors, 1ULL << dev->bm_shift);
+	dev->bm_nblocks = DIV_ROUND_UP(dev->bm_nbits, HEALBLK_BM_BITS);
+	mutex_init(&dev->bm_mutex);
+	INIT_DELAYED_WORK(&dev->bm_sweep, hb_bm_sweep);
+	dev->bm_page = alloc_page(GFP_KERNEL);
+	dev->bm_bits = kvcalloc(BITS_TO_LONGS(dev->bm_nbits), sizeof(long), GFP_KERNEL);
+	dev->bm_seen = kvcalloc(HB_WTRACK_BUCKETS, sizeof(*dev->bm_seen), GFP_KERNEL);
+	if (!dev->bm_page || !dev->bm_bits || !dev->bm_seen) {
+		hb_bm_exit(dev);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void hb_bm_exit(struct hb_dev *dev)
+{
+	if (dev->bm_page)
+		__free_page(dev->bm_page);
+	kvfree(dev->bm_bits);
+	kvfree(dev->resync_bits);
+	kvfree(dev->bm_seen);
+	dev->bm_page = NULL;
+	dev->bm_bits = NULL;
+	dev->resync_bits = NULL;
+	dev->bm_seen = NULL;
+}
+
+void hb_bm_start(struct hb_dev *dev)
+{
+	queue_delayed_work(dev->wq, &dev->bm_sweep, msecs_to_jiffies(HB_BM_SWEEP_MS));
+}
+
+/*
+ * The device stops with nothing open, so no write is in flight: every
+ * region is in step on every leg but those still to resync.  Written
+ * clean, a clean stop resyncs nothing at assembly.
+ */
+void hb_bm_stop(struct hb_dev *dev)
+{
+	cancel_delayed_work_sync(&dev->bm_sweep);
+	if (!dev->bm_bits)
+		return;
+	if (dev->resync_bits)
+		bitmap_copy(dev->bm_bits, dev->resync_bits, dev->bm_nbits);
+	else
+		bitmap_zero(dev->bm_bits, dev->bm_nbits);
+	hb_bm_write_all(dev);
+}
+
+/*
+ * Assembly: the union of the bitmaps of @legs (bitmask of dev->legs): a
+ * region dirty on any leg is resynced.  A block that cannot be read or
+ * fails its checks counts as all dirty.  Returns the regions to resync.
+ */
+unsigned long hb_bm_load(struct hb_dev *dev, unsigned long legs)
+{
+	struct healblk_bm_block *b = page_address(dev->bm_page);
+	unsigned long first, r, n;
+	unsigned int index, i;
+
+	for (index = 0; index < dev->bm_nblocks; index++) {
+		first = (unsigned long)index * HEALBLK_BM_BITS;
+		n = min_t(unsigned long, HEALBLK_BM_BITS, dev->bm_nbits - first);
+		for_each_set_bit(i, &legs, dev->nr_legs) {
+			bool ok = !hb_bm_io(dev->legs[i]->bdev, index, dev->bm_page,
+					   REQ_OP_READ) &&
+				  !memcmp(b->magic, HEALBLK_BM_MAGIC, sizeof(b->magic)) &&
+				  le32_to_cpu(b->index) == index &&
+				  !memcmp(b->dev_uuid, dev->uuid, sizeof(b->dev_uuid)) &&
+				  le32_to_cpu(b->crc) == hb_bm_crc(b);
+
+			if (!ok) {
+				pr_warn("leg %u (%pg): bitmap block %u unusable: all its regions resync\n",
+					i, dev->legs[i]->bdev, index);
+				bitmap_set(dev->bm_bits, first, n);
+				continue;
+			}
+			for (r = 0; r < n; r++)
+				if (b->bits[r / 8] & (1 << (r % 8)))
+					set_bit(first + r, dev->bm_bits);
+		}
+	}
+	r = bitmap_weight(dev->bm_bits, dev->bm_nbits);
+	if (r) {
+		dev->resync_bits = kvcalloc(BITS_TO_LONGS(dev->bm_nbits), sizeof(long),
+					    GFP_KERNEL);
+		if (!dev->resync_bits) {
+			/* Not enough memory to track it: leave the bits set, resync nothing now. */
+			return 0;
+		}
+		bitmap_copy(dev->resync_bits, dev->bm_bits, dev->bm_nbits);
+	}
+	return r;
+}
+
+/* Read path: does [@sector, +@sectors) touch a region still to resync? */
+bool hb_bm_resyncing(struct hb_dev *dev, sector_t sector, unsigned int sectors)
+{
+	unsigned long r, first, last;
+	unsigned long *bits = dev->resync_bits;
+
+	if (!bits || !hb_bm_range(dev, sector, sectors, &first, &last))
+		return false;
+	for (r = first; r <= last; r++)
+		if (test_bit(r, bits))
+			return true;
+	return false;
+}

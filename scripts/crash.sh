@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Crash consistency on one kernel: tests/crash/crash_01.sh in two boots of
+# the VM over two disk images that outlive it (the first boot ends in
+# sysrq b).  One TAP line into $HEAL_RESULTS/crash-<kver>.tap.
+#   scripts/crash.sh KVER
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kver=${1:?usage: scripts/crash.sh KVER}
+results=${HEAL_RESULTS:-$top/build/results}
+dir=$results/crash-$kver
+tap=$results/crash-$kver.tap
+mkdir -p "$dir"
+rm -f "$dir"/*
+for d in a b; do truncate -s 160M "$dir/disk-$d.img"; done
+export HEAL_VM_DISKS="$dir/disk-a.img $dir/disk-b.img" HEAL_RESULTS="$results"
+export HEAL_VM_TIMEOUT=${HEAL_VM_TIMEOUT:-600}
+
+cd "$top" || exit 1
+start=$(date +%s)
+"$top/scripts/vm.sh" "$kver" tests/crash/crash_01.sh write > "$dir/write.log" 2>&1 < /dev/null
+rc=$?
+"$top/scripts/vm.sh" "$kver" tests/crash/crash_01.sh check > "$dir/check.log" 2>&1 < /dev/null
+rc2=$?
+{
+	echo "TAP version 13"
+	echo "1..1"
+	grep -h '^# ' "$dir/write.log" "$dir/check.log"
+	if [ "$(cat "$dir/phase" 2>/dev/null)" != crashing ]; then
+		tail -20 "$dir/write.log" | sed 's/^/# /'
+		echo "not ok 1 crash_01 # the write boot did not crash as planned (exit $rc)"
+	elif [ $rc2 -ne 0 ]; then
+		grep -E 'FAIL|SKIP' "$dir/check.log" | sed 's/^/# /'
+		echo "not ok 1 crash_01 # exit $rc2 after the crash, see $dir/check.log"
+	else
+		echo "ok 1 crash_01 # $(( $(date +%s) - start ))s, resynced $(cat "$dir/resynced") regions"
+	fi
+} > "$tap"
+rm -f "$dir"/disk-*.img
+cat "$tap"
+grep -q '^ok' "$tap"

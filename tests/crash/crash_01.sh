@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Crash consistency, in two boots of the VM (scripts/crash.sh runs them)
+# over two virtio disks /dev/vda and /dev/vdb that outlive the VM.
+#   crash_01.sh write: a mirror with ext4 on it, writes under way, then
+#     sysrq b: the VM stops at once, nothing flushed.
+#   crash_01.sh check: the VM again: assembled, only the regions dirty in
+#     the bitmap are resynced (counted), the legs end byte-identical, and
+#     the ext4 passes fsck -n once its journal is replayed.
+# shellcheck source=../common.sh
+. "$(dirname "$0")/../common.sh"
+HEALBLK_KO=${HEALBLK_KO:-$(cd "$(dirname "$0")/../.." && pwd)/build/kmod/$(uname -r)/kmod/healblk.ko}
+out=${HEAL_RESULTS:?}/crash-$(uname -r)
+mkdir -p "$out"
+a=/dev/vda b=/dev/vdb
+{ [ -b $a ] && [ -b $b ]; } || fail "no disks $a and $b"
+modprobe -q loop
+insmod "$HEALBLK_KO" || fail "insmod $HEALBLK_KO"
+mnt=$SCRATCH/mnt
+mkdir -p "$mnt"
+
+case ${1:?write or check} in
+write)
+	make_healblk $a $b; dev=$HB
+	mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 "/dev/$dev" || fail mkfs
+	mount "/dev/$dev" "$mnt" || fail mount
+	# Settled files first: they must come back intact.
+	head -c 16M /dev/urandom > "$mnt/settled"
+	sha256sum "$mnt/settled" | cut -d' ' -f1 > "$out/settled.sha256"
+	sync
+	sleep 6		# a sweep cleans the bitmap of regions written before
+	fio --name=crash --directory="$mnt" --nrfiles=4 --size=48M --rw=randwrite \
+		--bs=4k --ioengine=libaio --iodepth=16 --direct=1 --time_based \
+		--runtime=60 --fsync=32 > /dev/null 2>&1 &
+	sleep 4
+	"$HEALCTL" status "$dev" --json > "$out/before-crash.json"
+	echo 1 > /proc/sys/kernel/sysrq
+	echo crashing > "$out/phase"
+	sync "$out/phase"
+	echo b > /proc/sysrq-trigger
+	sleep 10
+	fail "still running after sysrq b"
+	;;
+check)
+	[ "$(cat "$out/phase" 2>/dev/null)" = crashing ] || fail "the write boot did not reach the crash"
+	events_start 300
+	HB=$("$HEALCTL" assemble $a $b) || fail "assemble after the crash"
+	dev=$HB; _healblk+=("$dev")
+	events_wait "sync dev=[0-9]+ kind=resync status=done" 120
+	region=$(dev_field "$dev" bitmap_sectors)
+	sectors=$(blockdev --getsz "/dev/$dev")
+	total=$(( (sectors + region - 1) / region ))
+	resynced=$(grep -Eo "kind=resync status=done leg=[0-9]+ pos=[0-9]+ sectors=[0-9]+" \
+		"$SCRATCH/events" | tail -1 | sed 's/.*sectors=//')
+	regions=$(( (resynced + region - 1) / region ))
+	log "resynced $regions of $total regions ($resynced sectors, regions of $region sectors)"
+	[ "$regions" -gt 0 ] || fail "nothing was resynced after a crash under writes"
+	[ "$regions" -lt "$total" ] || fail "the whole device was resynced, not its dirty regions"
+	check_legs_identical "/dev/$dev" $a $b
+	# ext4's own recovery (journal replay), then a read-only check.
+	mount "/dev/$dev" "$mnt" || fail "mount after the crash"
+	[ "$(sha256sum "$mnt/settled" | cut -d' ' -f1)" = "$(cat "$out/settled.sha256")" ] ||
+		fail "a file settled before the crash changed"
+	umount "$mnt" || fail umount
+	fsck.ext4 -n -f "/dev/$dev" > "$SCRATCH/fsck" 2>&1 || { cat "$SCRATCH/fsck"; fail "fsck -n"; }
+	log "fsck -n clean: $(tail -1 "$SCRATCH/fsck")"
+	echo "$regions of $total" > "$out/resynced"
+	destroy_healblk "$dev"
+	;;
+*)
+	fail "usage: crash_01.sh write|check"
+	;;
+esac
+exit "$ksft_pass"
