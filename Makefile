@@ -66,6 +66,7 @@ demo: setup kmods userspace
 
 bench: setup kmods userspace
 	@scripts/bench/blk.sh
+	@scripts/bench/sync.sh
 
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/obj $(BUILD)/lib $(BUILD)/bin $(BUILD)/tests \

@@ -189,6 +189,7 @@ struct hb_dev *hb_dev_alloc(struct netlink_ext_ack *extack)
 	kobject_init(&dev->kobj, &hb_dev_ktype);
 	spin_lock_init(&dev->lock);
 	mutex_init(&dev->meta_mutex);
+	mutex_init(&dev->bbt_mutex);
 	init_waitqueue_head(&dev->wtrack_wait);
 	dev->data_offset = HEALBLK_META_SECTORS;
 	dev->fail_errors = g_fail_errors;
@@ -198,7 +199,8 @@ struct hb_dev *hb_dev_alloc(struct netlink_ext_ack *extack)
 	dev->sync_max_kbs = g_sync_max_kbs;
 	dev->index = -1;
 	dev->sb_page = alloc_page(GFP_KERNEL);
-	if (!dev->sb_page) {
+	dev->bbt_page = alloc_page(GFP_KERNEL);
+	if (!dev->sb_page || !dev->bbt_page) {
 		kobject_put(&dev->kobj);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -311,19 +313,6 @@ int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
 		return -EINVAL;
 	}
 
-	ret = hb_bm_init(dev);
-	if (ret)
-		return ret;
-	if (dev->assembled) {
-		unsigned long dirty = hb_bm_load(dev, hb_legs_writable(dev));
-
-		if (dirty)
-			pr_info("healblk%d: %lu of %lu regions dirty in the bitmap: resyncing them\n",
-				dev->index, dirty, dev->bm_nbits);
-	}
-	/* Every leg gets the same bitmap: clean for a new device, the union at assembly. */
-	hb_bm_write_all(dev);
-
 	ret = hb_io_init(dev);
 	if (ret)
 		return ret;
@@ -340,6 +329,22 @@ int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
 	disk->private_data = dev;
 	snprintf(disk->disk_name, DISK_NAME_LEN, "healblk%d", dev->index);
 	set_capacity(disk, dev->sectors);
+
+	ret = hb_bm_init(dev);
+	if (ret)
+		goto err_disk;
+	if (dev->assembled) {
+		unsigned long dirty;
+
+		hb_bbt_load(dev, hb_legs_writable(dev));
+		dirty = hb_bm_load(dev, hb_legs_writable(dev));
+		if (dirty)
+			pr_info("healblk%d: %lu of %lu regions dirty in the bitmap: resyncing them\n",
+				dev->index, dirty, dev->bm_nbits);
+	}
+	/* Every leg gets the same bitmap and bad-block table. */
+	hb_bm_write_all(dev);
+	hb_bbt_save(dev);
 
 	if (hb_meta_write(dev)) {
 		NL_SET_ERR_MSG(extack, "cannot write the superblock to a leg");
@@ -367,6 +372,7 @@ int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
 		goto err_spares;
 
 	list_add_tail(&dev->node, &healblk_devices);
+	WRITE_ONCE(dev->started, true);
 	hb_bm_start(dev);
 	/* A resync or a rebuild to resume, or a failed leg a spare can replace. */
 	hb_sync_kick(dev);

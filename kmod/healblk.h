@@ -98,6 +98,7 @@ struct hb_dev {
 	struct gendisk *disk;
 	bool dying;		/* under disk->open_mutex: no new opens */
 	bool assembled;		/* brought up from superblocks (not created) */
+	bool started;		/* in the device list: background work may run */
 
 	spinlock_t lock;	/* leg states, fault rules */
 	unsigned int nr_legs;
@@ -167,6 +168,11 @@ struct hb_dev {
 	bool resync_active;		/* reads of resync_bits regions go to resync_src */
 	unsigned int resync_src;
 
+	/* Persistent bad-block table (bbt.c) */
+	struct mutex bbt_mutex;
+	struct page *bbt_page;
+	u64 bbt_seq;
+
 	/* On-disk metadata (meta.c) */
 	struct mutex meta_mutex;	/* superblock writes */
 	struct page *sb_page;		/* their buffer: no allocation on the I/O path */
@@ -188,6 +194,8 @@ struct hb_io {
 	unsigned long failed;	/* legs that failed this I/O (bitmask) */
 	unsigned long done;	/* legs that completed it */
 	unsigned long full;	/* writes: legs in sync at submit (the others are rebuilding) */
+	unsigned long bad_legs;	/* writes: legs with known-bad ranges under it, to verify */
+	u64 wsnap;		/* writes to verify: write tracking at submit */
 	unsigned int leg;	/* reads: the leg being tried */
 	blk_status_t error;	/* the last error a leg returned */
 	u64 wtrack_snap;	/* reads: sum of region counters at submit */
@@ -271,6 +279,14 @@ int hb_rebuild_start(struct hb_leg *leg, struct netlink_ext_ack *extack);
 int hb_scrub_start(struct hb_dev *dev, struct netlink_ext_ack *extack);
 int hb_sync_abort(struct hb_dev *dev, struct netlink_ext_ack *extack);
 void hb_write_wait_window(struct hb_dev *dev, struct hb_io *io);
+
+/* bbt.c */
+int hb_bbt_save(struct hb_dev *dev);
+int hb_bbt_load(struct hb_dev *dev, unsigned long legs);
+bool hb_leg_record_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
+void hb_leg_forget_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
+bool hb_leg_verify(struct hb_leg *leg, struct bio *src, sector_t sector,
+		   unsigned int sectors);
 
 /* bitmap.c */
 unsigned int hb_bm_shift_for(sector_t sectors);

@@ -233,10 +233,9 @@ static void hb_read_repair(struct hb_io *io, struct hb_leg *leg)
 	snap = hb_wtrack_snap(dev, io->sector, io->sectors, &quiet);
 	if (!io->wtrack_quiet || !quiet || snap != io->wtrack_snap)
 		return;	/* the overlapping write rewrites the range anyway */
-	if (!hb_leg_mark_bad(leg, io->sector, io->sectors))
+	/* Recorded on disk first: a repair torn by a crash stays untrusted. */
+	if (!hb_leg_record_bad(leg, io->sector, io->sectors))
 		return;	/* table full: leave the range to fail and retry again */
-	/* A repair torn by a crash is a region to resync. */
-	hb_bm_mark(dev, io->sector, io->sectors);
 
 	c = hb_clone_alloc(io, leg, hb_sync_endio);
 	c->bio.bi_opf = REQ_OP_WRITE | REQ_SYNC;
@@ -249,8 +248,10 @@ static void hb_read_repair(struct hb_io *io, struct hb_leg *leg)
 		atomic64_inc(&leg->write_errors);
 	} else {
 		atomic64_inc(&leg->repairs);
-		if (hb_wtrack_snap(dev, io->sector, io->sectors, &quiet) == snap)
-			hb_leg_clear_bad(leg, io->sector, io->sectors);
+		/* Trusted again once read back intact, if no write raced. */
+		if (hb_leg_verify(leg, io->bio, io->sector, io->sectors) &&
+		    hb_wtrack_snap(dev, io->sector, io->sectors, &quiet) == snap)
+			hb_leg_forget_bad(leg, io->sector, io->sectors);
 	}
 	hb_ev_repair(leg, io->sector, io->sectors, err);
 }
@@ -400,7 +401,7 @@ static void hb_write_work(struct work_struct *work)
 		 * and the upper layer is told the write failed.
 		 */
 		if (recovered && io->sectors &&
-		    !hb_leg_mark_bad(leg, io->sector, io->sectors))
+		    !hb_leg_record_bad(leg, io->sector, io->sectors))
 			hb_leg_fail(leg, "bad-block table full", NULL);
 		hb_ev_io_error(leg, op, io->sector, io->sectors,
 			       -blk_status_to_errno(io->error), recovered);
@@ -411,10 +412,40 @@ out:
 	hb_io_complete(io, recovered ? BLK_STS_OK : io->error);
 }
 
+/*
+ * A write that went through over ranges known bad on some legs: read it
+ * back from them, and where it reads back intact (and no other write
+ * raced), the range is good again.
+ */
+static void hb_write_verify_work(struct work_struct *work)
+{
+	struct hb_io *io = container_of(work, struct hb_io, work);
+	struct hb_dev *dev = io->dev;
+	unsigned int i;
+	bool quiet;
+
+	for_each_set_bit(i, &io->bad_legs, dev->nr_legs) {
+		struct hb_leg *leg = dev->legs[i];
+
+		if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC ||
+		    !hb_leg_verify(leg, io->bio, io->sector, io->sectors))
+			continue;
+		if (hb_wtrack_snap(dev, io->sector, io->sectors, &quiet) == io->wsnap)
+			hb_leg_forget_bad(leg, io->sector, io->sectors);
+	}
+	hb_wtrack_end(dev, io->sector, io->sectors);
+	hb_io_complete(io, BLK_STS_OK);
+}
+
 static void hb_write_put(struct hb_io *io)
 {
 	if (!atomic_dec_and_test(&io->pending))
 		return;
+	if (unlikely(io->bad_legs) && !io->failed) {
+		INIT_WORK(&io->work, hb_write_verify_work);
+		queue_work(io->dev->wq, &io->work);
+		return;
+	}
 	if (likely(!io->failed)) {
 		hb_wtrack_end(io->dev, io->sector, io->sectors);
 		hb_io_complete(io, BLK_STS_OK);
@@ -450,6 +481,17 @@ void hb_write_issue(struct hb_io *io)
 	/* A rebuilding leg takes every write: what it has copied stays current. */
 	io->full = hb_legs_in_sync(dev);
 	legs = hb_legs_writable(dev);
+	io->bad_legs = 0;
+	if (bio_op(io->bio) == REQ_OP_WRITE) {
+		for_each_set_bit(i, &io->full, dev->nr_legs)
+			if (unlikely(hb_leg_is_bad(dev->legs[i], io->sector, io->sectors)))
+				io->bad_legs |= BIT(i);
+		if (unlikely(io->bad_legs)) {
+			bool quiet;
+
+			io->wsnap = hb_wtrack_snap(dev, io->sector, io->sectors, &quiet);
+		}
+	}
 	if (unlikely(!io->full)) {
 		hb_wtrack_end(dev, io->sector, io->sectors);
 		hb_io_complete(io, BLK_STS_IOERR);

@@ -287,7 +287,7 @@ static unsigned int hb_sync_read_good(struct hb_dev *dev, struct hb_leg *target,
 		}
 		if (i == dev->nr_legs) {
 			lost++;
-			if (target && !hb_leg_mark_bad(target, sector + off, HB_BLOCK_SECTORS))
+			if (target && !hb_leg_record_bad(target, sector + off, HB_BLOCK_SECTORS))
 				hb_leg_fail(target, "bad-block table full", NULL);
 		}
 	}
@@ -528,7 +528,11 @@ static void hb_scrub_chunk(struct hb_dev *dev, sector_t pos, unsigned int len,
 				hb_ev_repair(leg, pos + off, HB_BLOCK_SECTORS, -EIO);
 				continue;
 			}
-			hb_leg_clear_bad(leg, pos + off, HB_BLOCK_SECTORS);
+			/* A range known bad is trusted again once it reads back right. */
+			if (hb_leg_is_bad(leg, pos + off, HB_BLOCK_SECTORS) &&
+			    !hb_buf_rw(leg, pos, bufs[i], off, HB_BLOCK_SECTORS, REQ_OP_READ) &&
+			    hb_buf_same(bufs[i], bufs[ref], block))
+				hb_leg_forget_bad(leg, pos + off, HB_BLOCK_SECTORS);
 			atomic64_inc(&leg->repairs);
 			hb_ev_repair(leg, pos + off, HB_BLOCK_SECTORS, 0);
 			repaired++;
@@ -626,6 +630,7 @@ static int hb_spare_activate(struct hb_dev *dev, unsigned int slot)
 	hb_leg_put(dev, old);
 	hb_meta_write(dev);
 	hb_bm_write_all(dev);
+	hb_bbt_save(dev);	/* the old leg's ranges are gone with it */
 	hb_ev_leg_state(spare, HEALBLK_LEG_SPARE, spare->reason);
 	return 0;
 }
@@ -726,7 +731,8 @@ static void hb_sync_work(struct work_struct *work)
 
 void hb_sync_kick(struct hb_dev *dev)
 {
-	if (!READ_ONCE(dev->sync_stop))
+	/* Before the start, hb_dev_start() kicks once it is up. */
+	if (READ_ONCE(dev->started) && !READ_ONCE(dev->sync_stop))
 		mod_delayed_work(dev->sync_wq, &dev->sync_work, 0);
 }
 
@@ -842,6 +848,7 @@ int hb_rebuild_start(struct hb_leg *leg, struct netlink_ext_ack *extack)
 
 	/* Everything it holds is rewritten: old bad ranges no longer apply. */
 	badblocks_clear(&leg->bb, 0, dev->sectors);
+	hb_bbt_save(dev);
 	spin_lock_irq(&dev->lock);
 	leg->sync_pos = 0;
 	leg->err_next = 0;

@@ -128,6 +128,8 @@ static void hb_dev_release(struct kobject *kobj)
 
 	if (dev->sb_page)
 		__free_page(dev->sb_page);
+	if (dev->bbt_page)
+		__free_page(dev->bbt_page);
 	kfree(dev);
 }
 

@@ -258,4 +258,33 @@ struct healblk_bm_block {
 	__le32	crc;		/* crc32c as the superblock's */
 };
 
+/*
+ * Bad-block table: the ranges of data whose copy on a leg must not be
+ * read, for every leg, kept on every leg in sync or rebuilding, in two
+ * copies (sectors 16 and 24) like the superblock.  The valid copy with the
+ * highest seq wins.
+ */
+#define HEALBLK_BB_MAGIC	"HBBB"
+#define HEALBLK_BB_SECTOR	16	/* copy A; copy B follows at 24 */
+#define HEALBLK_BB_MAX		252
+
+struct healblk_bb_entry {
+	__le64	sector;		/* data sector */
+	__le32	sectors;
+	__u8	slot;		/* the leg */
+	__u8	reserved[3];
+};
+
+struct healblk_bb_table {
+	char	magic[4];
+	__le32	version;	/* 1 */
+	__u8	dev_uuid[16];
+	__le64	seq;		/* bumped by every write */
+	__le32	count;
+	__u8	reserved[12];
+	struct healblk_bb_entry entries[HEALBLK_BB_MAX];
+	__u8	reserved2[12];
+	__le32	crc;		/* crc32c as the superblock's */
+};
+
 #endif /* _UAPI_LINUX_HEALBLK_H */
