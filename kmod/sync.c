@@ -153,6 +153,8 @@ struct hb_sync_run {
 	ktime_t start, ev_last, cp_last, win_start;
 	sector_t start_pos, win_sectors;
 	u64 fg_last;
+	ktime_t fg_time;	/* when other I/O was last seen */
+	u32 limit;		/* KiB/s the window is kept at; 0: none */
 };
 
 /* Upper-layer bios sent to the legs so far: the copy's own I/O is not counted. */
@@ -183,6 +185,8 @@ static void hb_sync_begin(struct hb_sync_run *run, struct hb_dev *dev,
 	run->start_pos = pos;
 	run->win_sectors = 0;
 	run->fg_last = hb_fg_ios(dev);
+	run->fg_time = 0;
+	run->limit = 0;
 
 	spin_lock_irq(&dev->lock);
 	memset(&dev->sync, 0, sizeof(dev->sync));
@@ -235,8 +239,19 @@ static void hb_sync_progress(struct hb_sync_run *run, sector_t pos, unsigned int
 		hb_ev_sync(dev);
 	}
 
-	limit = fg != run->fg_last ? READ_ONCE(dev->sync_min_kbs) : READ_ONCE(dev->sync_max_kbs);
-	run->fg_last = fg;
+	/* Busy: other I/O came within the last half second (md's is_mddev_idle()). */
+	if (fg != run->fg_last) {
+		run->fg_last = fg;
+		run->fg_time = now;
+	}
+	limit = ktime_ms_delta(now, run->fg_time) < 500 ? READ_ONCE(dev->sync_min_kbs) :
+							 READ_ONCE(dev->sync_max_kbs);
+	if (limit != run->limit) {
+		/* What went at the old rate is not charged at the new one. */
+		run->limit = limit;
+		run->win_start = now;
+		run->win_sectors = 0;
+	}
 	run->win_sectors += done;
 	win_ms = ktime_ms_delta(now, run->win_start);
 	if (limit) {

@@ -81,7 +81,7 @@ main() {
 			--std=c11 --error-exitcode=1 -I include/uapi --suppress=missingIncludeSystem \
 			userspace tests/unit tests/kmod/nl_test.c
 		build_step shellcheck shellcheck scripts/*.sh scripts/bench/*.sh tests/*.sh \
-			tests/kmod/*.sh .ci/run
+			tests/kmod/*.sh tests/crash/*.sh .ci/run
 	} | tee "$results/build.tap"
 
 	note "host unit tests (ASan, UBSan)"
