@@ -27,7 +27,8 @@ static int hb_assemble_slots(struct hb_dev *dev, const struct healblk_sb *sbs,
 {
 	struct hb_leg *slots[HEALBLK_MAX_LEGS] = { NULL };
 	u32 nr_slots = le32_to_cpu(a->nr_slots);
-	u64 need = le64_to_cpu(a->data_offset) + le64_to_cpu(a->data_sectors);
+	u64 need = le64_to_cpu(a->data_offset) + le64_to_cpu(a->data_sectors) +
+		   (u64)le32_to_cpu(a->remap_blocks) * 8;
 	unsigned int i;
 
 	struct hb_leg *spares[HEALBLK_MAX_SPARES];
@@ -204,6 +205,9 @@ int hb_dev_assemble(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out
 	if (dev->bm_shift < HB_WTRACK_SHIFT || dev->bm_shift > 40)
 		dev->bm_shift = 0;
 	dev->assembled = true;
+	/* A spare area only on a device of one leg, of the one size this healblk makes. */
+	if (le32_to_cpu(a->remap_blocks) == HEALBLK_RM_MAX && dev->nr_legs == 1)
+		dev->rm_blocks = HEALBLK_RM_MAX;
 	if (!hb_legs_in_sync(dev)) {
 		NL_SET_ERR_MSG(extack, "no given leg holds current data");
 		ret = -EINVAL;

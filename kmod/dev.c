@@ -45,6 +45,8 @@ struct hb_dev *hb_dev_next(int index)
 
 enum healblk_dev_state hb_dev_state(struct hb_dev *dev)
 {
+	if (READ_ONCE(dev->rm_full))
+		return HEALBLK_DEV_FAILING;
 	return hweight_long(hb_legs_in_sync(dev)) == dev->nr_legs ?
 		HEALBLK_DEV_OPTIMAL : HEALBLK_DEV_DEGRADED;
 }
@@ -190,6 +192,8 @@ struct hb_dev *hb_dev_alloc(struct netlink_ext_ack *extack)
 	spin_lock_init(&dev->lock);
 	mutex_init(&dev->meta_mutex);
 	mutex_init(&dev->bbt_mutex);
+	mutex_init(&dev->remap_mutex);
+	xa_init(&dev->remap);
 	init_waitqueue_head(&dev->wtrack_wait);
 	dev->data_offset = HEALBLK_META_SECTORS;
 	dev->fail_errors = g_fail_errors;
@@ -200,7 +204,8 @@ struct hb_dev *hb_dev_alloc(struct netlink_ext_ack *extack)
 	dev->index = -1;
 	dev->sb_page = alloc_page(GFP_KERNEL);
 	dev->bbt_page = alloc_page(GFP_KERNEL);
-	if (!dev->sb_page || !dev->bbt_page) {
+	dev->rm_page = alloc_page(GFP_KERNEL);
+	if (!dev->sb_page || !dev->bbt_page || !dev->rm_page) {
 		kobject_put(&dev->kobj);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -224,6 +229,7 @@ void hb_dev_discard(struct hb_dev *dev)
 	for (i = 0; i < dev->nr_spares; i++)
 		hb_leg_put(dev, dev->spares[i]);
 	hb_bm_exit(dev);
+	xa_destroy(&dev->remap);
 	if (dev->index >= 0)
 		ida_free(&hb_ida, dev->index);
 	kobject_put(&dev->kobj);
@@ -337,10 +343,21 @@ int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
 		unsigned long dirty;
 
 		hb_bbt_load(dev, hb_legs_writable(dev));
+		ret = hb_remap_load(dev);
+		if (ret)
+			goto err_disk;
 		dirty = hb_bm_load(dev, hb_legs_writable(dev));
+		if (dev->rm_used)
+			WRITE_ONCE(dev->rm_active, true);
 		if (dirty)
 			pr_info("healblk%d: %lu of %lu regions dirty in the bitmap: resyncing them\n",
 				dev->index, dirty, dev->bm_nbits);
+	} else {
+		ret = hb_remap_init(dev);
+		if (ret) {
+			NL_SET_ERR_MSG(extack, "cannot write the remap table to the leg");
+			goto err_disk;
+		}
 	}
 	/* Every leg gets the same bitmap and bad-block table. */
 	hb_bm_write_all(dev);
@@ -416,6 +433,17 @@ int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
 		if (!sectors || dev->legs[i]->sectors < sectors)
 			sectors = dev->legs[i]->sectors;
 	dev->sectors = sectors - dev->data_offset;
+	/* One leg: no other copy, so a spare area for failed blocks at its end. */
+	if (nr_legs == 1) {
+		dev->rm_blocks = HEALBLK_RM_MAX;
+		if (dev->sectors <= (sector_t)dev->rm_blocks * 8 + HB_MIN_DATA_SECTORS) {
+			NL_SET_ERR_MSG(extack,
+				       "a single leg must hold the metadata, a 2 MiB spare area and data");
+			ret = -EINVAL;
+			goto err;
+		}
+		dev->sectors -= (sector_t)dev->rm_blocks * 8;
+	}
 	hb_meta_new(dev);
 	ret = hb_dev_start(dev, extack);
 	if (ret)

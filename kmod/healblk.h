@@ -168,6 +168,15 @@ struct hb_dev {
 	bool resync_active;		/* reads of resync_bits regions go to resync_src */
 	unsigned int resync_src;
 
+	/* Remap into the spare area, one leg only (remap.c) */
+	struct xarray remap;		/* data block -> spare block */
+	struct mutex remap_mutex;	/* allocation and table writes */
+	struct page *rm_page;
+	u32 rm_blocks, rm_used;
+	u64 rm_seq;
+	bool rm_active;			/* some block is remapped: clones are checked */
+	bool rm_full;			/* a remap found no room */
+
 	/* Persistent bad-block table (bbt.c) */
 	struct mutex bbt_mutex;
 	struct page *bbt_page;
@@ -280,6 +289,12 @@ int hb_scrub_start(struct hb_dev *dev, struct netlink_ext_ack *extack);
 int hb_sync_abort(struct hb_dev *dev, struct netlink_ext_ack *extack);
 void hb_write_wait_window(struct hb_dev *dev, struct hb_io *io);
 
+/* remap.c */
+int hb_remap_init(struct hb_dev *dev);
+int hb_remap_load(struct hb_dev *dev);
+void hb_remap_submit(struct hb_dev *dev, struct bio *bio);
+int hb_remap_write(struct hb_io *io);
+
 /* bbt.c */
 int hb_bbt_save(struct hb_dev *dev);
 int hb_bbt_load(struct hb_dev *dev, unsigned long legs);
@@ -346,5 +361,6 @@ void hb_ev_repair(struct hb_leg *leg, sector_t sector, unsigned int sectors,
 void hb_ev_leg_state(struct hb_leg *leg, enum healblk_leg_state old,
 		     const char *reason);
 void hb_ev_sync(struct hb_dev *dev);
+void hb_ev_remap(struct hb_dev *dev, sector_t sector, unsigned int sectors, int err);
 
 #endif /* HEALBLK_H */

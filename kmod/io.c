@@ -153,7 +153,10 @@ static void hb_leg_submit(struct hb_clone *c)
 {
 	if (unlikely(g_fault_injection) && hb_fault_inject(c))
 		return;
-	submit_bio_noacct(&c->bio);
+	if (unlikely(READ_ONCE(c->leg->dev->rm_active)))
+		hb_remap_submit(c->leg->dev, &c->bio);
+	else
+		submit_bio_noacct(&c->bio);
 }
 
 static void hb_sync_endio(struct bio *bio)
@@ -381,6 +384,15 @@ static void hb_write_work(struct work_struct *work)
 	 */
 	if (!recovered && io->error == BLK_STS_NOTSUPP)
 		goto out;
+	/* One leg, no other copy: its failed blocks go to the spare area. */
+	if (!recovered && dev->rm_blocks && !hb_remap_write(io)) {
+		atomic64_inc(&dev->legs[0]->write_errors);
+		hb_ev_io_error(dev->legs[0], op, io->sector, io->sectors,
+			       -blk_status_to_errno(io->error), true);
+		hb_leg_error(dev->legs[0]);
+		io->error = BLK_STS_OK;
+		goto out;
+	}
 
 	for_each_set_bit(i, &io->failed, dev->nr_legs) {
 		struct hb_leg *leg = dev->legs[i];

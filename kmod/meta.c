@@ -74,6 +74,7 @@ static void hb_sb_fill(struct hb_dev *dev, struct hb_leg *leg, u32 role,
 	sb->sync_min_kbs = cpu_to_le32(dev->sync_min_kbs);
 	sb->sync_max_kbs = cpu_to_le32(dev->sync_max_kbs);
 	sb->bitmap_shift = cpu_to_le32(dev->bm_shift);
+	sb->remap_blocks = cpu_to_le32(dev->rm_blocks);
 	for (i = 0; i < dev->nr_legs; i++) {
 		struct hb_leg *l = dev->legs[i];
 		enum healblk_leg_state state = READ_ONCE(l->state);

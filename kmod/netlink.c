@@ -208,6 +208,8 @@ static int hb_nl_put_dev(struct sk_buff *skb, struct hb_dev *dev, u32 portid,
 	    nla_put_u32(skb, HEALBLK_A_DEV_SYNC_MAX_KBS, READ_ONCE(dev->sync_max_kbs)) ||
 	    nla_put_u32(skb, HEALBLK_A_DEV_BITMAP_SECTORS, 1U << dev->bm_shift) ||
 	    nla_put_u32(skb, HEALBLK_A_DEV_BITMAP_DIRTY, hb_bm_dirty_regions(dev)) ||
+	    nla_put_u32(skb, HEALBLK_A_DEV_REMAP_BLOCKS, dev->rm_blocks) ||
+	    nla_put_u32(skb, HEALBLK_A_DEV_REMAP_USED, READ_ONCE(dev->rm_used)) ||
 	    hb_nl_put_sync(skb, dev))
 		goto cancel;
 	legs = nla_nest_start(skb, HEALBLK_A_DEV_LEGS);
@@ -774,6 +776,21 @@ void hb_ev_sync(struct hb_dev *dev)
 	hb_ev_send(skb, hdr, !hdr ||
 		   nla_put_u32(skb, HEALBLK_A_DEV_INDEX, dev->index) ||
 		   hb_nl_put_sync(skb, dev));
+}
+
+void hb_ev_remap(struct hb_dev *dev, sector_t sector, unsigned int sectors, int err)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = hb_ev_new(dev->legs[0], HEALBLK_CMD_EVENT_REMAP, &hdr);
+	if (skb)
+		hb_ev_send(skb, hdr,
+			   nla_put_u64_64bit(skb, HEALBLK_A_EV_SECTOR, sector, HEALBLK_A_PAD) ||
+			   nla_put_u32(skb, HEALBLK_A_EV_SECTORS, sectors) ||
+			   nla_put_u32(skb, HEALBLK_A_EV_ERRNO, -err) ||
+			   nla_put_u32(skb, HEALBLK_A_DEV_REMAP_BLOCKS, dev->rm_blocks) ||
+			   nla_put_u32(skb, HEALBLK_A_DEV_REMAP_USED, READ_ONCE(dev->rm_used)));
 }
 
 int hb_nl_init(void)

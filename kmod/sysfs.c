@@ -38,9 +38,13 @@ static struct hb_dev *kobj_to_hbdev(struct kobject *kobj)
 
 static ssize_t dev_state_show(struct kobject *kobj, char *buf)
 {
-	return sysfs_emit(buf, "%s\n",
-			  hb_dev_state(kobj_to_hbdev(kobj)) == HEALBLK_DEV_OPTIMAL ?
-			  "optimal" : "degraded");
+	static const char * const names[] = {
+		[HEALBLK_DEV_OPTIMAL] = "optimal",
+		[HEALBLK_DEV_DEGRADED] = "degraded",
+		[HEALBLK_DEV_FAILING] = "failing",
+	};
+
+	return sysfs_emit(buf, "%s\n", names[hb_dev_state(kobj_to_hbdev(kobj))]);
 }
 
 static ssize_t dev_nr_legs_show(struct kobject *kobj, char *buf)
@@ -94,6 +98,18 @@ static ssize_t dev_bitmap_dirty_show(struct kobject *kobj, char *buf)
 	return sysfs_emit(buf, "%lu\n", hb_bm_dirty_regions(kobj_to_hbdev(kobj)));
 }
 
+static ssize_t dev_remap_blocks_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", kobj_to_hbdev(kobj)->rm_blocks);
+}
+
+static ssize_t dev_remap_used_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_to_hbdev(kobj)->rm_used));
+}
+
+HB_ATTR(dev, remap_blocks);
+HB_ATTR(dev, remap_used);
 HB_ATTR(dev, bitmap_sectors);
 HB_ATTR(dev, bitmap_dirty);
 HB_ATTR(dev, state);
@@ -118,6 +134,8 @@ static struct attribute *hb_dev_attrs[] = {
 	&dev_attr_nr_spares.attr,
 	&dev_attr_bitmap_sectors.attr,
 	&dev_attr_bitmap_dirty.attr,
+	&dev_attr_remap_blocks.attr,
+	&dev_attr_remap_used.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(hb_dev);
@@ -130,6 +148,8 @@ static void hb_dev_release(struct kobject *kobj)
 		__free_page(dev->sb_page);
 	if (dev->bbt_page)
 		__free_page(dev->bbt_page);
+	if (dev->rm_page)
+		__free_page(dev->rm_page);
 	kfree(dev);
 }
 

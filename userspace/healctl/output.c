@@ -65,6 +65,9 @@ void print_dev_text(const struct hb_dev_info *dev)
 		printf("unlimited idle\n");
 	printf("  write-intent bitmap: %u dirty regions of %u sectors\n", dev->bitmap_dirty,
 	       dev->bitmap_sectors);
+	if (dev->remap_blocks)
+		printf("  spare area: %u of %u blocks (4 KiB) remapped\n", dev->remap_used,
+		       dev->remap_blocks);
 	if (dev->sync.kind != HEALBLK_SYNC_NONE)
 		print_sync_text("  ", &dev->sync);
 	for (i = 0; i < dev->nr_legs; i++)
@@ -186,6 +189,8 @@ struct json_object *dev_to_json(const struct hb_dev_info *dev)
 	add_u64(o, "sync_max_kbs", dev->sync_max_kbs);
 	add_u64(o, "bitmap_sectors", dev->bitmap_sectors);
 	add_u64(o, "bitmap_dirty", dev->bitmap_dirty);
+	add_u64(o, "remap_blocks", dev->remap_blocks);
+	add_u64(o, "remap_used", dev->remap_used);
 	json_object_object_add(o, "sync", sync_to_json(&dev->sync));
 	for (i = 0; i < dev->nr_legs; i++)
 		json_object_array_add(legs, leg_to_json(&dev->legs[i]));
@@ -209,6 +214,8 @@ static const char *event_name(uint8_t cmd)
 		return "leg_state";
 	case HEALBLK_CMD_EVENT_SYNC:
 		return "sync";
+	case HEALBLK_CMD_EVENT_REMAP:
+		return "remap";
 	}
 	return "unknown";
 }
@@ -243,6 +250,10 @@ void print_event_text(const struct hb_event *ev)
 	case HEALBLK_CMD_EVENT_LEG_STATE:
 		printf(" state=%s old_state=%s reason=%s", hb_leg_state_name(ev->state),
 		       hb_leg_state_name(ev->old_state), ev->reason);
+		break;
+	case HEALBLK_CMD_EVENT_REMAP:
+		printf(" sector=%" PRIu64 " sectors=%u errno=%u used=%u blocks=%u", ev->sector,
+		       ev->sectors, ev->err, ev->remap_used, ev->remap_blocks);
 		break;
 	}
 	printf("\n");
@@ -283,6 +294,13 @@ struct json_object *event_to_json(const struct hb_event *ev)
 		add_str(o, "state", hb_leg_state_name(ev->state));
 		add_str(o, "old_state", hb_leg_state_name(ev->old_state));
 		add_str(o, "reason", ev->reason);
+		break;
+	case HEALBLK_CMD_EVENT_REMAP:
+		add_u64(o, "sector", ev->sector);
+		add_u64(o, "sectors", ev->sectors);
+		add_u64(o, "errno", ev->err);
+		add_u64(o, "remap_used", ev->remap_used);
+		add_u64(o, "remap_blocks", ev->remap_blocks);
 		break;
 	}
 	return o;

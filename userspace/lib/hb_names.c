@@ -10,6 +10,8 @@ const char *hb_dev_state_name(uint32_t state)
 		return "optimal";
 	case HEALBLK_DEV_DEGRADED:
 		return "degraded";
+	case HEALBLK_DEV_FAILING:
+		return "failing";
 	}
 	return "unknown";
 }

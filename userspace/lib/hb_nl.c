@@ -183,6 +183,8 @@ int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev)
 	dev->sync_max_kbs = get_u32(tb, HEALBLK_A_DEV_SYNC_MAX_KBS);
 	dev->bitmap_sectors = get_u32(tb, HEALBLK_A_DEV_BITMAP_SECTORS);
 	dev->bitmap_dirty = get_u32(tb, HEALBLK_A_DEV_BITMAP_DIRTY);
+	dev->remap_blocks = get_u32(tb, HEALBLK_A_DEV_REMAP_BLOCKS);
+	dev->remap_used = get_u32(tb, HEALBLK_A_DEV_REMAP_USED);
 	hb_parse_sync(tb, &dev->sync);
 	if (tb[HEALBLK_A_DEV_SPARES]) {
 		nla_for_each_nested(attr, tb[HEALBLK_A_DEV_SPARES], rem) {
@@ -318,8 +320,10 @@ int hb_parse_event(struct nl_msg *msg, struct hb_event *ev)
 	memset(ev, 0, sizeof(*ev));
 	ev->cmd = gh->cmd;
 	if ((ev->cmd < HEALBLK_CMD_EVENT_IO_ERROR || ev->cmd > HEALBLK_CMD_EVENT_LEG_STATE) &&
-	    ev->cmd != HEALBLK_CMD_EVENT_SYNC)
+	    ev->cmd != HEALBLK_CMD_EVENT_SYNC && ev->cmd != HEALBLK_CMD_EVENT_REMAP)
 		return -EPROTO;
+	ev->remap_blocks = get_u32(tb, HEALBLK_A_DEV_REMAP_BLOCKS);
+	ev->remap_used = get_u32(tb, HEALBLK_A_DEV_REMAP_USED);
 	hb_parse_sync(tb, &ev->sync);
 	ev->dev = get_u32(tb, HEALBLK_A_DEV_INDEX);
 	ev->leg = get_u32(tb, HEALBLK_A_LEG_INDEX);

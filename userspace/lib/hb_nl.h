@@ -44,6 +44,7 @@ struct hb_dev_info {
 	bool auto_spare;
 	uint32_t sync_min_kbs, sync_max_kbs;
 	uint32_t bitmap_sectors, bitmap_dirty;	/* write-intent bitmap: region size, dirty regions */
+	uint32_t remap_blocks, remap_used;	/* one leg: spare area, 4 KiB blocks */
 	struct hb_sync_info sync;
 	struct hb_leg_info legs[HEALBLK_MAX_LEGS];
 	uint32_t nr_spares;
@@ -57,6 +58,7 @@ struct hb_event {
 	bool recovered;
 	char reason[128];
 	struct hb_sync_info sync;	/* HEALBLK_CMD_EVENT_SYNC */
+	uint32_t remap_blocks, remap_used;	/* HEALBLK_CMD_EVENT_REMAP */
 };
 
 struct hb_nl {

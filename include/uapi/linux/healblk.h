@@ -61,6 +61,7 @@ enum healblk_cmd {
 	HEALBLK_CMD_SCRUB,		/* DEV_INDEX */
 	HEALBLK_CMD_SYNC_ABORT,		/* DEV_INDEX: stop the rebuild or scrub running */
 	HEALBLK_CMD_EVENT_SYNC,		/* notification: rebuild/scrub progress and end */
+	HEALBLK_CMD_EVENT_REMAP,	/* notification: blocks remapped to the spare area (or not) */
 
 	__HEALBLK_CMD_MAX,
 };
@@ -70,6 +71,7 @@ enum healblk_cmd {
 enum healblk_dev_state {
 	HEALBLK_DEV_OPTIMAL = 1,	/* every leg in sync */
 	HEALBLK_DEV_DEGRADED,		/* some leg failed, one good copy left at least */
+	HEALBLK_DEV_FAILING,		/* one leg and its spare area used up */
 };
 
 enum healblk_leg_state {
@@ -182,6 +184,8 @@ enum healblk_attr {
 	HEALBLK_A_SYNC_UNREADABLE,	/* u64: 4 KiB blocks no leg could read */
 	HEALBLK_A_DEV_BITMAP_SECTORS,	/* u32: sectors a write-intent bitmap bit covers */
 	HEALBLK_A_DEV_BITMAP_DIRTY,	/* u32: regions dirty in the bitmap now */
+	HEALBLK_A_DEV_REMAP_BLOCKS,	/* u32: 4 KiB blocks in the spare area (one leg only) */
+	HEALBLK_A_DEV_REMAP_USED,	/* u32: of them, given to failed blocks */
 
 	__HEALBLK_A_MAX,
 };
@@ -232,7 +236,8 @@ struct healblk_sb {
 	__le32	sync_min_kbs;	/* 0: the module's default */
 	__le32	sync_max_kbs;	/* 0: unlimited */
 	__le32	bitmap_shift;	/* a bitmap bit covers 1 << this many sectors; 0: no bitmap */
-	__u8	reserved[3708];
+	__le32	remap_blocks;	/* 4 KiB blocks of spare area after the data (one leg only) */
+	__u8	reserved[3704];
 	__le32	crc;
 };
 
@@ -285,6 +290,32 @@ struct healblk_bb_table {
 	struct healblk_bb_entry entries[HEALBLK_BB_MAX];
 	__u8	reserved2[12];
 	__le32	crc;		/* crc32c as the superblock's */
+};
+
+/*
+ * Remap table of a device of one leg: data blocks (4 KiB) given blocks of
+ * the spare area that follows the data (data_offset + data_sectors on).
+ * Two copies, sectors 32 and 40, as the bad-block table.
+ */
+#define HEALBLK_RM_MAGIC	"HBRM"
+#define HEALBLK_RM_SECTOR	32
+#define HEALBLK_RM_MAX		505	/* also the spare area's size in blocks */
+
+struct healblk_rm_entry {
+	__le32	from;		/* data block */
+	__le32	to;		/* spare-area block */
+};
+
+struct healblk_rm_table {
+	char	magic[4];
+	__le32	version;	/* 1 */
+	__u8	dev_uuid[16];
+	__le64	seq;
+	__le32	count;
+	__u8	reserved[12];
+	struct healblk_rm_entry entries[HEALBLK_RM_MAX];
+	__u8	reserved2[4];
+	__le32	crc;
 };
 
 #endif /* _UAPI_LINUX_HEALBLK_H */
