@@ -12,24 +12,12 @@
 
 static_assert(sizeof(struct healblk_bb_table) == 4096);
 
+/* Copy A or B of the table */
+#define HB_BBT_SECTOR(copy)	(HEALBLK_BB_SECTOR + (copy) * (PAGE_SIZE >> SECTOR_SHIFT))
+
 static u32 hb_bbt_crc(const struct healblk_bb_table *t)
 {
 	return ~__crc32c_le(~0U, (const u8 *)t, offsetof(struct healblk_bb_table, crc));
-}
-
-static int hb_bbt_io(struct block_device *bdev, unsigned int copy, struct page *page,
-		     blk_opf_t opf)
-{
-	struct bio bio;
-	struct bio_vec bvec;
-	int ret;
-
-	bio_init(&bio, bdev, &bvec, 1, opf);
-	bio.bi_iter.bi_sector = HEALBLK_BB_SECTOR + copy * (PAGE_SIZE >> SECTOR_SHIFT);
-	__bio_add_page(&bio, page, PAGE_SIZE, 0);
-	ret = submit_bio_wait(&bio);
-	bio_uninit(&bio);
-	return ret;
 }
 
 static bool hb_leg_writable(struct hb_leg *leg)
@@ -100,7 +88,7 @@ int hb_bbt_save(struct hb_dev *dev)
 		if (!hb_leg_writable(leg))
 			continue;
 		for (copy = 0; copy < 2; copy++)
-			if (hb_bbt_io(leg->bdev, copy, dev->bbt_page,
+			if (hb_meta_rw(leg->bdev, HB_BBT_SECTOR(copy), dev->bbt_page,
 				      REQ_OP_WRITE | REQ_SYNC | REQ_FUA))
 				bad |= BIT(i);
 	}
@@ -148,7 +136,8 @@ int hb_bbt_load(struct hb_dev *dev, unsigned long legs)
 		return -ENOMEM;
 	for_each_set_bit(i, &legs, dev->nr_legs) {
 		for (copy = 0; copy < 2; copy++) {
-			if (hb_bbt_io(dev->legs[i]->bdev, copy, dev->bbt_page, REQ_OP_READ) ||
+			if (hb_meta_rw(dev->legs[i]->bdev, HB_BBT_SECTOR(copy), dev->bbt_page,
+				       REQ_OP_READ) ||
 			    memcmp(t->magic, HEALBLK_BB_MAGIC, sizeof(t->magic)) ||
 			    le32_to_cpu(t->version) != 1 ||
 			    memcmp(t->dev_uuid, dev->uuid, sizeof(t->dev_uuid)) ||

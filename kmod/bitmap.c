@@ -31,6 +31,8 @@
 
 static_assert(sizeof(struct healblk_bm_block) == 4096);
 
+#define HB_BM_BLOCK_SECTOR(index) (HEALBLK_BM_SECTOR + (index) * (PAGE_SIZE >> SECTOR_SHIFT))
+
 static u32 hb_bm_crc(const struct healblk_bm_block *b)
 {
 	return ~__crc32c_le(~0U, (const u8 *)b, offsetof(struct healblk_bm_block, crc));
@@ -95,21 +97,6 @@ static void hb_bm_fill_block(struct hb_dev *dev, unsigned int index,
 	b->crc = cpu_to_le32(hb_bm_crc(b));
 }
 
-static int hb_bm_io(struct block_device *bdev, unsigned int index, struct page *page,
-		    blk_opf_t opf)
-{
-	struct bio bio;
-	struct bio_vec bvec;
-	int ret;
-
-	bio_init(&bio, bdev, &bvec, 1, opf);
-	bio.bi_iter.bi_sector = HEALBLK_BM_SECTOR + index * (PAGE_SIZE >> SECTOR_SHIFT);
-	__bio_add_page(&bio, page, PAGE_SIZE, 0);
-	ret = submit_bio_wait(&bio);
-	bio_uninit(&bio);
-	return ret;
-}
-
 /*
  * Write every block claimed dirty to every leg in sync or rebuilding.
  * Returns once what was marked before the call is on disk: a caller that
@@ -133,7 +120,7 @@ void hb_bm_flush(struct hb_dev *dev)
 
 			if (state != HEALBLK_LEG_IN_SYNC && state != HEALBLK_LEG_REBUILDING)
 				continue;
-			if (hb_bm_io(leg->bdev, index, dev->bm_page,
+			if (hb_meta_rw(leg->bdev, HB_BM_BLOCK_SECTOR(index), dev->bm_page,
 				     REQ_OP_WRITE | REQ_SYNC | REQ_FUA)) {
 				atomic64_inc(&leg->write_errors);
 				dev->bm_failed |= BIT(i);
@@ -312,7 +299,8 @@ unsigned long hb_bm_load(struct hb_dev *dev, unsigned long legs)
 		first = (unsigned long)index * HEALBLK_BM_BITS;
 		n = min_t(unsigned long, HEALBLK_BM_BITS, dev->bm_nbits - first);
 		for_each_set_bit(i, &legs, dev->nr_legs) {
-			bool ok = !hb_bm_io(dev->legs[i]->bdev, index, dev->bm_page,
+			bool ok = !hb_meta_rw(dev->legs[i]->bdev, HB_BM_BLOCK_SECTOR(index),
+						 dev->bm_page,
 					   REQ_OP_READ) &&
 				  !memcmp(b->magic, HEALBLK_BM_MAGIC, sizeof(b->magic)) &&
 				  le32_to_cpu(b->index) == index &&

@@ -255,6 +255,8 @@ void hb_dev_exit(void);
 
 /* meta.c */
 void hb_meta_new(struct hb_dev *dev);
+int hb_meta_rw(struct block_device *bdev, sector_t sector, struct page *page,
+	       blk_opf_t opf);
 int hb_meta_write(struct hb_dev *dev);
 int hb_meta_read(struct block_device *bdev, struct healblk_sb *out, const char **why);
 

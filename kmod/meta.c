@@ -23,9 +23,12 @@ static u32 hb_sb_crc(const struct healblk_sb *sb)
 	return ~__crc32c_le(~0U, (const u8 *)sb, offsetof(struct healblk_sb, crc));
 }
 
-/* Synchronous I/O of one 4 KiB block of metadata, sector @sector of @bdev. */
-static int hb_meta_rw(struct block_device *bdev, sector_t sector, struct page *page,
-		      blk_opf_t opf)
+/*
+ * Synchronous I/O of one 4 KiB block of metadata at sector @sector of
+ * @bdev: superblocks, bitmap blocks, bad-block and remap tables.
+ */
+int hb_meta_rw(struct block_device *bdev, sector_t sector, struct page *page,
+	       blk_opf_t opf)
 {
 	struct bio bio;
 	struct bio_vec bvec;

@@ -21,6 +21,9 @@
 
 static_assert(sizeof(struct healblk_rm_table) == 4096);
 
+/* Copy A or B of the table */
+#define HB_RM_SECTOR(copy)	(HEALBLK_RM_SECTOR + (copy) * (PAGE_SIZE >> SECTOR_SHIFT))
+
 static u32 hb_rm_crc(const struct healblk_rm_table *t)
 {
 	return ~__crc32c_le(~0U, (const u8 *)t, offsetof(struct healblk_rm_table, crc));
@@ -30,21 +33,6 @@ static u32 hb_rm_crc(const struct healblk_rm_table *t)
 static sector_t hb_remap_area(struct hb_dev *dev)
 {
 	return dev->data_offset + dev->sectors;
-}
-
-static int hb_rm_io(struct block_device *bdev, unsigned int copy, struct page *page,
-		    blk_opf_t opf)
-{
-	struct bio bio;
-	struct bio_vec bvec;
-	int ret;
-
-	bio_init(&bio, bdev, &bvec, 1, opf);
-	bio.bi_iter.bi_sector = HEALBLK_RM_SECTOR + copy * (PAGE_SIZE >> SECTOR_SHIFT);
-	__bio_add_page(&bio, page, PAGE_SIZE, 0);
-	ret = submit_bio_wait(&bio);
-	bio_uninit(&bio);
-	return ret;
 }
 
 /* Write the table (both copies) to the leg; called with remap_mutex held. */
@@ -72,7 +60,8 @@ static int hb_remap_save(struct hb_dev *dev, const struct healblk_rm_entry *extr
 	t->count = cpu_to_le32(n);
 	t->crc = cpu_to_le32(hb_rm_crc(t));
 	for (copy = 0; copy < 2; copy++)
-		if (hb_rm_io(leg->bdev, copy, dev->rm_page, REQ_OP_WRITE | REQ_SYNC | REQ_FUA))
+		if (hb_meta_rw(leg->bdev, HB_RM_SECTOR(copy), dev->rm_page,
+			       REQ_OP_WRITE | REQ_SYNC | REQ_FUA))
 			return -EIO;
 	return 0;
 }
@@ -103,7 +92,8 @@ int hb_remap_load(struct hb_dev *dev)
 	if (!best)
 		return -ENOMEM;
 	for (copy = 0; copy < 2; copy++) {
-		if (hb_rm_io(dev->legs[0]->bdev, copy, dev->rm_page, REQ_OP_READ) ||
+		if (hb_meta_rw(dev->legs[0]->bdev, HB_RM_SECTOR(copy), dev->rm_page,
+			       REQ_OP_READ) ||
 		    memcmp(t->magic, HEALBLK_RM_MAGIC, sizeof(t->magic)) ||
 		    le32_to_cpu(t->version) != 1 ||
 		    memcmp(t->dev_uuid, dev->uuid, sizeof(t->dev_uuid)) ||

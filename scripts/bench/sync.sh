@@ -100,30 +100,12 @@ udevadm settle
 regions=$(( $("$healctl" status "$hb" --json | jq -r '.devices[0].sectors') / 2048 ))
 "$healctl" set "$hb" --sync-max 0
 "$healctl" destroy "$hb"
-plant() {	# plant N: the first N of every 100 regions... N=100: all
-	python3 - "$1" "$regions" /dev/ram0 /dev/ram1 <<'PY'
-import sys, os, mmap
-pct, regions, legs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
-def crc32c(data):
-    crc = 0xffffffff
-    for x in data:
-        crc ^= x
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
-    return crc ^ 0xffffffff
-for leg in legs:
-    fd = os.open(leg, os.O_RDWR | os.O_DIRECT)
-    buf = mmap.mmap(-1, 4096)
-    os.preadv(fd, [buf], 64 * 512)
-    b = bytearray(buf[:4096])
-    for r in range(regions):
-        if pct == 100 or r % 100 == 0:
-            b[24 + r // 8] |= 1 << (r % 8)
-    b[4092:4096] = crc32c(bytes(b[:4092])).to_bytes(4, "little")
-    buf[:4096] = bytes(b)
-    os.pwritev(fd, [buf], 64 * 512)
-    os.close(fd)
-PY
+plant() {	# plant PCT: the bits of every region (100), or of 1 in 100
+	local step=100
+	[ "$1" = 100 ] && step=1
+	for leg in /dev/ram0 /dev/ram1; do
+		tests/hbmeta.py bitmap-set "$leg" "$regions" --every "$step"
+	done
 }
 resync() {	# resync PCT -> seconds
 	local n t0

@@ -101,24 +101,8 @@ sb_put "$SCRATCH/sbx" "$l1"
 expect_refused "leg $l1: .*checksum mismatch" "$l0" "$l1"
 # A valid superblock of a newer format version.
 cp "$SCRATCH/sb1" "$SCRATCH/sbx"
-python3 - "$SCRATCH/sbx" <<'PY' || fail "cannot write a version 2 superblock"
-import struct, sys
-def crc32c(data):
-    crc = 0xffffffff
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
-    return crc ^ 0xffffffff
-with open(sys.argv[1], "r+b") as f:
-    for off in (0, 4096):
-        f.seek(off)
-        sb = bytearray(f.read(4096))
-        sb[8:12] = struct.pack("<I", 2)
-        sb[4092:4096] = struct.pack("<I", crc32c(bytes(sb[:4092])))
-        f.seek(off)
-        f.write(sb)
-PY
+"$(dirname "$0")/../hbmeta.py" sb-version "$SCRATCH/sbx" 2 ||
+	fail "cannot write a version 2 superblock"
 sb_put "$SCRATCH/sbx" "$l1"
 expect_refused "leg $l1: .*newer format version" "$l0" "$l1"
 # Restored, it assembles again.

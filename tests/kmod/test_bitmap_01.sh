@@ -51,28 +51,7 @@ destroy_healblk "$dev"
 # crash would leave them: only those are resynced, from leg 0.
 dd if=/dev/urandom of="$l1" bs=1M seek=$((1 + 3)) count=1 oflag=direct conv=notrunc status=none
 dd if=/dev/urandom of="$l1" bs=1M seek=$((1 + 9)) count=1 oflag=direct conv=notrunc status=none
-# Set bits 3 and 9 (byte 24: 0x08, byte 25: 0x02) and fix the block's crc32c.
-python3 - "$l0" <<'PY' || fail "plant bitmap bits"
-import sys, os
-dev = sys.argv[1]
-fd = os.open(dev, os.O_RDWR | os.O_DIRECT)
-import mmap
-buf = mmap.mmap(-1, 4096)
-os.preadv(fd, [buf], 64 * 512)
-b = bytearray(buf[:4096])
-b[24] |= 0x08; b[25] |= 0x02
-def crc32c(data):
-    crc = 0xffffffff
-    for x in data:
-        crc ^= x
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
-    return crc ^ 0xffffffff
-b[4092:4096] = crc32c(bytes(b[:4092])).to_bytes(4, "little")
-buf[:4096] = bytes(b)
-os.pwritev(fd, [buf], 64 * 512)
-os.close(fd)
-PY
+"$(dirname "$0")/../hbmeta.py" bitmap-set "$l0" 71 3 9 || fail "plant bitmap bits"
 kill "${_pids[@]}" 2>/dev/null
 events_start 120
 HB=$("$HEALCTL" assemble "$l0" "$l1") || fail assemble
