@@ -109,7 +109,11 @@ err_missing:
 	return -ENOMEM;
 }
 
-/* In sync only where the authority says so and the leg saw every change. */
+/*
+ * In sync only where the authority says so and the leg saw every change;
+ * a leg that missed changes (stale) is resynced in full; one the authority
+ * lists as failed stays failed.
+ */
 static void hb_assemble_states(struct hb_dev *dev, const struct healblk_sb *sbs,
 			       unsigned int given, const struct healblk_sb *a)
 {
@@ -136,8 +140,10 @@ static void hb_assemble_states(struct hb_dev *dev, const struct healblk_sb *sbs,
 			leg->reason = "rebuilding from the mirror";
 		} else if (member != HEALBLK_LEG_IN_SYNC ||
 			   le64_to_cpu(sbs[i].events) < le64_to_cpu(a->events)) {
-			leg->state = HEALBLK_LEG_FAILED;
-			leg->reason = "stale: it missed changes while it was away";
+			/* Its disk is fine but behind: rebuilt in place from the others. */
+			leg->state = HEALBLK_LEG_REBUILDING;
+			leg->sync_pos = 0;
+			leg->reason = "stale: it missed changes while it was away; resyncing";
 		} else {
 			leg->state = HEALBLK_LEG_IN_SYNC;
 		}
