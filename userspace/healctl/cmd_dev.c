@@ -205,9 +205,32 @@ static void collect_dev(const struct hb_dev_info *dev, void *arg)
 		print_dev_text(dev);
 }
 
+/* No healblk module: heald's view alone (exit 1 if heald is not running either). */
+static int status_heald_only(struct healctl *ctl)
+{
+	struct json_object *hd = heald_status(), *out;
+
+	if (!hd) {
+		hb_err("the healblk module is not loaded and heald is not running");
+		return 1;
+	}
+	if (ctl->json) {
+		out = json_object_new_object();
+		json_object_object_add(out, "devices", json_object_new_array());
+		json_object_object_add(out, "heald", hd);
+		printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY));
+		json_object_put(out);
+	} else {
+		printf("the healblk module is not loaded\n");
+		print_heald_text(hd);
+		json_object_put(hd);
+	}
+	return 0;
+}
+
 int cmd_status(struct healctl *ctl, int argc, char **argv)
 {
-	struct json_object *out;
+	struct json_object *out, *hd;
 	struct nl_msg *msg;
 	uint32_t index;
 	int ret;
@@ -216,6 +239,8 @@ int cmd_status(struct healctl *ctl, int argc, char **argv)
 		return usage();
 	if (argc == 1 && parse_dev(argv[0], &index))
 		return EXIT_USAGE;
+	if (!ctl->nl.sk)
+		return status_heald_only(ctl);
 	msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_GET, argc ? 0 : NLM_F_DUMP);
 	if (!msg)
 		return kernel_error(ctl, "status", -ENOMEM);
@@ -227,15 +252,22 @@ int cmd_status(struct healctl *ctl, int argc, char **argv)
 		json_object_put(ctl->collected);
 		return kernel_error(ctl, "status", ret);
 	}
+	hd = argc ? NULL : heald_status();
 	if (ctl->json) {
 		out = json_object_new_object();
 		json_object_object_add(out, "devices", ctl->collected);
+		if (hd)
+			json_object_object_add(out, "heald", hd);
 		printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY));
 		json_object_put(out);
 	} else {
 		if (!json_object_array_length(ctl->collected) && !argc)
 			printf("no healblk devices\n");
 		json_object_put(ctl->collected);
+		if (hd) {
+			print_heald_text(hd);
+			json_object_put(hd);
+		}
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "../lib/hb_nl.h"
 
 #define EXIT_USAGE 2
+#define EXIT_NO_HEALD 3	/* heald's commands: heald is not running */
 
 struct json_object;
 
@@ -28,6 +29,11 @@ int cmd_spare(struct healctl *ctl, int argc, char **argv);
 int cmd_rebuild(struct healctl *ctl, int argc, char **argv);
 int cmd_scrub(struct healctl *ctl, int argc, char **argv);
 int cmd_abort(struct healctl *ctl, int argc, char **argv);
+int cmd_journal(struct healctl *ctl, int argc, char **argv);
+int cmd_why(struct healctl *ctl, int argc, char **argv);
+int cmd_act(struct healctl *ctl, int argc, char **argv);
+struct json_object *heald_status(void);	/* NULL: heald is not running */
+void print_heald_text(struct json_object *st);
 int parse_dev(const char *s, uint32_t *index);
 int dev_request(struct healctl *ctl, const char *what, uint8_t cmd,
 		const char *dev, int leg);

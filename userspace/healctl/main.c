@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "../lib/heald_client.h"
 #include "../lib/log.h"
 #include "healctl.h"
 
@@ -32,6 +33,13 @@ int usage(void)
 		"            [--sectors N] [--percent P] [--count C] [--delay-us US]\n"
 		"  fault clear DEV --leg N        (needs healblk loaded with fault_injection=1)\n"
 		"  events --follow [--json] [--count N] [--timeout SEC]\n"
+		"heald (its socket: $HEAL_SOCKET, default " HEALD_SOCKET_DEFAULT "):\n"
+		"  journal [--after ID] [--limit N] what heald decided and did, oldest first\n"
+		"  why ID                         the evidence and reasoning of one decision\n"
+		"  act fail-leg DEV LEG | rebuild DEV LEG | add-spare DEV DISK | scrub DEV\n"
+		"                                 ask heald to act (root); journaled like its own\n"
+		"status also shows heald's view when it runs.  Exit codes: 0 done, 1 failed,\n"
+		"2 usage, 3 heald is not running (heald's commands).\n"
 		"DEV is healblkN, /dev/healblkN or N; sectors are 512 bytes of the data area.\n");
 	return EXIT_USAGE;
 }
@@ -48,19 +56,23 @@ int kernel_error(struct healctl *ctl, const char *what, int err)
 static const struct {
 	const char *name;
 	int (*fn)(struct healctl *ctl, int argc, char **argv);
+	bool kernel;	/* talks to healblk: needs the module */
 } commands[] = {
-	{ "create", cmd_create },
-	{ "destroy", cmd_destroy },
-	{ "assemble", cmd_assemble },
-	{ "status", cmd_status },
-	{ "fail-leg", cmd_fail_leg },
-	{ "set", cmd_set },
-	{ "spare", cmd_spare },
-	{ "rebuild", cmd_rebuild },
-	{ "scrub", cmd_scrub },
-	{ "abort", cmd_abort },
-	{ "fault", cmd_fault },
-	{ "events", cmd_events },
+	{ "create", cmd_create, true },
+	{ "destroy", cmd_destroy, true },
+	{ "assemble", cmd_assemble, true },
+	{ "status", cmd_status, true },
+	{ "fail-leg", cmd_fail_leg, true },
+	{ "set", cmd_set, true },
+	{ "spare", cmd_spare, true },
+	{ "rebuild", cmd_rebuild, true },
+	{ "scrub", cmd_scrub, true },
+	{ "abort", cmd_abort, true },
+	{ "fault", cmd_fault, true },
+	{ "events", cmd_events, true },
+	{ "journal", cmd_journal, false },
+	{ "why", cmd_why, false },
+	{ "act", cmd_act, false },
 };
 
 int main(int argc, char **argv)
@@ -89,7 +101,14 @@ int main(int argc, char **argv)
 		return usage();
 	}
 
+	if (!commands[i].kernel)
+		return commands[i].fn(&ctl, argc - 2, argv + 2);
 	ret = hb_nl_open(&ctl.nl);
+	if (ret == -ENOENT && commands[i].fn == cmd_status) {
+		/* heald may run without healblk: show its view alone. */
+		ctl.nl.sk = NULL;
+		return cmd_status(&ctl, argc - 2, argv + 2);
+	}
 	if (ret == -ENOENT) {
 		hb_err("the healblk module is not loaded (modprobe healblk or insmod healblk.ko)");
 		return 1;

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Disk actions through healblk's netlink family, and the one path every
+ * action takes: journal the decision (synced), re-check the device, act,
+ * journal the outcome.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <json-c/json.h>
+#include <netlink/attr.h>
+#include "heald.h"
+
+static int request(struct heald *h, uint8_t cmd, uint32_t dev, int leg,
+		   struct nl_msg **keep, char *why, size_t wlen)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	if (!h->have_healblk) {
+		snprintf(why, wlen, "healblk is not loaded");
+		return -ENOENT;
+	}
+	msg = hb_nl_msg(&h->nl, cmd, 0);
+	if (!msg) {
+		snprintf(why, wlen, "out of memory");
+		return -ENOMEM;
+	}
+	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, dev);
+	if (leg >= 0)
+		nla_put_u32(msg, HEALBLK_A_LEG_INDEX, (uint32_t)leg);
+	if (keep) {
+		*keep = msg;
+		return 0;
+	}
+	ret = hb_nl_call(&h->nl, msg, NULL, NULL);
+	if (ret)
+		snprintf(why, wlen, "%s%s%s", strerror(-ret), h->nl.reason[0] ? ": " : "",
+			 h->nl.reason);
+	return ret;
+}
+
+static int call(struct heald *h, struct nl_msg *msg, char *why, size_t wlen)
+{
+	int ret = hb_nl_call(&h->nl, msg, NULL, NULL);
+
+	if (ret)
+		snprintf(why, wlen, "%s%s%s", strerror(-ret), h->nl.reason[0] ? ": " : "",
+			 h->nl.reason);
+	return ret;
+}
+
+int act_fail_leg(struct heald *h, uint32_t dev, uint32_t leg, char *why, size_t wlen)
+{
+	return request(h, HEALBLK_CMD_FAIL_LEG, dev, (int)leg, NULL, why, wlen);
+}
+
+int act_rebuild(struct heald *h, uint32_t dev, uint32_t leg, char *why, size_t wlen)
+{
+	return request(h, HEALBLK_CMD_REBUILD, dev, (int)leg, NULL, why, wlen);
+}
+
+int act_scrub(struct heald *h, uint32_t dev, char *why, size_t wlen)
+{
+	return request(h, HEALBLK_CMD_SCRUB, dev, -1, NULL, why, wlen);
+}
+
+int act_add_spare(struct heald *h, uint32_t dev, const char *disk, char *why, size_t wlen)
+{
+	struct nl_msg *msg;
+	struct stat st;
+	int ret;
+
+	if (stat(disk, &st) < 0) {
+		snprintf(why, wlen, "%s: %s", disk, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISBLK(st.st_mode)) {
+		snprintf(why, wlen, "%s is not a block device", disk);
+		return -ENOTBLK;
+	}
+	ret = request(h, HEALBLK_CMD_SPARE_ADD, dev, -1, &msg, why, wlen);
+	if (ret)
+		return ret;
+	nla_put_u32(msg, HEALBLK_A_LEG_MAJOR, major(st.st_rdev));
+	nla_put_u32(msg, HEALBLK_A_LEG_MINOR, minor(st.st_rdev));
+	return call(h, msg, why, wlen);
+}
+
+int act_auto_spare(struct heald *h, uint32_t dev, bool on, char *why, size_t wlen)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	ret = request(h, HEALBLK_CMD_SET, dev, -1, &msg, why, wlen);
+	if (ret)
+		return ret;
+	nla_put_u8(msg, HEALBLK_A_DEV_AUTO_SPARE, on);
+	return call(h, msg, why, wlen);
+}
+
+uint32_t act_count_last_hour(struct heald *h)
+{
+	double now = now_mono();
+	uint32_t i, n = 0;
+
+	for (i = 0; i < h->naction_times && i < 64; i++)
+		if (now - h->action_times[i] < 3600)
+			n++;
+	return n;
+}
+
+uint64_t jappend(struct heald *h, struct json_object *entry)
+{
+	struct json_object *o, *b;
+	uint64_t id = journal_append(&h->journal, entry);
+
+	if (!id) {
+		hlog(LOG_ERR, "journal: %s: the entry is lost", strerror(errno));
+		return 0;
+	}
+	o = json_tokener_parse(h->journal.recent[(h->journal.nrecent - 1) % JOURNAL_RECENT]);
+	if (o) {
+		b = json_object_new_object();
+		json_object_object_add(b, "type", json_object_new_string("journal"));
+		json_object_object_add(b, "entry", o);
+		api_broadcast(h, b);
+		json_object_put(b);
+	}
+	return id;
+}
+
+/* The leg is still what the decision was about: in sync, or failed for a rebuild. */
+static bool still_needed(struct heald *h, struct dev_track *d, int leg, enum policy_action a,
+			 char *why, size_t wlen)
+{
+	uint32_t state;
+
+	src_healblk_refresh(h);
+	if (!d->present) {
+		snprintf(why, wlen, "the device is gone");
+		return false;
+	}
+	if (a == ACT_REBUILD)
+		return true;
+	if (leg < 0 || (uint32_t)leg >= d->info.nr_legs) {
+		snprintf(why, wlen, "leg %d is not there", leg);
+		return false;
+	}
+	state = d->info.legs[leg].state;
+	if (state != HEALBLK_LEG_IN_SYNC) {
+		snprintf(why, wlen, "leg %d is no longer in sync", leg);
+		return false;
+	}
+	if ((a == ACT_FAIL_LEG || a == ACT_REPLACE_LEG)) {
+		struct policy_dev pd = { .nr_legs = d->info.nr_legs };
+		uint32_t i;
+
+		for (i = 0; i < d->info.nr_legs && i < HEALBLK_MAX_LEGS; i++)
+			pd.leg_state[i] = d->info.legs[i].state;
+		if (!policy_redundancy(&pd, leg)) {
+			snprintf(why, wlen, "no other leg is in sync any more");
+			return false;
+		}
+	}
+	return true;
+}
+
+static int failed_leg_of(const struct dev_track *d)
+{
+	uint32_t i;
+
+	for (i = 0; i < d->info.nr_legs && i < HEALBLK_MAX_LEGS; i++)
+		if (d->info.legs[i].state == HEALBLK_LEG_FAILED ||
+		    d->info.legs[i].state == HEALBLK_LEG_MISSING)
+			return (int)i;
+	return -1;
+}
+
+uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_action a,
+		 const char *who, struct json_object *evidence, const char *reason,
+		 bool not_taken)
+{
+	struct json_object *e = json_object_new_object(), *steps;
+	char res[48], why[256] = "";
+	bool final = true, ok = true;
+	uint64_t id;
+	int ret = 0;
+
+	if (a == ACT_REBUILD && leg < 0)
+		leg = failed_leg_of(d);
+	if (leg >= 0)
+		snprintf(res, sizeof(res), "%s/leg%d", d->info.name, leg);
+	else
+		snprintf(res, sizeof(res), "%s", d->info.name);
+	json_object_object_add(e, "type", json_object_new_string("decision"));
+	json_object_object_add(e, "resource", json_object_new_string(res));
+	json_object_object_add(e, "dev", json_object_new_int((int)d->info.index));
+	if (leg >= 0)
+		json_object_object_add(e, "leg", json_object_new_int(leg));
+	json_object_object_add(e, "action", json_object_new_string(policy_action_name(a)));
+	json_object_object_add(e, "by", json_object_new_string(who));
+	json_object_object_add(e, "reason", json_object_new_string(reason));
+	json_object_object_add(e, "evidence", evidence ? evidence : json_object_new_object());
+	json_object_object_add(e, "dry_run", json_object_new_boolean(h->cfg.dry_run));
+	json_object_object_add(e, "taken", json_object_new_boolean(!not_taken && a != ACT_REPORT));
+	/* On disk before anything changes. */
+	id = jappend(h, e);
+	if (!id)
+		return 0;
+	hlog(LOG_NOTICE, "decision %llu: %s %s: %s%s", (unsigned long long)id,
+	     policy_action_name(a), res, reason, not_taken ? " (not taken)" : "");
+
+	e = json_object_new_object();
+	json_object_object_add(e, "type", json_object_new_string("outcome"));
+	json_object_object_add(e, "ref", json_object_new_int64((int64_t)id));
+	steps = json_object_new_array();
+	if (a == ACT_REPORT) {
+		json_object_object_add(e, "outcome", json_object_new_string("reported"));
+		json_object_object_add(e, "detail", json_object_new_string(
+			"no redundancy: the leg is kept and the device's workloads are flagged failing"));
+		goto out;
+	}
+	if (not_taken) {
+		json_object_object_add(e, "outcome", json_object_new_string(
+			h->cfg.dry_run ? "not taken: dry run" : "not taken: held back"));
+		goto out;
+	}
+	if (!still_needed(h, d, leg, a, why, sizeof(why))) {
+		json_object_object_add(e, "outcome", json_object_new_string("skipped"));
+		json_object_object_add(e, "detail", json_object_new_string(why));
+		goto out;
+	}
+	d->last_action = now_mono();
+	h->action_times[h->naction_times++ % 64] = d->last_action;
+	h->last_action_wall = now_wall();
+	h->actions_total++;
+	if (a == ACT_FAIL_LEG || a == ACT_REPLACE_LEG) {
+		ret = act_fail_leg(h, d->info.index, (uint32_t)leg, why, sizeof(why));
+		json_object_array_add(steps, json_object_new_string(ret ? "fail-leg: failed" : "fail-leg: done"));
+	}
+	if (!ret && (a == ACT_REPLACE_LEG || a == ACT_REBUILD)) {
+		ret = act_rebuild(h, d->info.index, (uint32_t)leg, why, sizeof(why));
+		json_object_array_add(steps, json_object_new_string(ret ? "rebuild: failed" : "rebuild: started"));
+		if (!ret) {
+			d->pending = id;
+			d->pending_leg = (uint32_t)leg;
+			final = false;
+		}
+	}
+	ok = !ret;
+	if (!ok)
+		h->actions_failed++;
+	json_object_object_add(e, "outcome", json_object_new_string(
+		!ok ? "failed" : final ? "done" : "rebuild started"));
+	if (!ok)
+		json_object_object_add(e, "detail", json_object_new_string(why));
+	src_healblk_refresh(h);
+out:
+	json_object_object_add(e, "steps", steps);
+	json_object_object_add(e, "final", json_object_new_boolean(final));
+	jappend(h, e);
+	return id;
+}

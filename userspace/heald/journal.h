@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * heald's journal: append-only, one JSON object a line, each with an id
+ * and a time.  An entry is on disk (fdatasync) before append returns, so
+ * a decision is journaled before its action starts.  Bounded by
+ * rotation: past max_bytes the file becomes FILE.1 (FILE.1 -> FILE.2 ...,
+ * `keep` old files).  Opening replays every file, oldest first; a torn
+ * last line (a crash mid-write) is cut off and counted, never parsed.
+ * The last `JOURNAL_RECENT` lines stay in memory for queries.
+ */
+#ifndef HEALD_JOURNAL_H
+#define HEALD_JOURNAL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct json_object;
+
+#define JOURNAL_RECENT 1024
+#define JOURNAL_LINE_MAX 8192
+
+struct journal {
+	int fd;
+	char path[256];
+	uint64_t max_bytes;
+	int keep;
+	off_t size;
+	uint64_t next_id;
+	uint64_t torn;		/* torn lines cut off at open */
+	uint64_t bad;		/* complete lines that were not valid entries */
+	char *recent[JOURNAL_RECENT];	/* ring of the newest lines */
+	uint64_t nrecent;	/* lines ever put in the ring */
+};
+
+/* Called for each valid entry found at open, oldest first. */
+typedef void (*journal_replay_cb)(struct json_object *entry, void *ctx);
+
+int journal_open(struct journal *j, const char *path, uint64_t max_bytes, int keep,
+		 journal_replay_cb cb, void *ctx, char *err, size_t errlen);
+void journal_close(struct journal *j);
+/*
+ * Give @entry (taken over) an "id" and "time", write and sync it.
+ * Returns the id, or 0 with errno set.
+ */
+uint64_t journal_append(struct journal *j, struct json_object *entry);
+/* Entries with id > @after, at most @limit (0: all in memory), in order. */
+struct json_object *journal_query(const struct journal *j, uint64_t after, uint32_t limit);
+/* The entry @id and the entries that refer to it ("ref": id); NULL if not in memory. */
+struct json_object *journal_why(const struct journal *j, uint64_t id);
+
+#endif

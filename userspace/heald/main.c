@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * heald: main loop.  Everything heald senses arrives on one epoll set;
+ * a 1 s timer (poll_ms) drives the map polls, alarm expiry and the
+ * systemd watchdog.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <json-c/json.h>
+#include "heald.h"
+
+const char *hb_prog = "heald";
+int heald_log_stderr = 1;
+
+void heald_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (heald_log_stderr) {
+		va_list aq;
+
+		va_copy(aq, ap);
+		fprintf(stderr, "heald: ");
+		vfprintf(stderr, fmt, aq);
+		fputc('\n', stderr);
+		va_end(aq);
+	}
+	vsyslog(prio, fmt, ap);
+	va_end(ap);
+}
+
+double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int loop_add(struct heald *h, struct watch *w)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = w };
+
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, w->fd, &e) < 0) {
+		hlog(LOG_ERR, "epoll_ctl: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+		"usage: heald [-c FILE] [--check-config] [--dry-run] [--no-bpf] [-q]\n"
+		"  -c, --config FILE   configuration (default /etc/heal/heald.conf; missing: defaults)\n"
+		"  --check-config      parse the configuration, print it, and exit (0: valid, 1: not)\n"
+		"  --dry-run           decide and journal, but change nothing\n"
+		"  --no-bpf            do not load the eBPF monitors\n"
+		"  -q, --quiet         log to syslog only, not to stderr\n");
+	return code;
+}
+
+static void print_config(const struct config *c)
+{
+	int i;
+
+	printf("dry_run = %s\nsocket = %s\njournal = %s\njournal_max_bytes = %llu\n"
+	       "journal_keep = %d\ngroup = %s\nmetrics_port = %u\npoll_ms = %u\ncooldown = %g\n"
+	       "max_actions_per_hour = %u\nmanage_spares = %s\nbpf = %s\n",
+	       c->dry_run ? "yes" : "no", c->socket, c->journal,
+	       (unsigned long long)c->journal_max_bytes, c->journal_keep, c->group,
+	       c->metrics_port, c->poll_ms, c->cooldown, c->max_actions_per_hour,
+	       c->manage_spares ? "yes" : "no", c->bpf ? "yes" : "no");
+	for (i = -1; i < c->ndev; i++) {
+		const struct disk_conf *d = i < 0 ? &c->disk : &c->dev[i].disk;
+
+		if (i >= 0)
+			printf("[device %s]\n", c->dev[i].name);
+		printf("serd_n = %u\nserd_t = %g\nserd_quiet = %g\nslow_factor = %g\n"
+		       "slow_floor_us = %g\nslow_min_ios = %u\nslow_learn = %u\nslow_raise = %u\n"
+		       "slow_clear = %u\nslow_acts = %s\n",
+		       d->serd_n, d->serd_t, d->serd_quiet, d->slow.factor, d->slow.floor_us,
+		       d->slow.min_ios, d->slow.learn, d->slow.raise, d->slow.clear,
+		       d->slow_acts ? "yes" : "no");
+	}
+}
+
+static int open_loop(struct heald *h)
+{
+	struct itimerspec its = { 0 };
+	sigset_t mask;
+
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	h->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	h->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (h->epfd < 0 || h->sigfd < 0 || h->timerfd < 0) {
+		hlog(LOG_ERR, "epoll/signalfd/timerfd: %s", strerror(errno));
+		return -errno;
+	}
+	its.it_interval.tv_sec = h->cfg.poll_ms / 1000;
+	its.it_interval.tv_nsec = (long)(h->cfg.poll_ms % 1000) * 1000000L;
+	its.it_value = its.it_interval;
+	timerfd_settime(h->timerfd, 0, &its, NULL);
+	h->w_sig = (struct watch){ TAG_SIG, h->sigfd };
+	h->w_timer = (struct watch){ TAG_TIMER, h->timerfd };
+	if (loop_add(h, &h->w_sig) || loop_add(h, &h->w_timer))
+		return -EIO;
+	return 0;
+}
+
+static void on_timer(struct heald *h)
+{
+	static double last;
+	uint64_t ticks;
+	double now = now_mono();
+
+	if (read(h->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		hlog(LOG_WARNING, "timerfd: %s", strerror(errno));
+	if (h->have_healblk)
+		src_healblk_refresh(h);
+	else if (!src_healblk_open(h))
+		hlog(LOG_INFO, "healblk is loaded now: watching its devices");
+	if (h->bpf)
+		src_bpf_poll(h, last ? now - last : h->cfg.poll_ms / 1000.0);
+	last = now;
+	diag_tick(h);
+	if (h->metrics)
+		metrics_ready(h);	/* its connection timeouts */
+	if (h->watchdog)
+		sd_notify(0, "WATCHDOG=1");
+}
+
+static void on_signal(struct heald *h)
+{
+	struct signalfd_siginfo si;
+
+	while (read(h->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			hlog(LOG_INFO, "SIGHUP: the configuration is read at start only; restart to change it");
+			continue;
+		}
+		hlog(LOG_INFO, "signal %u: stopping", si.ssi_signo);
+		h->stop = true;
+	}
+}
+
+static void shutdown_heald(struct heald *h)
+{
+	int i;
+	char why[128];
+
+	sd_notify(0, "STOPPING=1");
+	/* Hand spares back to the kernel: without heald it heals by itself. */
+	for (i = 0; i < HEALD_MAX_DEVS; i++)
+		if (h->devs[i].present && h->devs[i].took_auto_spare &&
+		    !act_auto_spare(h, h->devs[i].info.index, true, why, sizeof(why)))
+			hlog(LOG_INFO, "%s: auto_spare handed back to the kernel", h->devs[i].info.name);
+	api_close(h);
+	metrics_close(h);
+	journal_close(&h->journal);
+	if (h->have_healblk) {
+		hb_nl_close(&h->nl);
+		hb_nl_close(&h->ev);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "no-bpf", no_argument, NULL, 'B' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct heald heald;	/* big: not on the stack */
+	struct heald *h = &heald;
+	const char *path = "/etc/heal/heald.conf";
+	bool check = false, dry = false, nobpf = false, given = false;
+	char err[512];
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "c:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; given = true; break;
+		case 'C': check = true; break;
+		case 'n': dry = true; break;
+		case 'B': nobpf = true; break;
+		case 'q': heald_log_stderr = 0; break;
+		case 'h': return usage(0);
+		default: return usage(2);
+		}
+	}
+	if (optind != argc)
+		return usage(2);
+	openlog("heald", LOG_PID, LOG_DAEMON);
+	config_default(&h->cfg);
+	if ((given || access(path, F_OK) == 0) &&
+	    config_load(&h->cfg, path, err, sizeof(err))) {
+		fprintf(stderr, "heald: %s\n", err);
+		return 1;
+	}
+	h->config_path = path;
+	if (dry)
+		h->cfg.dry_run = true;
+	if (nobpf)
+		h->cfg.bpf = false;
+	if (check) {
+		print_config(&h->cfg);
+		return 0;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "heald: must run as root (netlink admin, eBPF)\n");
+		return 1;
+	}
+
+	h->started = now_mono();
+	if (open_loop(h))
+		return 1;
+	{
+		char dir[200], *slash;
+
+		snprintf(dir, sizeof(dir), "%.199s", h->cfg.journal);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			mkdir(dir, 0750);
+		}
+	}
+	ret = journal_open(&h->journal, h->cfg.journal, h->cfg.journal_max_bytes,
+			   h->cfg.journal_keep, diag_replay, h, err, sizeof(err));
+	if (ret) {
+		hlog(LOG_ERR, "%s", err);
+		return 1;
+	}
+	if (h->journal.torn)
+		hlog(LOG_WARNING, "journal: cut %llu torn line(s) (a crash mid-write)",
+		     (unsigned long long)h->journal.torn);
+	if (api_open(h))
+		return 1;
+	if (h->cfg.metrics_port && metrics_open(h))
+		return 1;
+	if (src_healblk_open(h))
+		hlog(LOG_WARNING, "healblk is not loaded: watching for it every %u ms", h->cfg.poll_ms);
+	if (src_rtnl_open(h))
+		hlog(LOG_WARNING, "rtnetlink: links are not watched");
+	if (h->cfg.bpf)
+		src_bpf_open(h);
+	diag_resume(h);
+	{
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "type", json_object_new_string("start"));
+		json_object_object_add(e, "pid", json_object_new_int(getpid()));
+		json_object_object_add(e, "dry_run", json_object_new_boolean(h->cfg.dry_run));
+		json_object_object_add(e, "bpf", json_object_new_string(h->bpf_status));
+		if (!journal_append(&h->journal, e))
+			hlog(LOG_ERR, "journal: %s", strerror(errno));
+	}
+	h->watchdog = sd_watchdog_enabled(0, &h->watchdog_usec) > 0;
+	sd_notify(0, "READY=1");
+	hlog(LOG_INFO, "ready%s: socket %s, journal %s (next id %llu)",
+	     h->cfg.dry_run ? " (dry run: nothing will be changed)" : "", h->cfg.socket,
+	     h->cfg.journal, (unsigned long long)h->journal.next_id);
+
+	while (!h->stop) {
+		struct epoll_event evs[32];
+		int i, n = epoll_wait(h->epfd, evs, 32, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			hlog(LOG_ERR, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			struct watch *w = evs[i].data.ptr;
+
+			switch (w->tag) {
+			case TAG_SIG: on_signal(h); break;
+			case TAG_TIMER: on_timer(h); break;
+			case TAG_HEALBLK: src_healblk_ready(h); break;
+			case TAG_RTNL: src_rtnl_ready(h); break;
+			case TAG_BPF: src_bpf_ready(h); break;
+			case TAG_LISTEN: api_accept(h); break;
+			case TAG_METRICS: metrics_ready(h); break;
+			case TAG_CLIENT:
+				api_client_ready(h, (struct client *)w, evs[i].events);
+				break;
+			}
+		}
+	}
+	shutdown_heald(h);
+	return 0;
+}

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sources: healblk's events group and device dumps, and rtnetlink links
+ * (libnl-route's cache manager keeps the link table current).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <linux/if.h>
+#include <json-c/json.h>
+#include <netlink/netlink.h>
+#include <netlink/cache.h>
+#include <netlink/route/link.h>
+#include "../healctl/healctl.h"
+#include "heald.h"
+
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct heald *h = arg;
+	struct json_object *o;
+	struct hb_event ev;
+
+	if (hb_parse_event(msg, &ev))
+		return NL_SKIP;
+	h->events_total++;
+	switch (ev.cmd) {
+	case HEALBLK_CMD_EVENT_IO_ERROR:
+		diag_io_error(h, &ev);
+		break;
+	case HEALBLK_CMD_EVENT_LEG_STATE:
+		diag_leg_state(h, &ev);
+		break;
+	case HEALBLK_CMD_EVENT_SYNC:
+		diag_sync(h, &ev);
+		break;
+	default:
+		break;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("kernel"));
+	json_object_object_add(o, "time", json_object_new_double(now_wall()));
+	json_object_object_add(o, "event", event_to_json(&ev));
+	api_broadcast(h, o);
+	json_object_put(o);
+	return NL_OK;
+}
+
+int src_healblk_open(struct heald *h)
+{
+	int ret;
+
+	ret = hb_nl_open(&h->nl);
+	if (ret)
+		return ret;
+	ret = hb_nl_open(&h->ev);
+	if (ret) {
+		hb_nl_close(&h->nl);
+		return ret;
+	}
+	ret = hb_nl_subscribe(&h->ev);
+	if (ret)
+		goto fail;
+	nl_socket_set_nonblocking(h->ev.sk);
+	/* A burst of errors must not overrun us: 4 MiB of socket buffer. */
+	nl_socket_set_buffer_size(h->ev.sk, 4 << 20, 0);
+	nl_socket_modify_cb(h->ev.sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, h);
+	h->w_healblk = (struct watch){ TAG_HEALBLK, nl_socket_get_fd(h->ev.sk) };
+	ret = loop_add(h, &h->w_healblk);
+	if (ret)
+		goto fail;
+	h->have_healblk = true;
+	src_healblk_refresh(h);
+	return 0;
+fail:
+	hb_nl_close(&h->nl);
+	hb_nl_close(&h->ev);
+	return ret;
+}
+
+void src_healblk_ready(struct heald *h)
+{
+	int ret = nl_recvmsgs_default(h->ev.sk);
+
+	if (ret < 0 && ret != -NLE_AGAIN) {
+		/* ENOBUFS: events were lost; the next dump shows the state. */
+		hlog(LOG_WARNING, "healblk events: %s: some events may be lost", nl_geterror(ret));
+		src_healblk_refresh(h);
+	}
+}
+
+struct dump_ctx {
+	struct heald *h;
+	bool seen[HEALD_MAX_DEVS];
+};
+
+static struct dev_track *dev_slot(struct heald *h, uint32_t index, bool make)
+{
+	struct dev_track *free_slot = NULL;
+	int i;
+
+	for (i = 0; i < HEALD_MAX_DEVS; i++) {
+		if (h->devs[i].present && h->devs[i].info.index == index)
+			return &h->devs[i];
+		if (!h->devs[i].present && !free_slot)
+			free_slot = &h->devs[i];
+	}
+	if (!make || !free_slot)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	return free_slot;
+}
+
+struct dev_track *dev_find(struct heald *h, uint32_t index)
+{
+	return dev_slot(h, index, false);
+}
+
+static void on_dev(const struct hb_dev_info *info, void *arg)
+{
+	struct dump_ctx *x = arg;
+	struct heald *h = x->h;
+	struct dev_track *d = dev_slot(h, info->index, true);
+	const struct disk_conf *dc;
+	uint32_t i;
+	char why[160];
+
+	if (!d) {
+		hlog(LOG_WARNING, "%s: more than %d devices: not watched", info->name, HEALD_MAX_DEVS);
+		return;
+	}
+	x->seen[d - h->devs] = true;
+	if (!d->present) {
+		d->present = true;
+		dc = config_disk(&h->cfg, info->name);
+		for (i = 0; i < HEALBLK_MAX_LEGS; i++)
+			serd_init(&d->legs[i].serd, dc->serd_n, dc->serd_t, dc->serd_quiet);
+		hlog(LOG_INFO, "%s: watching (%u legs, %u spares)", info->name, info->nr_legs,
+		     info->nr_spares);
+	}
+	d->info = *info;
+	/*
+	 * With manage_spares heald decides when a spare steps in (and
+	 * journals why); it hands auto_spare back when it stops.
+	 */
+	if (h->cfg.manage_spares && !h->cfg.dry_run && info->auto_spare) {
+		if (act_auto_spare(h, info->index, false, why, sizeof(why)))
+			hlog(LOG_WARNING, "%s: cannot take over spares: %s", info->name, why);
+		else
+			d->took_auto_spare = true;
+		d->info.auto_spare = false;
+	}
+}
+
+int src_healblk_refresh(struct heald *h)
+{
+	struct dump_ctx x = { .h = h };
+	struct nl_msg *msg;
+	int i, ret;
+
+	msg = hb_nl_msg(&h->nl, HEALBLK_CMD_GET, NLM_F_DUMP);
+	if (!msg)
+		return -ENOMEM;
+	ret = hb_nl_call(&h->nl, msg, on_dev, &x);
+	if (ret) {
+		if (ret == -ENOENT || ret == -EOPNOTSUPP) {
+			hlog(LOG_WARNING, "healblk went away (%s)", strerror(-ret));
+			epoll_ctl(h->epfd, EPOLL_CTL_DEL, h->w_healblk.fd, NULL);
+			hb_nl_close(&h->nl);
+			hb_nl_close(&h->ev);
+			h->have_healblk = false;
+			for (i = 0; i < HEALD_MAX_DEVS; i++)
+				h->devs[i].present = false;
+		} else {
+			hlog(LOG_WARNING, "healblk dump: %s", strerror(-ret));
+		}
+		return ret;
+	}
+	for (i = 0; i < HEALD_MAX_DEVS; i++)
+		if (h->devs[i].present && !x.seen[i]) {
+			hlog(LOG_INFO, "%s: gone", h->devs[i].info.name);
+			h->devs[i].present = false;
+		}
+	return 0;
+}
+
+/* rtnetlink: the link table, kept by libnl's cache manager. */
+static void link_update(struct heald *h, struct rtnl_link *l)
+{
+	struct link_track *t = NULL;
+	int i, ifindex = rtnl_link_get_ifindex(l);
+	bool up, carrier;
+
+	for (i = 0; i < h->nlinks; i++)
+		if (h->links[i].ifindex == ifindex)
+			t = &h->links[i];
+	if (!t) {
+		if (h->nlinks == HEALD_MAX_LINKS)
+			return;
+		t = &h->links[h->nlinks++];
+		memset(t, 0, sizeof(*t));
+		t->ifindex = ifindex;
+		t->up = t->carrier = true;	/* so a first "down" is logged */
+	}
+	snprintf(t->name, sizeof(t->name), "%s", rtnl_link_get_name(l) ?: "?");
+	up = rtnl_link_get_flags(l) & IFF_UP;
+	carrier = rtnl_link_get_carrier(l);
+	if (up != t->up || carrier != t->carrier) {
+		t->changed = now_wall();
+		if (t->up && t->carrier && !(up && carrier))
+			hlog(LOG_NOTICE, "link %s: %s", t->name, up ? "no carrier" : "down");
+	}
+	t->up = up;
+	t->carrier = carrier;
+}
+
+static void on_link_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
+{
+	struct heald *h = arg;
+	struct json_object *o;
+	struct link_track *t;
+	int i, ifindex;
+
+	(void)cache;
+	ifindex = rtnl_link_get_ifindex((struct rtnl_link *)obj);
+	if (action == NL_ACT_DEL) {
+		for (i = 0; i < h->nlinks; i++)
+			if (h->links[i].ifindex == ifindex) {
+				h->links[i] = h->links[--h->nlinks];
+				break;
+			}
+		return;
+	}
+	link_update(h, (struct rtnl_link *)obj);
+	for (i = 0; i < h->nlinks; i++) {
+		t = &h->links[i];
+		if (t->ifindex != ifindex)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "type", json_object_new_string("link"));
+		json_object_object_add(o, "time", json_object_new_double(now_wall()));
+		json_object_object_add(o, "link", json_object_new_string(t->name));
+		json_object_object_add(o, "up", json_object_new_boolean(t->up));
+		json_object_object_add(o, "carrier", json_object_new_boolean(t->carrier));
+		api_broadcast(h, o);
+		json_object_put(o);
+	}
+}
+
+int src_rtnl_open(struct heald *h)
+{
+	struct nl_object *obj;
+	int ret;
+
+	ret = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, NL_AUTO_PROVIDE, &h->rtnl);
+	if (ret < 0)
+		return -EIO;
+	ret = nl_cache_mngr_add(h->rtnl, "route/link", on_link_change, h, &h->link_cache);
+	if (ret < 0) {
+		hlog(LOG_WARNING, "rtnetlink: %s", nl_geterror(ret));
+		nl_cache_mngr_free(h->rtnl);
+		h->rtnl = NULL;
+		return -EIO;
+	}
+	for (obj = nl_cache_get_first(h->link_cache); obj; obj = nl_cache_get_next(obj))
+		link_update(h, (struct rtnl_link *)obj);
+	h->w_rtnl = (struct watch){ TAG_RTNL, nl_cache_mngr_get_fd(h->rtnl) };
+	return loop_add(h, &h->w_rtnl);
+}
+
+void src_rtnl_ready(struct heald *h)
+{
+	int ret = nl_cache_mngr_data_ready(h->rtnl);
+
+	if (ret < 0)
+		hlog(LOG_WARNING, "rtnetlink: %s", nl_geterror(ret));
+}
