@@ -32,7 +32,7 @@ struct iomon_key {
 
 /* Per CPU; the loader sums over CPUs. */
 struct iomon_val {
-	__u64 count;		/* requests completed (first completion) */
+	__u64 count;		/* requests completed (their last part) */
 	__u64 bytes;		/* bytes completed, partial completions too */
 	__u64 errors;		/* completions with an error status */
 	__u64 hist[IOMON_HIST_SLOTS];
@@ -40,7 +40,7 @@ struct iomon_val {
 
 /* Index into the per-CPU "iomon_stats" array: what the programs had to drop. */
 enum iomon_stat {
-	IOMON_STAT_INFLIGHT_FULL,	/* issue not recorded: start map full */
+	IOMON_STAT_UNTIMED,		/* issue not timed: its start slot was taken */
 	IOMON_STAT_RINGBUF_FULL,	/* error event lost: ring buffer full */
 	IOMON_STAT_NR,
 };

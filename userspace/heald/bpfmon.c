@@ -674,7 +674,7 @@ int bpfmon_lost(struct bpfmon *m, struct bpfmon_lost *out)
 	if (m->io) {
 		int fd = bpf_map__fd(m->io->maps.iomon_stats);
 
-		out->io_inflight_full = percpu_sum(fd, IOMON_STAT_INFLIGHT_FULL, m->ncpus);
+		out->io_untimed = percpu_sum(fd, IOMON_STAT_UNTIMED, m->ncpus);
 		out->io_errors_lost = percpu_sum(fd, IOMON_STAT_RINGBUF_FULL, m->ncpus);
 	}
 	if (m->proc)

@@ -105,7 +105,7 @@ struct bpfmon_cgroup {
 
 /* What the programs had to drop (maps or ring buffers full). */
 struct bpfmon_lost {
-	uint64_t io_inflight_full;	/* issues not timed */
+	uint64_t io_untimed;		/* requests counted, not timed (slot taken) */
 	uint64_t io_errors_lost;	/* error events lost (counters have them) */
 	uint64_t kills_lost;		/* kill events lost (counters have them) */
 };
