@@ -212,7 +212,12 @@ int BPF_PROG(iomon_complete, struct request *rq, int error, unsigned int nr_byte
 		st = bpf_map_lookup_elem(&iomon_start, &slot);
 		if (st && st->rq == addr) {
 			u64 now = bpf_ktime_get_ns(), delta_us = 0;
-			u32 hslot;
+			/*
+			 * u64, not u32: 6.1's verifier loses the bound
+			 * below across the 32-bit zero extension clang
+			 * emits ("R1 unbounded memory access").
+			 */
+			u64 hslot;
 
 			if (now > st->ts)
 				delta_us = (now - st->ts) / 1000;
