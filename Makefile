@@ -19,7 +19,7 @@ KDIR	?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(she
 KVER_OF	= $(or $(patsubst /lib/modules/%/build,%,$(filter /lib/modules/%/build,$(1))),$(patsubst linux-headers-%,%,$(filter linux-headers-%,$(notdir $(abspath $(1))))),$(shell cat $(1)/include/config/kernel.release 2>/dev/null),$(notdir $(abspath $(1))))
 KVER	:= $(if $(KDIR),$(call KVER_OF,$(KDIR)))
 
-all: kmod userspace
+all: kmod bpf userspace
 
 # Cheap when everything is there (a stamp and a few probes), else the
 # idempotent scripts/setup.sh, which needs root.
@@ -51,7 +51,11 @@ kmod-%:
 # Both Debian kernels, as make check and the VM scripts want them.
 kmods: $(addprefix kmod-,$(KVERS))
 
-userspace:
+# The eBPF monitors: vmlinux.h from this kernel's BTF, objects, skeletons.
+bpf:
+	$(MAKE) -C bpf BUILD=$(BUILD)
+
+userspace: bpf
 	@if [ -f userspace/Makefile ]; then \
 		$(MAKE) -C userspace BUILD=$(BUILD); \
 	else \
@@ -67,9 +71,12 @@ demo: setup kmods userspace
 bench: setup kmods userspace
 	@scripts/bench/blk.sh
 	@scripts/bench/sync.sh
+	@$(MAKE) -s -C tests/bpf BUILD=$(BUILD)
+	@scripts/bench/bpf.sh
+	@scripts/bench/heald.sh
 
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/obj $(BUILD)/lib $(BUILD)/bin $(BUILD)/tests \
-		$(BUILD)/results $(BUILD)/check
+		$(BUILD)/results $(BUILD)/check $(BUILD)/bpf
 
-.PHONY: all setup kmod kmods userspace check demo bench clean
+.PHONY: all setup kmod kmods bpf userspace check demo bench clean

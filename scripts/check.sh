@@ -79,9 +79,10 @@ main() {
 		fi
 		build_step cppcheck cppcheck --quiet --enable=warning,performance,portability \
 			--std=c11 --error-exitcode=1 -I include/uapi --suppress=missingIncludeSystem \
+			--suppress='unknownMacro:userspace/heald/bpfmon.c' -D_GNU_SOURCE \
 			userspace tests/unit tests/kmod/nl_test.c
 		build_step shellcheck shellcheck scripts/*.sh scripts/bench/*.sh tests/*.sh \
-			tests/kmod/*.sh tests/crash/*.sh .ci/run
+			tests/kmod/*.sh tests/crash/*.sh tests/bpf/*.sh .ci/run
 	} | tee "$results/build.tap"
 
 	note "host unit tests (ASan, UBSan)"
@@ -94,6 +95,19 @@ main() {
 			fail_line unit-run.tap "host unit tests # make -C userspace check exited $rc"
 	else
 		echo "ok - host unit tests # SKIP no userspace/Makefile yet" | tee "$results/unit.tap"
+	fi
+
+	# The eBPF monitors load for real on the host's kernel (tp_btf/raw_tp).
+	note "eBPF monitors on the host"
+	if make -s -C tests/bpf BUILD="$top/build" > "$results/build-bpf-tests.log" 2>&1; then
+		tests/bpf/run.sh > "$results/bpf-host.tap" 2>&1
+		rc=$?
+		cat "$results/bpf-host.tap"
+		[ $rc -eq 0 ] || grep -q '^not ok' "$results/bpf-host.tap" ||
+			fail_line bpf-run.tap "eBPF host tests # tests/bpf/run.sh exited $rc"
+	else
+		tail -20 "$results/build-bpf-tests.log" | sed 's/^/# /'
+		fail_line bpf-host.tap "eBPF host tests # do not build, see $results/build-bpf-tests.log"
 	fi
 
 	for k in "${kvers[@]}"; do

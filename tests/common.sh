@@ -207,3 +207,57 @@ fio_errors_none() {
 	cat "$1"
 	return 1
 }
+
+# heald, started in the background with a config in $SCRATCH: socket,
+# journal and metrics port of its own, and any "key = value" lines given.
+# HEAL_SOCKET points healctl at it.  Killed at the end by cleanup.
+HEALD=${HEALD:-$(dirname "$HEALCTL")/heald}
+HEALD_PORT=19577
+heald_start() {	# heald_start [--dry-run] [KEY=VALUE line]...
+	local args=() line i
+	[ "${1:-}" = --dry-run ] && { args+=(--dry-run); shift; }
+	{
+		echo "socket = $SCRATCH/heald.sock"
+		echo "journal = $SCRATCH/journal.jsonl"
+		echo "metrics_port = $HEALD_PORT"
+		echo "poll_ms = 200"
+		for line in "$@"; do echo "$line"; done
+	} > "$SCRATCH/heald.conf"
+	export HEAL_SOCKET=$SCRATCH/heald.sock
+	"$HEALD" -c "$SCRATCH/heald.conf" "${args[@]}" >> "$SCRATCH/heald.log" 2>&1 &
+	HEALD_PID=$!
+	_pids+=("$HEALD_PID")
+	for ((i = 0; i < 100; i++)); do
+		"$HEALCTL" journal > /dev/null 2>&1 && return 0
+		kill -0 "$HEALD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$SCRATCH/heald.log"
+	fail "heald did not start"
+}
+
+# The journal as a JSON array (heald's memory of it).
+journal_json() { "$HEALCTL" journal --json --limit 1024; }
+
+# JOURNAL_HIT=the first entry matching jq filter $1, waiting up to $2 s.
+journal_wait() {	# journal_wait JQ_SELECT [SECONDS]
+	local i
+	for ((i = 0; i < ${2:-20} * 5; i++)); do
+		JOURNAL_HIT=$(journal_json | jq -c "[.[] | select($1)][0] // empty")
+		[ -n "$JOURNAL_HIT" ] && return 0
+		sleep 0.2
+	done
+	journal_json | jq -c '.[]'
+	cat "$SCRATCH/heald.log"
+	fail "no journal entry matching '$1'"
+}
+
+# $3 separate 4 KiB direct writes into data sectors from $2 on, 64 KiB
+# apart, each the same data as before: each failing on a leg is one error.
+write_blocks() {	# write_blocks DEV FIRST_SECTOR COUNT DATAFILE
+	local k
+	for ((k = 0; k < $3; k++)); do
+		dd if="$4" of="$1" bs=4k skip=$(($2 / 8 + k * 16)) seek=$(($2 / 8 + k * 16)) \
+			count=1 oflag=direct conv=notrunc status=none || true
+	done
+}
