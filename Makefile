@@ -75,8 +75,18 @@ bench: setup kmods userspace
 	@scripts/bench/bpf.sh
 	@scripts/bench/heald.sh
 
+# heald and healctl in /usr/local/sbin, the example configuration (kept if
+# one is there) and the systemd unit.
+install: userspace
+	install -D -m 0755 $(BUILD)/bin/heald $(DESTDIR)/usr/local/sbin/heald
+	install -D -m 0755 $(BUILD)/bin/healctl $(DESTDIR)/usr/local/sbin/healctl
+	install -D -m 0644 userspace/heald/heald.conf.example $(DESTDIR)/usr/local/share/doc/heal/heald.conf.example
+	test -e $(DESTDIR)/etc/heal/heald.conf || \
+		install -D -m 0644 userspace/heald/heald.conf.example $(DESTDIR)/etc/heal/heald.conf
+	install -D -m 0644 userspace/heald/heald.service $(DESTDIR)/etc/systemd/system/heald.service
+
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/obj $(BUILD)/lib $(BUILD)/bin $(BUILD)/tests \
 		$(BUILD)/results $(BUILD)/check $(BUILD)/bpf
 
-.PHONY: all setup kmod kmods bpf userspace check demo bench clean
+.PHONY: all setup kmod kmods bpf userspace check demo bench install clean

@@ -185,6 +185,7 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	struct json_object *e = json_object_new_object(), *steps;
 	char res[48], why[256] = "";
 	bool final = true, ok = true;
+	double first_step = 0;
 	uint64_t id;
 	int ret = 0;
 
@@ -238,6 +239,8 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	h->actions_total++;
 	if (a == ACT_FAIL_LEG || a == ACT_REPLACE_LEG) {
 		ret = act_fail_leg(h, d->info.index, (uint32_t)leg, why, sizeof(why));
+		if (h->trigger)
+			first_step = now_mono();
 		json_object_array_add(steps, json_object_new_string(ret ? "fail-leg: failed" : "fail-leg: done"));
 	}
 	if (!ret && (a == ACT_REPLACE_LEG || a == ACT_REBUILD)) {
@@ -252,6 +255,13 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	ok = !ret;
 	if (!ok)
 		h->actions_failed++;
+	/*
+	 * Detection to action: from the event that met the threshold to the
+	 * kernel's acknowledgement of the first step (journal sync included).
+	 */
+	if (h->trigger)
+		json_object_object_add(e, "detect_to_act_ms",
+				       json_object_new_double(((first_step ?: now_mono()) - h->trigger) * 1e3));
 	json_object_object_add(e, "outcome", json_object_new_string(
 		!ok ? "failed" : final ? "done" : "rebuild started"));
 	if (!ok)

@@ -141,7 +141,9 @@ void diag_io_error(struct heald *h, const struct hb_event *ev)
 	dc = config_disk(&h->cfg, d->info.name);
 	snprintf(why, sizeof(why), "%u I/O errors within %g s (SERD %u/%g s)",
 		 serd_in_window(&lt->serd, now), dc->serd_t, dc->serd_n, dc->serd_t);
+	h->trigger = now;
 	leg_alarm(h, d, ev->leg, why, leg_evidence(d, ev->leg, dc, now));
+	h->trigger = 0;
 }
 
 void diag_leg_state(struct heald *h, const struct hb_event *ev)

@@ -93,14 +93,21 @@ struct dump_ctx {
 	bool seen[HEALD_MAX_DEVS];
 };
 
-static struct dev_track *dev_slot(struct heald *h, uint32_t index, bool make)
+static struct dev_track *dev_slot(struct heald *h, uint32_t index, const uint8_t *uuid, bool make)
 {
 	struct dev_track *free_slot = NULL;
 	int i;
 
 	for (i = 0; i < HEALD_MAX_DEVS; i++) {
-		if (h->devs[i].present && h->devs[i].info.index == index)
+		if (h->devs[i].present && h->devs[i].info.index == index) {
+			/* The same number on another device (destroyed, made anew): start over. */
+			if (make && uuid && memcmp(h->devs[i].info.uuid, uuid, 16)) {
+				h->devs[i].present = false;
+				free_slot = &h->devs[i];
+				break;
+			}
 			return &h->devs[i];
+		}
 		if (!h->devs[i].present && !free_slot)
 			free_slot = &h->devs[i];
 	}
@@ -112,14 +119,14 @@ static struct dev_track *dev_slot(struct heald *h, uint32_t index, bool make)
 
 struct dev_track *dev_find(struct heald *h, uint32_t index)
 {
-	return dev_slot(h, index, false);
+	return dev_slot(h, index, NULL, false);
 }
 
 static void on_dev(const struct hb_dev_info *info, void *arg)
 {
 	struct dump_ctx *x = arg;
 	struct heald *h = x->h;
-	struct dev_track *d = dev_slot(h, info->index, true);
+	struct dev_track *d = dev_slot(h, info->index, info->uuid, true);
 	const struct disk_conf *dc;
 	uint32_t i;
 	char why[160];
