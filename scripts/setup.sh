@@ -16,7 +16,7 @@ pkgs=(
 	sparse cppcheck shellcheck
 	qemu-system-x86 fio mdadm dmsetup udev e2fsprogs xz-utils util-linux
 	python3-venv busybox-static jq libjson-c-dev
-	libmicrohttpd-dev libsystemd-dev nftables iproute2 tmux curl
+	libmicrohttpd-dev libsystemd-dev nftables iproute2 tmux curl iputils-ping
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1

@@ -179,6 +179,13 @@ int cmd_act(struct healctl *ctl, int argc, char **argv)
 	uint32_t dev, leg;
 	int rc;
 
+	if (argc >= 1 && !strcmp(argv[0], "reroute") && argc <= 2) {
+		req = request("act");
+		json_object_object_add(req, "action", json_object_new_string("reroute"));
+		if (argc == 2)
+			json_object_object_add(req, "uplink", json_object_new_string(argv[1]));
+		goto send;
+	}
 	if (argc < 2)
 		return usage();
 	if (parse_dev(argv[1], &dev))
@@ -197,9 +204,10 @@ int cmd_act(struct healctl *ctl, int argc, char **argv)
 		json_object_object_add(req, "disk", json_object_new_string(argv[2]));
 	} else if (!(!strcmp(argv[0], "scrub") && argc == 2)) {
 		json_object_put(req);
-		hb_err("act: fail-leg DEV LEG | rebuild DEV LEG | add-spare DEV DISK | scrub DEV");
+		hb_err("act: fail-leg DEV LEG | rebuild DEV LEG | add-spare DEV DISK | scrub DEV | reroute [UPLINK]");
 		return usage();
 	}
+send:
 	r = ask(req, &rc);
 	if (!r)
 		return rc;
@@ -259,5 +267,19 @@ void print_heald_text(struct json_object *st)
 
 		if (strcmp(str(o, "state"), "ok"))
 			printf("  %-24s %-9s %s\n", str(o, "name"), str(o, "state"), str(o, "reason"));
+	}
+	{
+		struct json_object *ups;
+
+		json_object_object_get_ex(st, "uplinks", &ups);
+		for (i = 0; ups && i < json_object_array_length(ups); i++) {
+			struct json_object *u = json_object_array_get_idx(ups, i);
+
+			printf("  uplink %-10s %-5s via %s on %s: rtt %.2f ms, loss %.0f%%%s\n", str(u, "name"),
+			       str(u, "state"), str(u, "gateway"), str(u, "interface"),
+			       json_object_get_double(json_object_object_get(u, "rtt_ms")),
+			       json_object_get_double(json_object_object_get(u, "loss_pct")),
+			       !strcmp(str(u, "active"), "true") ? ", carries the routes" : "");
+		}
 	}
 }

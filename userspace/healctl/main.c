@@ -37,6 +37,7 @@ int usage(void)
 		"  journal [--after ID] [--limit N] what heald decided and did, oldest first\n"
 		"  why ID                         the evidence and reasoning of one decision\n"
 		"  act fail-leg DEV LEG | rebuild DEV LEG | add-spare DEV DISK | scrub DEV\n"
+		"      | reroute [UPLINK]         (reroute: the routes through UPLINK, or the other healthy one)\n"
 		"                                 ask heald to act (root); journaled like its own\n"
 		"status also shows heald's view when it runs.  Exit codes: 0 done, 1 failed,\n"
 		"2 usage, 3 heald is not running (heald's commands).\n"

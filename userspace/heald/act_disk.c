@@ -219,6 +219,7 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	json_object_object_add(e, "ref", json_object_new_int64((int64_t)id));
 	steps = json_object_new_array();
 	if (a == ACT_REPORT) {
+		d->flagged = true;
 		json_object_object_add(e, "outcome", json_object_new_string("reported"));
 		json_object_object_add(e, "detail", json_object_new_string(
 			"no redundancy: the leg is kept and the device's workloads are flagged failing"));

@@ -248,8 +248,24 @@ static struct json_object *do_act(struct heald *h, struct client *c, struct json
 	if (!c->may_act)
 		return error_reply("permission denied: actions are for root%s", "");
 	if (!json_object_object_get_ex(req, "action", &v) || !json_object_is_type(v, json_type_string))
-		return error_reply("act: \"action\" (fail-leg, add-spare, rebuild, scrub) is missing%s", "");
+		return error_reply("act: \"action\" (fail-leg, add-spare, rebuild, scrub, reroute) is missing%s", "");
 	action = json_object_get_string(v);
+	if (!strcmp(action, "reroute")) {
+		const char *to = NULL;
+
+		if (json_object_object_get_ex(req, "uplink", &v)) {
+			if (!json_object_is_type(v, json_type_string))
+				return error_reply("act reroute: \"uplink\" must be an uplink's name%s", "");
+			to = json_object_get_string(v);
+		}
+		if (net_act_reroute(h, to, c->uid, why, sizeof(why)))
+			return error_reply("act reroute: %s", why);
+		r = journal_why(&h->journal, h->journal.next_id - 2);
+		if (!r)
+			return error_reply("journal: the decision is not in memory%s", "");
+		json_object_object_add(r, "ok", json_object_new_boolean(true));
+		return r;
+	}
 	ret = get_dev(h, req, &d);
 	if (ret)
 		return error_reply(ret == -2 ? "act: no such healblk device%s" :
@@ -321,7 +337,7 @@ static struct json_object *do_act(struct heald *h, struct client *c, struct json
 		jappend(h, e);
 	} else {
 		json_object_put(ev);
-		return error_reply("act: unknown action '%s' (fail-leg, add-spare, rebuild, scrub)", action);
+		return error_reply("act: unknown action '%s' (fail-leg, add-spare, rebuild, scrub, reroute)", action);
 	}
 	if (!id)
 		return error_reply("journal: %s: nothing done", strerror(errno));

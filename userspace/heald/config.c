@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,17 @@ void config_default(struct config *c)
 	c->disk.serd_quiet = 600;
 	slow_params_default(&c->disk.slow);
 	c->disk.slow_acts = false;
+	c->probe_interval_ms = 100;
+	c->probe_multiplier = 3;
+	c->hold_down = 10;
+	c->hold_down_max = 300;
+	snprintf(c->routes, sizeof(c->routes), "default");
+	c->route_metric = 0;
+	c->route_table = 254;	/* main */
+	c->ecmp = false;
 }
 
-enum kind { K_BOOL, K_U32, K_U16, K_U64, K_INT, K_DOUBLE, K_STR };
+enum kind { K_BOOL, K_U32, K_U16, K_U64, K_INT, K_DOUBLE, K_STR, K_TEXT };
 
 struct key {
 	const char *name;
@@ -56,6 +65,14 @@ static const struct key keys[] = {
 	G("max_actions_per_hour", K_U32, max_actions_per_hour, 0, 10000),
 	G("manage_spares", K_BOOL, manage_spares, 0, 1),
 	G("bpf", K_BOOL, bpf, 0, 1),
+	G("probe_interval_ms", K_U32, probe_interval_ms, 10, 10000),
+	G("probe_multiplier", K_U32, probe_multiplier, 1, 100),
+	G("hold_down", K_DOUBLE, hold_down, 0, 86400),
+	G("hold_down_max", K_DOUBLE, hold_down_max, 0, 86400),
+	G("routes", K_TEXT, routes, 0, 0),
+	G("route_metric", K_U32, route_metric, 0, 65535),
+	G("route_table", K_U32, route_table, 1, 4294967295.0),
+	G("ecmp", K_BOOL, ecmp, 0, 1),
 	D("serd_n", K_U32, serd_n, 1, 64),
 	D("serd_t", K_DOUBLE, serd_t, 0.1, 86400 * 7),
 	D("serd_quiet", K_DOUBLE, serd_quiet, 0.1, 86400 * 7),
@@ -95,6 +112,11 @@ static int set_value(const struct key *k, void *base, const char *v, char *why, 
 		else
 			return snprintf(why, wlen, "'%s' is not yes or no", v), -1;
 		return 0;
+	case K_TEXT:
+		if (!*v || strlen(v) >= k->size)
+			return snprintf(why, wlen, "needs 1 to %zu characters", k->size - 1), -1;
+		strcpy(p, v);
+		return 0;
 	case K_STR:
 		if (!*v || strlen(v) >= k->size)
 			return snprintf(why, wlen, "needs 1 to %zu characters", k->size - 1), -1;
@@ -123,9 +145,95 @@ static int set_value(const struct key *k, void *base, const char *v, char *why, 
 	return 0;
 }
 
+static int parse_uplink_section(struct config *c, const char *file, int lineno, const char *s,
+				char *err, size_t errlen)
+{
+	struct uplink_conf *u;
+	char name[32], extra;
+	int i;
+
+	if (sscanf(s, "[uplink %31[A-Za-z0-9_.-] %c", name, &extra) != 2 || extra != ']') {
+		snprintf(err, errlen, "%s:%d: bad section '%s': expected [uplink NAME] (letters, digits, _ . -)",
+			 file, lineno, s);
+		return -1;
+	}
+	for (i = 0; i < c->nuplink; i++)
+		if (!strcmp(c->uplink[i].name, name)) {
+			snprintf(err, errlen, "%s:%d: uplink '%s' given twice (first at line %d)", file,
+				 lineno, name, c->uplink[i].line);
+			return -1;
+		}
+	if (c->nuplink == CONFIG_MAX_UPLINKS) {
+		snprintf(err, errlen, "%s:%d: more than %d uplinks", file, lineno, CONFIG_MAX_UPLINKS);
+		return -1;
+	}
+	u = &c->uplink[c->nuplink++];
+	memset(u, 0, sizeof(*u));
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	u->priority = (uint32_t)c->nuplink;
+	u->line = lineno;
+	return 0;
+}
+
+static int uplink_key(struct uplink_conf *u, const char *key, const char *val, char *why, size_t wlen)
+{
+	struct in_addr a;
+	char *end;
+	unsigned long v;
+
+	if (!strcmp(key, "interface")) {
+		if (!*val || strlen(val) >= sizeof(u->ifname) || strpbrk(val, " /"))
+			return snprintf(why, wlen, "interface: '%s' is not an interface name", val), -1;
+		snprintf(u->ifname, sizeof(u->ifname), "%s", val);
+	} else if (!strcmp(key, "gateway")) {
+		if (inet_pton(AF_INET, val, &a) != 1)
+			return snprintf(why, wlen, "gateway: '%s' is not an IPv4 address", val), -1;
+		snprintf(u->gateway, sizeof(u->gateway), "%s", val);
+	} else if (!strcmp(key, "priority")) {
+		errno = 0;
+		v = strtoul(val, &end, 10);
+		if (errno || !*val || *end || v > 1000)
+			return snprintf(why, wlen, "priority: '%s' is not 0..1000", val), -1;
+		u->priority = (uint32_t)v;
+	} else {
+		return snprintf(why, wlen, "unknown key '%s' (interface, gateway, priority)", key), -1;
+	}
+	return 0;
+}
+
+/* What the file alone can tell: each uplink complete, no interface or gateway twice. */
+static int check_uplinks(const struct config *c, const char *file, char *err, size_t errlen)
+{
+	int i, j;
+
+	for (i = 0; i < c->nuplink; i++) {
+		const struct uplink_conf *u = &c->uplink[i];
+
+		if (!u->ifname[0] || !u->gateway[0]) {
+			snprintf(err, errlen, "%s:%d: [uplink %s] needs an interface and a gateway", file,
+				 u->line, u->name);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++) {
+			if (!strcmp(c->uplink[j].ifname, u->ifname)) {
+				snprintf(err, errlen, "%s:%d: [uplink %s] interface %s is uplink %s's already",
+					 file, u->line, u->name, u->ifname, c->uplink[j].name);
+				return -EINVAL;
+			}
+			if (!strcmp(c->uplink[j].gateway, u->gateway)) {
+				snprintf(err, errlen, "%s:%d: [uplink %s] gateway %s is uplink %s's already",
+					 file, u->line, u->name, u->gateway, c->uplink[j].name);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
 int config_parse(struct config *c, const char *file, const char *text, char *err, size_t errlen)
 {
 	struct device_conf *dev = NULL;
+	struct uplink_conf *up = NULL;
 	char line[512], why[160];
 	const char *p = text, *nl;
 	int lineno = 0;
@@ -152,6 +260,13 @@ int config_parse(struct config *c, const char *file, const char *text, char *err
 		s = trim(line);
 		if (!*s)
 			continue;
+		if (!strncmp(s, "[uplink", 7)) {
+			if (parse_uplink_section(c, file, lineno, s, err, errlen))
+				return -EINVAL;
+			up = &c->uplink[c->nuplink - 1];
+			dev = NULL;
+			continue;
+		}
 		if (*s == '[') {
 			char name[32];
 			char extra;
@@ -174,6 +289,7 @@ int config_parse(struct config *c, const char *file, const char *text, char *err
 					 lineno, CONFIG_MAX_DEVICES);
 				return -EINVAL;
 			}
+			up = NULL;
 			dev = &c->dev[c->ndev++];
 			snprintf(dev->name, sizeof(dev->name), "%s", name);
 			dev->disk = c->disk;	/* what was set above the section */
@@ -187,6 +303,13 @@ int config_parse(struct config *c, const char *file, const char *text, char *err
 		*eq = '\0';
 		key = trim(s);
 		val = trim(eq + 1);
+		if (up) {
+			if (uplink_key(up, key, val, why, sizeof(why))) {
+				snprintf(err, errlen, "%s:%d: [uplink %s] %s", file, lineno, up->name, why);
+				return -EINVAL;
+			}
+			continue;
+		}
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			if (!strcmp(keys[i].name, key))
 				break;
@@ -205,7 +328,7 @@ int config_parse(struct config *c, const char *file, const char *text, char *err
 			return -EINVAL;
 		}
 	}
-	return 0;
+	return check_uplinks(c, file, err, errlen);
 }
 
 int config_load(struct config *c, const char *path, char *err, size_t errlen)

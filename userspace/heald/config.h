@@ -28,6 +28,18 @@ struct device_conf {
 	struct disk_conf disk;
 };
 
+#define CONFIG_MAX_UPLINKS 4
+#define CONFIG_MAX_ROUTES 8
+
+/* An uplink: a gateway reached through an interface, probed by ICMP echo. */
+struct uplink_conf {
+	char name[32];
+	char ifname[16];	/* IFNAMSIZ */
+	char gateway[46];	/* IPv4 dotted quad */
+	uint32_t priority;	/* lower is preferred; default: order in the file */
+	int line;		/* where its section starts, for messages */
+};
+
 struct config {
 	bool dry_run;
 	char socket[108];
@@ -44,6 +56,17 @@ struct config {
 	struct disk_conf disk;	/* defaults for every device */
 	struct device_conf dev[CONFIG_MAX_DEVICES];
 	int ndev;
+	/* Network healing (net.c) */
+	struct uplink_conf uplink[CONFIG_MAX_UPLINKS];
+	int nuplink;
+	uint32_t probe_interval_ms;	/* ICMP echo to each gateway this often ... */
+	uint32_t probe_multiplier;	/* ... and it is down after this many missed (BFD's 100 ms x 3) */
+	double hold_down;		/* healthy this long before traffic returns to a preferred uplink */
+	double hold_down_max;		/* flaps double the hold-down up to this */
+	char routes[200];		/* prefixes routed via the active uplink: "default 10.0.0.0/8" */
+	uint32_t route_metric;		/* the metric of the routes heald replaces */
+	uint32_t route_table;
+	bool ecmp;			/* one multipath route over every healthy uplink */
 };
 
 void config_default(struct config *c);

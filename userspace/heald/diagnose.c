@@ -222,6 +222,7 @@ void diag_tick(struct heald *h)
 			if (!lt->alarm || !(serd_tick(&lt->serd, now) || gone))
 				continue;
 			lt->alarm = false;
+			d->flagged = false;
 			if (gone)
 				serd_reset(&lt->serd);
 			snprintf(res, sizeof(res), "%s/leg%u", d->info.name, l);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <syslog.h>
+#include <sys/types.h>
 #include "../lib/hb_nl.h"
 #include "config.h"
 #include "journal.h"
@@ -57,6 +58,7 @@ struct dev_track {
 	uint32_t pending_leg;
 	bool took_auto_spare;	/* heald turned the kernel's auto_spare off */
 	double last_dry;	/* dry run: when a decision was last journaled */
+	bool flagged;		/* failing without redundancy: its workloads are at risk */
 };
 
 /* Decisions found in the journal at start that have no final outcome. */
@@ -117,6 +119,7 @@ struct client {
 
 struct bpfmon;
 struct metrics;
+struct net;
 struct nl_cache_mngr;
 struct nl_cache;
 
@@ -150,6 +153,7 @@ struct heald {
 	struct bpfmon *bpf;
 	char bpf_status[512];
 	struct metrics *metrics;
+	struct net *net;	/* uplinks and routes: NULL without [uplink] sections */
 	struct nl_cache_mngr *rtnl;
 	struct nl_cache *link_cache;
 	char *recent_events[HEALD_RECENT_EVENTS];
@@ -218,8 +222,19 @@ int metrics_open(struct heald *h);
 void metrics_ready(struct heald *h);
 void metrics_close(struct heald *h);
 
+/* net.c: uplinks, probes, reroute */
+int net_open(struct heald *h, char *err, size_t errlen);
+void net_ready(struct heald *h, struct watch *w);
+void net_link(struct heald *h, int ifindex, bool up, bool carrier);
+void net_tick(struct heald *h);
+struct json_object *net_status(struct heald *h);
+int net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err, size_t errlen);
+void net_metrics(struct heald *h, void (*put)(void *b, const char *fmt, ...), void *b);
+void net_close(struct heald *h);
+
 /* main.c: epoll */
-enum { TAG_SIG = 1, TAG_TIMER, TAG_HEALBLK, TAG_RTNL, TAG_BPF, TAG_LISTEN, TAG_METRICS, TAG_CLIENT };
+enum { TAG_SIG = 1, TAG_TIMER, TAG_HEALBLK, TAG_RTNL, TAG_BPF, TAG_LISTEN, TAG_METRICS, TAG_CLIENT,
+       TAG_NET_TIMER, TAG_NET_SOCK };
 int loop_add(struct heald *h, struct watch *w);
 
 #endif

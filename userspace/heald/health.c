@@ -4,8 +4,11 @@
  * degraded, failing, failed, and why.  Built on request from what the
  * sources last said; it holds no state of its own.
  */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <json-c/json.h>
 #include "../healctl/healctl.h"
 #include "heald.h"
@@ -67,6 +70,33 @@ static void resource(struct json_object *arr, int *counts, const char *name, con
 	counts[s]++;
 }
 
+/*
+ * A device failing without redundancy flags its workloads: whatever is
+ * mounted from it (mountinfo's third field is the device number).
+ */
+static void flag_mounts(struct json_object *arr, int *counts, const struct dev_track *d)
+{
+	char path[64], line[1024], why[96];
+	unsigned int ma, mi;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/dev/%s", d->info.name);
+	if (stat(path, &st) < 0 || !(f = fopen("/proc/self/mountinfo", "re")))
+		return;
+	snprintf(why, sizeof(why), "on %s, which is failing without redundancy", d->info.name);
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[512], name[540];
+
+		if (sscanf(line, "%*d %*d %u:%u %*s %511s", &ma, &mi, mnt) != 3 ||
+		    ma != major(st.st_rdev) || mi != minor(st.st_rdev))
+			continue;
+		snprintf(name, sizeof(name), "mount:%s", mnt);
+		resource(arr, counts, name, "workload", H_FAILING, why);
+	}
+	fclose(f);
+}
+
 struct json_object *health_status(struct heald *h)
 {
 	struct json_object *o = json_object_new_object(), *res = json_object_new_array();
@@ -112,6 +142,9 @@ struct json_object *health_status(struct heald *h)
 						json_object_new_int64((int64_t)d->legs[l].serd.total));
 				}
 		}
+		if (d->flagged)
+			flag_mounts(res, counts, d);
+		json_object_object_add(dj, "workloads_flagged", json_object_new_boolean(d->flagged));
 		if (d->pending)
 			json_object_object_add(dj, "pending_decision",
 					       json_object_new_int64((int64_t)d->pending));
@@ -169,6 +202,20 @@ struct json_object *health_status(struct heald *h)
 		json_object_object_add(cj, "oom_kills", json_object_new_int64((int64_t)c->oom_kills));
 		json_object_object_add(cj, "crashes", json_object_new_int64((int64_t)c->crashes));
 		json_object_array_add(cgs, cj);
+	}
+	{
+		struct json_object *ups = net_status(h);
+
+		for (l = 0; l < json_object_array_length(ups); l++) {
+			struct json_object *u = json_object_array_get_idx(ups, l);
+			const char *st = json_object_get_string(json_object_object_get(u, "state"));
+
+			snprintf(name, sizeof(name), "uplink:%s",
+				 json_object_get_string(json_object_object_get(u, "name")));
+			resource(res, counts, name, "uplink", !strcmp(st, "down") ? H_FAILED : H_OK,
+				 !strcmp(st, "down") ? "its gateway does not answer" : "");
+		}
+		json_object_object_add(o, "uplinks", ups);
 	}
 	for (i = 0; i < 4; i++)
 		if (counts[i])

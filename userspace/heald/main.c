@@ -93,6 +93,13 @@ static void print_config(const struct config *c)
 	       (unsigned long long)c->journal_max_bytes, c->journal_keep, c->group,
 	       c->metrics_port, c->poll_ms, c->cooldown, c->max_actions_per_hour,
 	       c->manage_spares ? "yes" : "no", c->bpf ? "yes" : "no");
+	printf("probe_interval_ms = %u\nprobe_multiplier = %u\nhold_down = %g\nhold_down_max = %g\n"
+	       "routes = %s\nroute_metric = %u\nroute_table = %u\necmp = %s\n",
+	       c->probe_interval_ms, c->probe_multiplier, c->hold_down, c->hold_down_max, c->routes,
+	       c->route_metric, c->route_table, c->ecmp ? "yes" : "no");
+	for (i = 0; i < c->nuplink; i++)
+		printf("[uplink %s]\ninterface = %s\ngateway = %s\npriority = %u\n", c->uplink[i].name,
+		       c->uplink[i].ifname, c->uplink[i].gateway, c->uplink[i].priority);
 	for (i = -1; i < c->ndev; i++) {
 		const struct disk_conf *d = i < 0 ? &c->disk : &c->dev[i].disk;
 
@@ -152,6 +159,7 @@ static void on_timer(struct heald *h)
 		src_bpf_poll(h, last ? now - last : h->cfg.poll_ms / 1000.0);
 	last = now;
 	diag_tick(h);
+	net_tick(h);
 	if (h->metrics)
 		metrics_ready(h);	/* its connection timeouts */
 	if (h->watchdog)
@@ -184,6 +192,7 @@ static void shutdown_heald(struct heald *h)
 		    !act_auto_spare(h, h->devs[i].info.index, true, why, sizeof(why)))
 			hlog(LOG_INFO, "%s: auto_spare handed back to the kernel", h->devs[i].info.name);
 	api_close(h);
+	net_close(h);
 	metrics_close(h);
 	journal_close(&h->journal);
 	if (h->have_healblk) {
@@ -274,6 +283,10 @@ int main(int argc, char **argv)
 		hlog(LOG_WARNING, "healblk is not loaded: watching for it every %u ms", h->cfg.poll_ms);
 	if (src_rtnl_open(h))
 		hlog(LOG_WARNING, "rtnetlink: links are not watched");
+	if (net_open(h, err, sizeof(err))) {
+		hlog(LOG_ERR, "%s", err);
+		return 1;
+	}
 	if (h->cfg.bpf)
 		src_bpf_open(h);
 	/*
@@ -319,6 +332,10 @@ int main(int argc, char **argv)
 			case TAG_BPF: src_bpf_ready(h); break;
 			case TAG_LISTEN: api_accept(h); break;
 			case TAG_METRICS: metrics_ready(h); break;
+			case TAG_NET_TIMER:
+			case TAG_NET_SOCK:
+				net_ready(h, w);
+				break;
 			case TAG_CLIENT:
 				api_client_ready(h, (struct client *)w, evs[i].events);
 				break;

@@ -24,14 +24,13 @@ struct buf {
 	size_t len, cap;
 };
 
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct buf *b, const char *fmt, ...)
+static void vput(struct buf *b, const char *fmt, va_list args)
 {
 	va_list ap;
 	int n;
 
 	for (;;) {
-		va_start(ap, fmt);
+		va_copy(ap, args);
 		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
 		va_end(ap);
 		if (n < 0)
@@ -45,6 +44,27 @@ static void put(struct buf *b, const char *fmt, ...)
 		if (!b->p)
 			return;
 	}
+}
+
+static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(b, fmt, ap);
+	va_end(ap);
+}
+
+/* For net_metrics(), which knows nothing of struct buf. */
+static void put_any(void *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put_any(void *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(b, fmt, ap);
+	va_end(ap);
 }
 
 static void help(struct buf *b, const char *name, const char *type, const char *text)
@@ -133,6 +153,7 @@ static void render(struct heald *h, struct buf *b)
 	for (i = 0; i < h->ndisks; i++)
 		put(b, "heal_disk_alarm{disk=\"%s\"} %d\n", h->disks[i].name, h->disks[i].alarm);
 
+	net_metrics(h, put_any, b);
 	help(b, "heal_link_up", "gauge", "1 when the link is up with carrier");
 	for (i = 0; i < h->nlinks; i++)
 		put(b, "heal_link_up{link=\"%s\"} %d\n", h->links[i].name,

@@ -219,6 +219,7 @@ static void link_update(struct heald *h, struct rtnl_link *l)
 	}
 	t->up = up;
 	t->carrier = carrier;
+	net_link(h, ifindex, up, carrier);
 }
 
 static void on_link_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)

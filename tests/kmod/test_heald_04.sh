@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# A slow disk: leg 1 is a scsi_debug disk whose every command is delayed
+# (its ndelay), an independent fault source below healblk.  heald learns
+# the disk's latency from iomon's histograms, sees p99 jump past 5x its
+# baseline for 3 intervals, journals the evidence and, with slow_acts,
+# replaces the leg with the spare.  The data stays intact.
+# shellcheck source=../common.sh
+. "$(dirname "$0")/../common.sh"
+
+ctl=/sys/bus/pseudo/drivers/scsi_debug
+modprobe scsi_debug dev_size_mb=64 2>/dev/null || skip "scsi_debug is not available"
+sd=""
+for ((i = 0; i < 50; i++)); do
+	sd=$(ls $ctl/adapter*/host*/target*/*/block 2>/dev/null)
+	[ -n "$sd" ] && break
+	sleep 0.2
+done
+[ -b "/dev/${sd:-none}" ] || fail "no scsi_debug disk appeared"
+echo 20000 > $ctl/ndelay || fail "scsi_debug ndelay is not writable"	# 20 us: fast
+make_loop 64; l0=$LOOP
+make_loop 64; s0=$LOOP
+make_healblk "$l0" "/dev/$sd"; dev=$HB
+"$HEALCTL" spare add "$dev" "$s0" || fail "spare add"
+head -c 16M /dev/urandom > "$SCRATCH/data"
+dd if="$SCRATCH/data" of="/dev/$dev" bs=1M oflag=direct status=none || fail "write"
+want=$(sha256sum < "$SCRATCH/data" | cut -d' ' -f1)
+
+heald_start "slow_acts = yes" "slow_learn = 5" "slow_min_ios = 2" "cooldown = 0"
+grep -q "did not attach" "$SCRATCH/heald.log" &&
+	log "not every eBPF program attached: $(grep "did not attach" "$SCRATCH/heald.log")"
+# Writes behind the data go to both legs for the whole test.
+fio --name=load --filename="/dev/$dev" --direct=1 --ioengine=libaio --rw=randwrite \
+	--offset=24M --size=24M --bs=4k --iodepth=4 --time_based --runtime=60 \
+	--output-format=terse --terse-version=3 > "$SCRATCH/fio.out" 2>&1 &
+fio_pid=$!
+_pids+=("$fio_pid")
+# The baseline: learned from the first intervals with I/O.
+for ((i = 0; i < 50; i++)); do
+	b=$("$HEALCTL" status --json | jq -r '.heald.disks[] | select(.name == "'"$sd"'") | .baseline_p99_us')
+	[ -n "$b" ] && [ "$b" != 0 ] && break
+	sleep 0.2
+done
+{ [ -n "$b" ] && [ "$b" != 0 ]; } || fail "iomon gave heald no latency for $sd"
+sleep 2	# slow_learn intervals of poll_ms (0.2 s) with I/O
+log "$sd baseline p99: $b us"
+echo 50000000 > $ctl/ndelay	# 50 ms a command from now on
+journal_wait '.type == "decision" and .action == "replace-leg"' 30
+id=$(echo "$JOURNAL_HIT" | jq .id)
+echo "$JOURNAL_HIT" | jq -e '.evidence.source == "iomon latency histogram" and
+	.evidence.p99_us > 5 * .evidence.baseline_us' > /dev/null || fail "decision: $JOURNAL_HIT"
+log "decision $id: $(echo "$JOURNAL_HIT" | jq -r '.evidence | "p99 \(.p99_us) us, baseline \(.baseline_us) us"')"
+echo 0 > $ctl/ndelay
+kill "$fio_pid" 2>/dev/null
+wait "$fio_pid" 2>/dev/null
+journal_wait "(.type == \"outcome\" and .ref == $id and .outcome == \"rebuild done\")" 120
+[ "$(leg_field "$dev" 1 name)" = "$(basename "$s0")" ] || fail "the spare is not leg 1"
+[ "$(sum_range "/dev/$dev" 0 32768)" = "$want" ] || fail "data differs"
+check_legs_identical "/dev/$dev" "$l0" "$s0"
+exit "$ksft_pass"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Bad network configuration is a clear error at start-up: heald exits 1
+# with a message naming the uplink, the line or the interface.
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+topology
+refused() {	# refused REGEX CONFIG-TEXT
+	local out rc
+	printf 'socket = %s/s\njournal = %s/j\nmetrics_port = 0\nbpf = no\n%s\n' \
+		"$SCRATCH" "$SCRATCH" "$2" > "$SCRATCH/bad.conf"
+	out=$(in_ns "$NODE" timeout 10 "$HEALD" -c "$SCRATCH/bad.conf" 2>&1); rc=$?
+	[ "$rc" = 1 ] || fail "heald exited $rc for: $2 ($out)"
+	echo "$out" | grep -Eq "$1" || fail "'$out' does not say '$1'"
+	log "refused: $(echo "$out" | tail -1)"
+}
+refused "uplink A: interface nosuch0 does not exist" \
+	"$(printf '[uplink A]\ninterface = nosuch0\ngateway = 10.201.1.1')"
+refused "uplink A: gateway 10.201.2.1 is not on vA's subnet \(vA has 10.201.1.2/24\)" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.2.1')"
+refused "bad.conf:8: \[uplink B\] interface vA is uplink A's already" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\n[uplink B]\ninterface = vA\ngateway = 10.201.1.5')"
+refused "uplink 'A' given twice \(first at line 5\)" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\n[uplink A]\ninterface = vB\ngateway = 10.201.2.1')"
+refused "bad.conf:7: \[uplink A\] gateway: '10.201.1' is not an IPv4 address" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1')"
+refused "\[uplink A\] needs an interface and a gateway" "$(printf '[uplink A]\ninterface = vA')"
+refused "\[uplink A\] unknown key 'gw'" "$(printf '[uplink A]\ninterface = vA\ngw = 10.201.1.1')"
+refused "routes: '10.0.0.0' is not an IPv4 prefix" \
+	"$(printf 'routes = 10.0.0.0\n[uplink A]\ninterface = vA\ngateway = 10.201.1.1')"
+refused "bad section '\[uplink A B\]'" "$(printf '[uplink A B]')"
+# And --check-config says the same without starting.
+printf '[uplink A]\ninterface = vA\n' > "$SCRATCH/bad.conf"
+"$HEALD" --check-config -c "$SCRATCH/bad.conf" > /dev/null 2>&1 && fail "--check-config accepted an uplink without a gateway"
+exit 0

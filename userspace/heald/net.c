@@ -1,0 +1,766 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Network healing: each configured uplink's gateway is probed with ICMP
+ * echo from the uplink's own address and interface; the routes heald
+ * manages go through the preferred healthy uplink, replaced atomically
+ * (RTM_NEWROUTE with NLM_F_REPLACE: the node is never without the route).
+ *
+ * Detection.  A probe goes out every probe_interval_ms; one not answered
+ * within its timeout (4 x the smoothed RTT, at least 10 ms, at most the
+ * interval) is a miss, and a miss sends the next probe at once instead of
+ * waiting for the interval: probe_multiplier misses in a row mark the
+ * uplink down.  With the defaults (100 ms x 3) a dead gateway is seen
+ * 10-130 ms after it stops answering, not the 300 ms that waiting out
+ * three intervals would take (BFD's default is 900 ms).  Losing carrier
+ * marks it down at once.
+ *
+ * Decision.  Traffic leaves a down uplink for the best healthy one at
+ * once.  It returns to a preferred uplink only after that uplink has been
+ * up for its hold-down (hold_down, doubled for each flap in the last
+ * hold_down_max seconds, up to hold_down_max), so a flapping gateway moves
+ * the routes once, not at every flap.  All uplinks down: the routes stay as
+ * they are and an alarm is raised.  With ecmp the route is one multipath
+ * route over every healthy uplink.
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <linux/icmp.h>
+#include <json-c/json.h>
+#include <netlink/netlink.h>
+#include <netlink/route/route.h>
+#include <netlink/route/link.h>
+#include "heald.h"
+
+#define PROBE_RING 32
+#define LOSS_WINDOW 20
+
+struct uplink {
+	const struct uplink_conf *conf;
+	int ifindex, sock;
+	struct watch w;
+	struct in_addr gw, src;
+	uint16_t ident, seq;
+	double sent_at[PROBE_RING];
+	bool answered[PROBE_RING];
+	double next_send, deadline;	/* deadline 0: no probe outstanding */
+	uint32_t misses;
+	double srtt_ms, rtt_ms;
+	bool up, known, carrier;
+	double up_since, down_at;
+	double flaps[16];
+	uint32_t nflaps;
+	uint64_t sent, received;
+	bool loss[LOSS_WINDOW];		/* the last probes: lost? */
+	uint32_t nloss;
+	uint64_t alarm;
+};
+
+struct net {
+	struct uplink up[CONFIG_MAX_UPLINKS];
+	int n;
+	int timerfd;
+	struct watch w_timer;
+	struct nl_sock *rt;
+	struct nl_addr *dst[CONFIG_MAX_ROUTES];
+	int ndst;
+	int active;		/* index of the uplink the routes go through, -1: unknown */
+	uint32_t active_set;	/* ecmp: bitmask of the nexthops */
+	uint64_t changes;
+	uint64_t all_down_alarm;
+	double started;
+};
+
+static double hold_of(const struct heald *h, const struct uplink *u, double now)
+{
+	uint32_t i, recent = 0;
+	double hold;
+
+	for (i = 0; i < u->nflaps && i < 16; i++)
+		if (now - u->flaps[i] < h->cfg.hold_down_max)
+			recent++;
+	hold = h->cfg.hold_down * pow(2, recent > 1 ? recent - 1 : 0);
+	return hold < h->cfg.hold_down_max ? hold : h->cfg.hold_down_max;
+}
+
+static struct json_object *uplink_json(struct heald *h, const struct uplink *u, double now)
+{
+	struct json_object *o = json_object_new_object();
+	uint32_t i, lost = 0, n = u->nloss < LOSS_WINDOW ? u->nloss : LOSS_WINDOW;
+	int idx = (int)(u - h->net->up);
+	char gw[INET_ADDRSTRLEN];
+
+	for (i = 0; i < n; i++)
+		lost += u->loss[i];
+	inet_ntop(AF_INET, &u->gw, gw, sizeof(gw));
+	json_object_object_add(o, "name", json_object_new_string(u->conf->name));
+	json_object_object_add(o, "interface", json_object_new_string(u->conf->ifname));
+	json_object_object_add(o, "gateway", json_object_new_string(gw));
+	json_object_object_add(o, "priority", json_object_new_int((int)u->conf->priority));
+	json_object_object_add(o, "state", json_object_new_string(!u->known ? "unknown" : u->up ? "up" : "down"));
+	json_object_object_add(o, "carrier", json_object_new_boolean(u->carrier));
+	json_object_object_add(o, "rtt_ms", json_object_new_double(u->rtt_ms));
+	json_object_object_add(o, "loss_pct", json_object_new_double(n ? 100.0 * lost / n : 0));
+	json_object_object_add(o, "probes_sent", json_object_new_int64((int64_t)u->sent));
+	json_object_object_add(o, "probes_answered", json_object_new_int64((int64_t)u->received));
+	json_object_object_add(o, "active", json_object_new_boolean(
+		h->cfg.ecmp ? (h->net->active_set >> idx) & 1 : h->net->active == idx));
+	json_object_object_add(o, "hold_down_s", json_object_new_double(hold_of(h, u, now)));
+	if (u->up)
+		json_object_object_add(o, "up_for_s", json_object_new_double(now - u->up_since));
+	return o;
+}
+
+static void arm(struct heald *h)
+{
+	struct net *nt = h->net;
+	struct itimerspec its = { 0 };
+	double next = 0, now = now_mono(), d;
+	int i;
+
+	for (i = 0; i < nt->n; i++) {
+		struct uplink *u = &nt->up[i];
+		double t = u->deadline ? u->deadline : u->next_send;
+
+		if (!next || t < next)
+			next = t;
+	}
+	d = next - now;
+	if (d < 0.0005)
+		d = 0.0005;
+	its.it_value.tv_sec = (time_t)d;
+	its.it_value.tv_nsec = (long)((d - (double)(time_t)d) * 1e9);
+	timerfd_settime(nt->timerfd, 0, &its, NULL);
+}
+
+static uint16_t csum(const void *data, size_t len)
+{
+	const uint16_t *p = data;
+	uint32_t sum = 0;
+
+	for (; len > 1; len -= 2)
+		sum += *p++;
+	if (len)
+		sum += *(const uint8_t *)p;
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum += sum >> 16;
+	return (uint16_t)~sum;
+}
+
+static void probe_send(struct heald *h, struct uplink *u, double now)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = u->gw };
+	struct icmphdr icmp = { .type = ICMP_ECHO };
+	double timeout;
+
+	u->seq++;
+	icmp.un.echo.id = htons(u->ident);
+	icmp.un.echo.sequence = htons(u->seq);
+	icmp.checksum = csum(&icmp, sizeof(icmp));
+	u->sent_at[u->seq % PROBE_RING] = now;
+	u->answered[u->seq % PROBE_RING] = false;
+	u->sent++;
+	/* 4 x the smoothed RTT, at least 10 ms (scheduling), at most an interval. */
+	timeout = u->srtt_ms ? 4 * u->srtt_ms / 1e3 : 0.05;
+	if (timeout < 0.010)
+		timeout = 0.010;
+	if (timeout > h->cfg.probe_interval_ms / 1e3)
+		timeout = h->cfg.probe_interval_ms / 1e3;
+	u->deadline = now + timeout;
+	if (now >= u->next_send)
+		u->next_send = now + h->cfg.probe_interval_ms / 1e3;
+	if (sendto(u->sock, &icmp, sizeof(icmp), 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+	    errno != ENETUNREACH && errno != EHOSTUNREACH && errno != ENETDOWN)
+		hlog(LOG_DEBUG, "uplink %s: probe: %s", u->conf->name, strerror(errno));
+}
+
+static void net_evaluate(struct heald *h, const char *why);
+
+static void set_state(struct heald *h, struct uplink *u, bool up, double now, const char *why)
+{
+	struct json_object *e, *b;
+
+	if (u->known && u->up == up)
+		return;
+	if (!up && u->known) {
+		u->flaps[u->nflaps++ % 16] = now;
+		u->down_at = now;
+	}
+	if (up)
+		u->up_since = now;
+	u->up = up;
+	u->known = true;
+	e = json_object_new_object();
+	json_object_object_add(e, "type", json_object_new_string(up ? "clear" : "alarm"));
+	json_object_object_add(e, "resource", json_object_new_string(u->conf->name));
+	json_object_object_add(e, "state", json_object_new_string(up ? "up" : "down"));
+	json_object_object_add(e, "reason", json_object_new_string(why));
+	if (!up) {
+		json_object_object_add(e, "evidence", uplink_json(h, u, now));
+		h->alarms_total++;
+	} else if (u->alarm) {
+		json_object_object_add(e, "ref", json_object_new_int64((int64_t)u->alarm));
+	}
+	b = json_object_get(e);
+	if (up)
+		jappend(h, e);
+	else
+		u->alarm = jappend(h, e);
+	json_object_put(b);
+	hlog(up ? LOG_INFO : LOG_WARNING, "uplink %s: %s (%s)", u->conf->name, up ? "up" : "down", why);
+	net_evaluate(h, why);
+}
+
+static void probe_timer(struct heald *h)
+{
+	struct net *nt = h->net;
+	double now = now_mono();
+	uint64_t ticks;
+	char why[96];
+	int i;
+
+	if (read(nt->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		hlog(LOG_WARNING, "probe timer: %s", strerror(errno));
+	for (i = 0; i < nt->n; i++) {
+		struct uplink *u = &nt->up[i];
+
+		if (u->deadline && now >= u->deadline) {
+			u->deadline = 0;
+			u->loss[u->nloss++ % LOSS_WINDOW] = true;
+			u->misses++;
+			if (u->misses >= h->cfg.probe_multiplier && (u->up || !u->known)) {
+				snprintf(why, sizeof(why), "%u probes of %s unanswered", u->misses,
+					 u->conf->gateway);
+				set_state(h, u, false, now, why);
+			}
+			/* A miss is confirmed at once, not an interval later. */
+			if (u->misses < h->cfg.probe_multiplier)
+				probe_send(h, u, now);
+		}
+		if (!u->deadline && now >= u->next_send)
+			probe_send(h, u, now);
+	}
+	arm(h);
+}
+
+static void probe_reply(struct heald *h, struct uplink *u)
+{
+	uint8_t buf[512];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	double now = now_mono();
+	ssize_t n;
+
+	while ((n = recvfrom(u->sock, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 0) {
+		const struct iphdr *ip = (const struct iphdr *)buf;
+		const struct icmphdr *icmp;
+		uint16_t seq;
+		size_t hl;
+
+		fl = sizeof(from);
+		if ((size_t)n < sizeof(*ip))
+			continue;
+		hl = (size_t)ip->ihl * 4;
+		if ((size_t)n < hl + sizeof(*icmp) || from.sin_addr.s_addr != u->gw.s_addr)
+			continue;
+		icmp = (const struct icmphdr *)(buf + hl);
+		if (icmp->type != ICMP_ECHOREPLY || ntohs(icmp->un.echo.id) != u->ident)
+			continue;
+		seq = ntohs(icmp->un.echo.sequence);
+		if ((uint16_t)(u->seq - seq) >= PROBE_RING || u->answered[seq % PROBE_RING])
+			continue;
+		u->answered[seq % PROBE_RING] = true;
+		u->received++;
+		u->rtt_ms = (now - u->sent_at[seq % PROBE_RING]) * 1e3;
+		u->srtt_ms = u->srtt_ms ? 0.875 * u->srtt_ms + 0.125 * u->rtt_ms : u->rtt_ms;
+		if (seq == u->seq) {
+			u->deadline = 0;
+			u->loss[u->nloss++ % LOSS_WINDOW] = false;
+		}
+		u->misses = 0;
+		if (u->carrier && (!u->up || !u->known))
+			set_state(h, u, true, now, "the gateway answers");
+	}
+	arm(h);
+}
+
+static int route_replace(struct heald *h, uint32_t set, char *why, size_t wlen)
+{
+	struct net *nt = h->net;
+	int i, k, ret = 0;
+
+	for (k = 0; k < nt->ndst && !ret; k++) {
+		struct rtnl_route *r = rtnl_route_alloc();
+
+		rtnl_route_set_family(r, AF_INET);
+		rtnl_route_set_dst(r, nt->dst[k]);
+		rtnl_route_set_table(r, h->cfg.route_table);
+		rtnl_route_set_protocol(r, RTPROT_STATIC);
+		rtnl_route_set_priority(r, h->cfg.route_metric);
+		rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
+		rtnl_route_set_type(r, RTN_UNICAST);
+		for (i = 0; i < nt->n; i++) {
+			struct rtnl_nexthop *nh;
+			struct nl_addr *gw;
+
+			if (!((set >> i) & 1))
+				continue;
+			nh = rtnl_route_nh_alloc();
+			gw = nl_addr_build(AF_INET, &nt->up[i].gw, 4);
+			rtnl_route_nh_set_ifindex(nh, nt->up[i].ifindex);
+			rtnl_route_nh_set_gateway(nh, gw);
+			nl_addr_put(gw);
+			rtnl_route_add_nexthop(r, nh);
+		}
+		/* NLM_F_CREATE | NLM_F_REPLACE: one message, no moment without the route. */
+		ret = rtnl_route_add(nt->rt, r, NLM_F_REPLACE);
+		if (ret < 0) {
+			char p[64];
+
+			snprintf(why, wlen, "route %s: %s", nl_addr2str(nt->dst[k], p, sizeof(p)),
+				 nl_geterror(ret));
+		}
+		rtnl_route_put(r);
+	}
+	return ret < 0 ? -EIO : 0;
+}
+
+static void reroute(struct heald *h, uint32_t set, const char *by, const char *reason)
+{
+	struct net *nt = h->net;
+	struct json_object *e, *ev = json_object_new_object(), *ups = json_object_new_array();
+	char why[200] = "", res[32];
+	double now = now_mono();
+	uint64_t id;
+	int i, ret;
+
+	for (i = 0; i < nt->n; i++)
+		json_object_array_add(ups, uplink_json(h, &nt->up[i], now));
+	json_object_object_add(ev, "uplinks", ups);
+	json_object_object_add(ev, "routes", json_object_new_string(h->cfg.routes));
+	snprintf(res, sizeof(res), "routes");
+	e = json_object_new_object();
+	json_object_object_add(e, "type", json_object_new_string("decision"));
+	json_object_object_add(e, "resource", json_object_new_string(res));
+	json_object_object_add(e, "action", json_object_new_string("reroute"));
+	json_object_object_add(e, "by", json_object_new_string(by));
+	json_object_object_add(e, "reason", json_object_new_string(reason));
+	json_object_object_add(e, "evidence", ev);
+	json_object_object_add(e, "dry_run", json_object_new_boolean(h->cfg.dry_run));
+	json_object_object_add(e, "taken", json_object_new_boolean(!h->cfg.dry_run));
+	id = jappend(h, e);
+	if (!id)
+		return;
+	e = json_object_new_object();
+	json_object_object_add(e, "type", json_object_new_string("outcome"));
+	json_object_object_add(e, "ref", json_object_new_int64((int64_t)id));
+	json_object_object_add(e, "final", json_object_new_boolean(true));
+	if (h->cfg.dry_run) {
+		json_object_object_add(e, "outcome", json_object_new_string("not taken: dry run"));
+		nt->active_set = set;	/* do not decide it again every probe */
+	} else {
+		ret = route_replace(h, set, why, sizeof(why));
+		json_object_object_add(e, "outcome", json_object_new_string(ret ? "failed" : "done"));
+		if (ret) {
+			json_object_object_add(e, "detail", json_object_new_string(why));
+			h->actions_failed++;
+		} else {
+			nt->active_set = set;
+			nt->changes++;
+			h->actions_total++;
+			h->last_action_wall = now_wall();
+		}
+	}
+	jappend(h, e);
+	for (i = 0; i < nt->n; i++)
+		if ((nt->active_set >> i) & 1)
+			break;
+	nt->active = i < nt->n ? i : -1;
+	hlog(LOG_NOTICE, "reroute (%s): %s%s%s", by, reason, why[0] ? ": " : "", why);
+}
+
+static bool eligible(struct heald *h, const struct uplink *u, double now)
+{
+	return u->known && u->up && u->carrier && now - u->up_since >= hold_of(h, u, now);
+}
+
+static void net_evaluate(struct heald *h, const char *why)
+{
+	struct net *nt = h->net;
+	double now = now_mono();
+	struct uplink *act = nt->active >= 0 ? &nt->up[nt->active] : NULL;
+	int i, best = -1, healthy = 0;
+	uint32_t set = 0;
+	char reason[200];
+
+	for (i = 0; i < nt->n; i++) {
+		if (!nt->up[i].known)
+			return;	/* the first probes have not all concluded */
+		if (nt->up[i].up && nt->up[i].carrier)
+			healthy++;
+	}
+	if (!healthy) {
+		if (!nt->all_down_alarm) {
+			struct json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "type", json_object_new_string("alarm"));
+			json_object_object_add(e, "resource", json_object_new_string("routes"));
+			json_object_object_add(e, "reason", json_object_new_string(
+				"every uplink is down: the routes are left as they were"));
+			nt->all_down_alarm = jappend(h, e);
+			h->alarms_total++;
+			hlog(LOG_ERR, "every uplink is down: routes left as they were");
+		}
+		return;
+	}
+	if (nt->all_down_alarm) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "type", json_object_new_string("clear"));
+		json_object_object_add(e, "resource", json_object_new_string("routes"));
+		json_object_object_add(e, "ref", json_object_new_int64((int64_t)nt->all_down_alarm));
+		json_object_object_add(e, "reason", json_object_new_string("an uplink is up again"));
+		jappend(h, e);
+		nt->all_down_alarm = 0;
+	}
+	if (h->cfg.ecmp) {
+		/* Every healthy uplink past its hold-down; a down one leaves at once. */
+		for (i = 0; i < nt->n; i++)
+			if (eligible(h, &nt->up[i], now) ||
+			    ((nt->active_set >> i) & 1 && nt->up[i].up && nt->up[i].carrier))
+				set |= 1u << i;
+		if (!set)
+			for (i = 0; i < nt->n; i++)
+				if (nt->up[i].up && nt->up[i].carrier)
+					set |= 1u << i;
+		if (set != nt->active_set) {
+			snprintf(reason, sizeof(reason), "multipath over %u healthy uplink%s (%s)",
+				 (unsigned int)__builtin_popcount(set), __builtin_popcount(set) == 1 ? "" : "s", why);
+			reroute(h, set, "policy", reason);
+		}
+		return;
+	}
+	/* The best uplink: preferred ones must have served their hold-down. */
+	for (i = 0; i < nt->n; i++) {
+		struct uplink *u = &nt->up[i];
+
+		if (!eligible(h, u, now) && !(u == act && u->up && u->carrier))
+			continue;
+		if (best < 0 || u->conf->priority < nt->up[best].conf->priority)
+			best = i;
+	}
+	if (best < 0) {
+		/* The active one is down and no other has served its hold-down: take any healthy one now. */
+		for (i = 0; i < nt->n; i++)
+			if (nt->up[i].up && nt->up[i].carrier &&
+			    (best < 0 || nt->up[i].conf->priority < nt->up[best].conf->priority))
+				best = i;
+	}
+	if (best < 0 || best == nt->active)
+		return;
+	if (act && act->up && act->carrier)
+		snprintf(reason, sizeof(reason), "uplink %s is preferred and has been up for %.1f s (hold-down %.0f s)",
+			 nt->up[best].conf->name, now - nt->up[best].up_since, hold_of(h, &nt->up[best], now));
+	else
+		snprintf(reason, sizeof(reason), "%s%s%s: routes move to uplink %s",
+			 act ? "uplink " : "no uplink carries the routes yet",
+			 act ? act->conf->name : "", act ? " is down" : "", nt->up[best].conf->name);
+	reroute(h, 1u << best, "policy", reason);
+}
+
+/* The uplink's IPv4 address on the gateway's subnet; -1 when there is none. */
+static int source_for(const struct uplink_conf *c, struct in_addr gw, struct in_addr *src,
+		      char *have, size_t hlen)
+{
+	struct ifaddrs *ifa, *i;
+	size_t off = 0;
+	int ret = -1;
+
+	have[0] = '\0';
+	if (getifaddrs(&ifa) < 0)
+		return -1;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct in_addr a, m;
+		char s[INET_ADDRSTRLEN];
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, c->ifname))
+			continue;
+		a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		m = ((struct sockaddr_in *)i->ifa_netmask)->sin_addr;
+		inet_ntop(AF_INET, &a, s, sizeof(s));
+		off += (size_t)snprintf(have + off, off < hlen ? hlen - off : 0, "%s%s/%d", off ? " " : "",
+					s, __builtin_popcount(m.s_addr));
+		if (ret < 0 && (a.s_addr & m.s_addr) == (gw.s_addr & m.s_addr) && a.s_addr != gw.s_addr) {
+			*src = a;
+			ret = 0;
+		}
+	}
+	freeifaddrs(ifa);
+	return ret;
+}
+
+/* The uplink the first managed route goes through now, or -1. */
+static int current_uplink(struct heald *h)
+{
+	struct net *nt = h->net;
+	struct nl_cache *cache;
+	struct nl_object *o;
+	int found = -1;
+
+	if (rtnl_route_alloc_cache(nt->rt, AF_INET, 0, &cache) < 0)
+		return -1;
+	for (o = nl_cache_get_first(cache); o && found < 0; o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+		struct rtnl_nexthop *nh;
+		struct nl_addr *gw;
+		int i;
+
+		if (rtnl_route_get_table(r) != h->cfg.route_table ||
+		    rtnl_route_get_priority(r) != h->cfg.route_metric ||
+		    nl_addr_cmp_prefix(rtnl_route_get_dst(r), nt->dst[0]) ||
+		    nl_addr_get_prefixlen(rtnl_route_get_dst(r)) != nl_addr_get_prefixlen(nt->dst[0]) ||
+		    !(nh = rtnl_route_nexthop_n(r, 0)) || !(gw = rtnl_route_nh_get_gateway(nh)))
+			continue;
+		for (i = 0; i < nt->n; i++)
+			if (!memcmp(nl_addr_get_binary_addr(gw), &nt->up[i].gw, 4))
+				found = i;
+	}
+	nl_cache_free(cache);
+	return found;
+}
+
+int net_open(struct heald *h, char *err, size_t errlen)
+{
+	struct net *nt;
+	char have[200], tok[64];
+	const char *p;
+	int i, n, one = 1;
+
+	if (!h->cfg.nuplink)
+		return 0;
+	nt = calloc(1, sizeof(*nt));
+	if (!nt)
+		return -ENOMEM;
+	h->net = nt;
+	nt->active = -1;
+	nt->started = now_mono();
+	for (p = h->cfg.routes; sscanf(p, "%63s%n", tok, &n) == 1; p += n) {
+		if (nt->ndst == CONFIG_MAX_ROUTES) {
+			snprintf(err, errlen, "routes: more than %d prefixes", CONFIG_MAX_ROUTES);
+			return -EINVAL;
+		}
+		if (!strcmp(tok, "default"))
+			snprintf(tok, sizeof(tok), "0.0.0.0/0");
+		if (nl_addr_parse(tok, AF_INET, &nt->dst[nt->ndst]) < 0 || !strchr(tok, '/')) {
+			snprintf(err, errlen, "routes: '%s' is not an IPv4 prefix (a.b.c.d/len or default)", tok);
+			return -EINVAL;
+		}
+		nt->ndst++;
+	}
+	if (!nt->ndst) {
+		snprintf(err, errlen, "routes: no prefix given");
+		return -EINVAL;
+	}
+	for (i = 0; i < h->cfg.nuplink; i++) {
+		const struct uplink_conf *c = &h->cfg.uplink[i];
+		struct uplink *u = &nt->up[nt->n];
+		struct icmp_filter filt = { .data = ~(1u << ICMP_ECHOREPLY) };
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+
+		u->conf = c;
+		u->ifindex = (int)if_nametoindex(c->ifname);
+		if (!u->ifindex) {
+			snprintf(err, errlen, "uplink %s: interface %s does not exist", c->name, c->ifname);
+			return -ENODEV;
+		}
+		inet_pton(AF_INET, c->gateway, &u->gw);
+		if (source_for(c, u->gw, &u->src, have, sizeof(have))) {
+			snprintf(err, errlen, "uplink %s: gateway %s is not on %s's subnet (%s has %s)",
+				 c->name, c->gateway, c->ifname, c->ifname, have[0] ? have : "no IPv4 address");
+			return -EINVAL;
+		}
+		u->sock = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+		sa.sin_addr = u->src;
+		if (u->sock < 0 ||
+		    setsockopt(u->sock, SOL_SOCKET, SO_BINDTODEVICE, c->ifname, (socklen_t)strlen(c->ifname)) ||
+		    setsockopt(u->sock, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) ||
+		    bind(u->sock, (struct sockaddr *)&sa, sizeof(sa))) {
+			snprintf(err, errlen, "uplink %s: probe socket: %s", c->name, strerror(errno));
+			return -errno;
+		}
+		(void)one;
+		u->ident = (uint16_t)(getpid() * 4 + i);
+		u->carrier = true;
+		u->next_send = now_mono() + 0.001 * i;
+		u->w = (struct watch){ TAG_NET_SOCK, u->sock };
+		if (loop_add(h, &u->w))
+			return -EIO;
+		nt->n++;
+	}
+	nt->rt = nl_socket_alloc();
+	if (!nt->rt || nl_connect(nt->rt, NETLINK_ROUTE) < 0) {
+		snprintf(err, errlen, "rtnetlink: cannot connect");
+		return -EIO;
+	}
+	nt->active = current_uplink(h);
+	if (nt->active >= 0)
+		nt->active_set = 1u << nt->active;
+	nt->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	nt->w_timer = (struct watch){ TAG_NET_TIMER, nt->timerfd };
+	if (nt->timerfd < 0 || loop_add(h, &nt->w_timer))
+		return -EIO;
+	arm(h);
+	hlog(LOG_INFO, "network: %d uplinks, routes '%s' now through %s", nt->n, h->cfg.routes,
+	     nt->active >= 0 ? nt->up[nt->active].conf->name : "none of them");
+	return 0;
+}
+
+void net_ready(struct heald *h, struct watch *w)
+{
+	int i;
+
+	if (w->tag == TAG_NET_TIMER) {
+		probe_timer(h);
+		return;
+	}
+	for (i = 0; i < h->net->n; i++)
+		if (&h->net->up[i].w == w)
+			probe_reply(h, &h->net->up[i]);
+}
+
+/* rtnetlink: carrier or admin state of an uplink's interface changed. */
+void net_link(struct heald *h, int ifindex, bool up, bool carrier)
+{
+	double now = now_mono();
+	int i;
+
+	if (!h->net)
+		return;
+	for (i = 0; i < h->net->n; i++) {
+		struct uplink *u = &h->net->up[i];
+
+		if (u->ifindex != ifindex || u->carrier == (up && carrier))
+			continue;
+		u->carrier = up && carrier;
+		if (!u->carrier) {
+			set_state(h, u, false, now, up ? "lost carrier" : "interface down");
+		} else {
+			/* Up again only when the gateway answers. */
+			u->misses = 0;
+			u->deadline = 0;
+			u->next_send = now;
+			arm(h);
+		}
+	}
+}
+
+/* The hold-down of a preferred uplink may end between events. */
+void net_tick(struct heald *h)
+{
+	if (h->net)
+		net_evaluate(h, "hold-down passed");
+}
+
+struct json_object *net_status(struct heald *h)
+{
+	struct json_object *arr = json_object_new_array();
+	double now = now_mono();
+	int i;
+
+	for (i = 0; h->net && i < h->net->n; i++)
+		json_object_array_add(arr, uplink_json(h, &h->net->up[i], now));
+	return arr;
+}
+
+int net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err, size_t errlen)
+{
+	struct net *nt = h->net;
+	char reason[128];
+	int i, to = -1;
+
+	if (!nt) {
+		snprintf(err, errlen, "no uplinks are configured");
+		return -ENOENT;
+	}
+	for (i = 0; i < nt->n; i++) {
+		if (name && !strcmp(nt->up[i].conf->name, name))
+			to = i;
+		/* No name: the best healthy uplink other than the active one. */
+		if (!name && i != nt->active && nt->up[i].up &&
+		    (to < 0 || nt->up[i].conf->priority < nt->up[to].conf->priority))
+			to = i;
+	}
+	if (to < 0) {
+		snprintf(err, errlen, name ? "no uplink named '%s'" : "no other healthy uplink%s",
+			 name ? name : "");
+		return -ENOENT;
+	}
+	if (!nt->up[to].up) {
+		snprintf(err, errlen, "uplink %s is down: not moving the routes onto it", nt->up[to].conf->name);
+		return -ENETDOWN;
+	}
+	snprintf(reason, sizeof(reason), "asked by uid %u: routes through uplink %s", uid,
+		 nt->up[to].conf->name);
+	/* A forced switch counts as a flap of the one left: it does not come straight back. */
+	if (nt->active >= 0 && nt->active != to)
+		nt->up[nt->active].up_since = now_mono();
+	reroute(h, 1u << to, "operator", reason);
+	return 0;
+}
+
+void net_metrics(struct heald *h, void (*put)(void *b, const char *fmt, ...), void *b)
+{
+	double now = now_mono();
+	int i;
+
+	if (!h->net)
+		return;
+	put(b, "# HELP heal_uplink_up 1 while the uplink's gateway answers\n# TYPE heal_uplink_up gauge\n");
+	for (i = 0; i < h->net->n; i++)
+		put(b, "heal_uplink_up{uplink=\"%s\"} %d\n", h->net->up[i].conf->name, h->net->up[i].up);
+	put(b, "# HELP heal_uplink_active 1 for the uplink the routes go through\n# TYPE heal_uplink_active gauge\n");
+	for (i = 0; i < h->net->n; i++)
+		put(b, "heal_uplink_active{uplink=\"%s\"} %d\n", h->net->up[i].conf->name,
+		    h->cfg.ecmp ? (int)((h->net->active_set >> i) & 1) : h->net->active == i);
+	put(b, "# HELP heal_uplink_rtt_seconds Last probe round trip\n# TYPE heal_uplink_rtt_seconds gauge\n");
+	for (i = 0; i < h->net->n; i++)
+		put(b, "heal_uplink_rtt_seconds{uplink=\"%s\"} %.6f\n", h->net->up[i].conf->name,
+		    h->net->up[i].rtt_ms / 1e3);
+	put(b, "# HELP heal_uplink_probes_total Probes sent\n# TYPE heal_uplink_probes_total counter\n");
+	for (i = 0; i < h->net->n; i++)
+		put(b, "heal_uplink_probes_total{uplink=\"%s\"} %llu\n", h->net->up[i].conf->name,
+		    (unsigned long long)h->net->up[i].sent);
+	put(b, "# HELP heal_uplink_probes_answered_total Probes answered\n# TYPE heal_uplink_probes_answered_total counter\n");
+	for (i = 0; i < h->net->n; i++)
+		put(b, "heal_uplink_probes_answered_total{uplink=\"%s\"} %llu\n", h->net->up[i].conf->name,
+		    (unsigned long long)h->net->up[i].received);
+	put(b, "# HELP heal_route_changes_total Times heald moved the routes\n# TYPE heal_route_changes_total counter\n");
+	put(b, "heal_route_changes_total %llu\n", (unsigned long long)h->net->changes);
+	(void)now;
+}
+
+void net_close(struct heald *h)
+{
+	int i;
+
+	if (!h->net)
+		return;
+	for (i = 0; i < h->net->n; i++)
+		close(h->net->up[i].sock);
+	for (i = 0; i < h->net->ndst; i++)
+		nl_addr_put(h->net->dst[i]);
+	if (h->net->rt)
+		nl_socket_free(h->net->rt);
+	close(h->net->timerfd);
+	free(h->net);
+	h->net = NULL;
+}
