@@ -74,6 +74,7 @@ bench: setup kmods userspace
 	@$(MAKE) -s -C tests/bpf BUILD=$(BUILD)
 	@scripts/bench/bpf.sh
 	@scripts/bench/heald.sh
+	@scripts/bench/net.sh
 
 # heald and healctl in /usr/local/sbin, the example configuration (kept if
 # one is there) and the systemd unit.
