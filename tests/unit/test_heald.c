@@ -441,6 +441,30 @@ TEST(config_bad_lines_name_the_line)
 	}
 }
 
+TEST(config_uplinks)
+{
+	struct config c;
+	char err[256] = "";
+
+	ASSERT_EQ(0, parse(&c, "routes = default 10.0.0.0/8\n[uplink wan]\ninterface = eth0\n"
+			       "gateway = 192.0.2.1\n[uplink lte]\ninterface = wwan0\n"
+			       "gateway = 198.51.100.1\npriority = 0\n", err)) {
+		TH_LOG("%s", err);
+	}
+	ASSERT_EQ(2, c.nuplink);
+	EXPECT_STREQ("eth0", c.uplink[0].ifname);
+	EXPECT_EQ(1, c.uplink[0].priority);	/* order of the sections */
+	EXPECT_EQ(0, c.uplink[1].priority);
+	EXPECT_STREQ("default 10.0.0.0/8", c.routes);
+	EXPECT_EQ(-EINVAL, parse(&c, "[uplink a]\ninterface = eth0\ngateway = 192.0.2.1\n"
+				 "[uplink b]\ninterface = eth1\ngateway = 192.0.2.1\n", err));
+	EXPECT_NE(NULL, strstr(err, "heald.conf:4: [uplink b] gateway 192.0.2.1 is uplink a's already"));
+	EXPECT_EQ(-EINVAL, parse(&c, "[uplink a]\ninterface = eth0\ngateway = 192.0.2.1\nserd_n = 3\n", err));
+	EXPECT_NE(NULL, strstr(err, "unknown key 'serd_n'"));
+	EXPECT_EQ(-EINVAL, parse(&c, "[uplink a]\ninterface = eth0\npriority = -1\n", err));
+	EXPECT_NE(NULL, strstr(err, "priority: '-1' is not 0..1000"));
+}
+
 TEST(config_example_is_valid_and_says_every_default)
 {
 	struct config c, d;
@@ -456,6 +480,10 @@ TEST(config_example_is_valid_and_says_every_default)
 	EXPECT_EQ(d.cooldown, c.cooldown);
 	EXPECT_EQ(d.metrics_port, c.metrics_port);
 	EXPECT_EQ(0, strcmp(d.journal, c.journal));
+	EXPECT_EQ(d.probe_interval_ms, c.probe_interval_ms);
+	EXPECT_EQ(d.hold_down, c.hold_down);
+	EXPECT_EQ(0, strcmp(d.routes, c.routes));
+	EXPECT_EQ(0, c.nuplink);	/* its uplinks are commented out */
 }
 
 TEST_HARNESS_MAIN

@@ -117,6 +117,13 @@ static struct json_object *uplink_json(struct heald *h, const struct uplink *u, 
 	json_object_object_add(o, "hold_down_s", json_object_new_double(hold_of(h, u, now)));
 	if (u->up)
 		json_object_object_add(o, "up_for_s", json_object_new_double(now - u->up_since));
+	/* netmon's view of the same interface: TCP retransmits and drops so far. */
+	for (i = 0; i < (uint32_t)h->nlinks; i++)
+		if (h->links[i].ifindex == u->ifindex) {
+			json_object_object_add(o, "tcp_retransmits",
+					       json_object_new_int64((int64_t)h->links[i].retrans));
+			json_object_object_add(o, "drops", json_object_new_int64((int64_t)h->links[i].drops));
+		}
 	return o;
 }
 
