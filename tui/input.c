@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Keys to actions, one table.  Navigation and views act at once; the
+ * actions that change the node (fail a leg, rebuild, add a spare, scrub)
+ * only build heald's "act" request and ask y/n: heald decides, journals
+ * and answers, and its answer (or its refusal: actions are for root) is
+ * what the log and the message line show.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curses.h>
+#include <json-c/json.h>
+#include "healtop.h"
+
+#define KEY_ESC 27
+#define CTRL(c) ((c) & 0x1f)
+
+static struct panel *focused(struct ui *u)
+{
+	return &u->panels[u->focus];
+}
+
+static const struct row *selected(struct ui *u)
+{
+	struct panel *p = focused(u);
+
+	return p->nrows && p->sel < p->nrows ? &p->rows[p->sel] : NULL;
+}
+
+static void focus_move(struct ui *u, int dir)
+{
+	int i;
+
+	/* Skip the panels the layout had no room for. */
+	for (i = 0; i < NPANELS; i++) {
+		u->focus = (u->focus + dir + NPANELS) % NPANELS;
+		if (u->panels[u->focus].h > 0)
+			return;
+	}
+}
+
+static void row_move(struct ui *u, int delta)
+{
+	struct panel *p = focused(u);
+
+	p->sel += delta;
+	if (p->sel >= p->nrows)
+		p->sel = p->nrows - 1;
+	if (p->sel < 0)
+		p->sel = 0;
+	snprintf(p->selkey, sizeof(p->selkey), "%s", p->nrows ? p->rows[p->sel].key : "");
+}
+
+static void show_why(struct ui *u, struct model *m, uint64_t id)
+{
+	struct json_object *req = json_object_new_object(), *r, *e, *outs, *v;
+	char *text = NULL, title[64];
+	size_t len = 0, i;
+	FILE *f;
+
+	json_object_object_add(req, "cmd", json_object_new_string("why"));
+	json_object_object_add(req, "id", json_object_new_int64((int64_t)id));
+	r = model_call(m, req);
+	if (!r || !jbool(r, "ok")) {
+		ui_msg(u, SEV_FAILED, "why %llu: %s", (unsigned long long)id,
+		       r ? jstr(r, "error") : m->err);
+		json_object_put(r);
+		return;
+	}
+	e = jget(r, "entry");
+	outs = jget(r, "outcomes");
+	f = open_memstream(&text, &len);
+	if (!f) {
+		json_object_put(r);
+		return;
+	}
+	/* As `healctl why` words it: one way to explain a decision. */
+	fprintf(f, "entry %s at %s: %s %s\n", jstr(e, "id"), jstr(e, "time"), jstr(e, "type"),
+		jstr(e, "resource"));
+	if (*jstr(e, "action"))
+		fprintf(f, "decision: %s, by %s%s\n", jstr(e, "action"), jstr(e, "by"),
+			jbool(e, "dry_run") ? " (dry run: not taken)" : "");
+	fprintf(f, "because:  %s\n", jstr(e, "reason"));
+	v = jget(e, "evidence");
+	if (v)
+		fprintf(f, "evidence: %s\n", json_object_to_json_string_ext(v,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	for (i = 0; i < jlen(outs); i++) {
+		struct json_object *o = jidx(outs, i);
+
+		fprintf(f, "%s at %s: %s%s%s\n", jstr(o, "type"), jstr(o, "time"),
+			*jstr(o, "outcome") ? jstr(o, "outcome") : jstr(o, "reason"),
+			*jstr(o, "detail") ? ": " : "", jstr(o, "detail"));
+	}
+	if (!jlen(outs))
+		fprintf(f, "no outcome recorded yet\n");
+	fclose(f);
+	snprintf(title, sizeof(title), "why #%llu", (unsigned long long)id);
+	popup_set(u, title, text ? text : "");
+	free(text);
+	u->mode = M_POPUP;
+	json_object_put(r);
+}
+
+static void details(struct ui *u, struct model *m)
+{
+	const struct row *r = selected(u);
+	char title[96];
+
+	if (!r)
+		return;
+	if (r->kind == ROW_LOG) {
+		if (r->le->why_id) {
+			show_why(u, m, r->le->why_id);
+			return;
+		}
+		snprintf(title, sizeof(title), "%s at %s", r->le->kind, r->le->when);
+		popup_set(u, title, r->le->text);
+	} else if (r->obj) {
+		snprintf(title, sizeof(title), "%s", r->key);
+		popup_set(u, title, json_object_to_json_string_ext(r->obj,
+			  JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else {
+		return;
+	}
+	u->mode = M_POPUP;
+}
+
+/* The device of the selected Disks row (a device, a leg or a spare). */
+static struct json_object *sel_dev(struct ui *u)
+{
+	const struct row *r = u->focus == P_DISKS ? selected(u) : NULL;
+
+	if (!r)
+		return NULL;
+	return r->kind == ROW_DEV ? r->obj : r->dev;
+}
+
+static void ask(struct ui *u, const char *action, struct json_object *dev, int leg, const char *disk)
+{
+	struct json_object *req = json_object_new_object();
+
+	json_object_put(u->pending);
+	json_object_object_add(req, "cmd", json_object_new_string("act"));
+	json_object_object_add(req, "action", json_object_new_string(action));
+	json_object_object_add(req, "dev", json_object_new_string(jstr(dev, "name")));
+	if (leg >= 0)
+		json_object_object_add(req, "leg", json_object_new_int(leg));
+	if (disk)
+		json_object_object_add(req, "disk", json_object_new_string(disk));
+	u->pending = req;
+	if (leg >= 0)
+		snprintf(u->question, sizeof(u->question), "%s leg %d (%s) of %s?", action, leg,
+			 jstr(jidx(jget(dev, "legs"), (size_t)leg), "name"), jstr(dev, "name"));
+	else if (disk)
+		snprintf(u->question, sizeof(u->question), "add %s as a spare of %s?", disk,
+			 jstr(dev, "name"));
+	else
+		snprintf(u->question, sizeof(u->question), "%s %s?", action, jstr(dev, "name"));
+	u->mode = M_CONFIRM;
+}
+
+static void act_leg(struct ui *u, const char *action)
+{
+	const struct row *r = u->focus == P_DISKS ? selected(u) : NULL;
+
+	if (!r || r->kind != ROW_LEG) {
+		ui_msg(u, SEV_DEGRADED, "%s: select a leg in the Disks panel first", action);
+		return;
+	}
+	ask(u, action, r->dev, r->leg, NULL);
+}
+
+static void act_dev(struct ui *u, const char *action)
+{
+	struct json_object *dev = sel_dev(u);
+
+	if (!dev) {
+		ui_msg(u, SEV_DEGRADED, "%s: select a healblk device in the Disks panel first", action);
+		return;
+	}
+	if (!strcmp(action, "add-spare")) {
+		snprintf(u->question, sizeof(u->question), "Spare disk for %s: ", jstr(dev, "name"));
+		u->input[0] = '\0';
+		u->mode = M_SPARE_PATH;
+		return;
+	}
+	ask(u, action, dev, -1, NULL);
+}
+
+/* y: send the pending action; heald's answer goes to the log. */
+static void confirm(struct ui *u, struct model *m)
+{
+	struct json_object *req = u->pending, *r, *e, *o;
+	char what[160];
+
+	u->pending = NULL;
+	u->mode = M_NORMAL;
+	snprintf(what, sizeof(what), "%s", u->question);
+	what[strcspn(what, "?")] = '\0';
+	r = model_call(m, req);
+	if (!r) {
+		ui_msg(u, SEV_FAILED, "%s: heald is not reachable: %s", what, m->err);
+		return;
+	}
+	if (!jbool(r, "ok")) {
+		ui_msg(u, SEV_FAILED, "%s: refused: %s", what, jstr(r, "error"));
+		log_add(m, SEV_FAILED, "action", 0, "%s: refused by heald: %s", what, jstr(r, "error"));
+		json_object_put(r);
+		return;
+	}
+	e = jget(r, "entry");
+	o = jidx(jget(r, "outcomes"), 0);
+	ui_msg(u, o && !strcmp(jstr(o, "outcome"), "failed") ? SEV_FAILED : SEV_OK,
+	       "%s: decision #%s, %s%s%s", what, jstr(e, "id"), o ? jstr(o, "outcome") : "no outcome yet",
+	       o && *jstr(o, "detail") ? ": " : "", o ? jstr(o, "detail") : "");
+	u->refresh_now = true;
+	json_object_put(r);
+}
+
+/* A line editor for the filter and the spare's path: printable, Backspace. */
+static bool edit(char *buf, size_t len, int key)
+{
+	size_t n = strlen(buf);
+
+	if ((key == KEY_BACKSPACE || key == 127 || key == CTRL('h')) && n) {
+		buf[n - 1] = '\0';
+		return true;
+	}
+	if (key >= 0x20 && key < 0x7f && n + 1 < len) {
+		buf[n] = (char)key;
+		buf[n + 1] = '\0';
+		return true;
+	}
+	return false;
+}
+
+static void key_modal(struct ui *u, struct model *m, int key)
+{
+	bool enter = key == '\n' || key == '\r' || key == KEY_ENTER;
+
+	switch (u->mode) {
+	case M_CONFIRM:
+		if (key == 'y' || key == 'Y') {
+			confirm(u, m);
+		} else if (key == 'n' || key == 'N' || key == KEY_ESC || key == 'q') {
+			ui_msg(u, SEV_INFO, "cancelled: %s", u->question);
+			json_object_put(u->pending);
+			u->pending = NULL;
+			u->mode = M_NORMAL;
+		}
+		break;
+	case M_FILTER:
+		if (enter) {
+			snprintf(u->filter, sizeof(u->filter), "%.*s", (int)sizeof(u->filter) - 1, u->input);
+			u->panels[P_LOG].sel = 0;
+			u->mode = M_NORMAL;
+		} else if (key == KEY_ESC) {
+			u->filter[0] = '\0';
+			u->mode = M_NORMAL;
+		} else {
+			edit(u->input, sizeof(u->filter), key);
+		}
+		break;
+	case M_SPARE_PATH:
+		if (enter && u->input[0]) {
+			struct json_object *dev = sel_dev(u);
+
+			u->mode = M_NORMAL;
+			if (dev)
+				ask(u, "add-spare", dev, -1, u->input);
+		} else if (key == KEY_ESC) {
+			u->mode = M_NORMAL;
+		} else {
+			edit(u->input, sizeof(u->input), key);
+		}
+		break;
+	case M_POPUP:
+	case M_HELP:
+		if (key == KEY_UP || key == 'k')
+			u->popup_top--;
+		else if (key == KEY_DOWN || key == 'j')
+			u->popup_top++;
+		else if (key == KEY_PPAGE)
+			u->popup_top -= LINES - 6;
+		else if (key == KEY_NPAGE || key == ' ')
+			u->popup_top += LINES - 6;
+		else if (key != KEY_RESIZE && key != ERR) {
+			popup_free(u);
+			u->mode = M_NORMAL;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void input_key(struct ui *u, struct model *m, int key)
+{
+	struct panel *p = focused(u);
+	int page = p->h > 2 ? p->h - 2 : 1;
+
+	if (u->mode != M_NORMAL) {
+		key_modal(u, m, key);
+		return;
+	}
+	if (key != KEY_RESIZE && key != ERR)
+		u->msg[0] = '\0';
+	switch (key) {
+	case 'q':
+	case 'Q':
+		u->quit = true;
+		break;
+	case '?':
+	case 'h':
+	case KEY_F(1):
+		popup_set(u, "healtop help", help_text());
+		u->mode = M_HELP;
+		break;
+	case '\t':
+	case KEY_RIGHT:
+		focus_move(u, 1);
+		break;
+	case KEY_BTAB:
+	case KEY_LEFT:
+		focus_move(u, -1);
+		break;
+	case KEY_UP:
+	case 'k':
+		row_move(u, -1);
+		break;
+	case KEY_DOWN:
+	case 'j':
+		row_move(u, 1);
+		break;
+	case KEY_PPAGE:
+		row_move(u, -page);
+		break;
+	case KEY_NPAGE:
+		row_move(u, page);
+		break;
+	case KEY_HOME:
+	case 'g':
+		row_move(u, -p->nrows);
+		break;
+	case KEY_END:
+	case 'G':
+		row_move(u, p->nrows);
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		details(u, m);
+		break;
+	case '/':
+		snprintf(u->input, sizeof(u->input), "%s", u->filter);
+		u->mode = M_FILTER;
+		break;
+	case 's':
+		p->sort = p->sorts[p->sort + 1] ? p->sort + 1 : 0;
+		ui_msg(u, SEV_INFO, "sorted by %s", p->sorts[p->sort]);
+		break;
+	case 'p':
+	case 'P':
+		u->paused = !u->paused;
+		u->pause_seq = m->log_seq;
+		ui_msg(u, SEV_INFO, u->paused ? "paused: p to resume" : "resumed");
+		u->refresh_now = !u->paused;
+		break;
+	case 'f':
+		act_leg(u, "fail-leg");
+		break;
+	case 'r':
+		act_leg(u, "rebuild");
+		break;
+	case 'a':
+		act_dev(u, "add-spare");
+		break;
+	case 'c':
+		act_dev(u, "scrub");
+		break;
+	case CTRL('l'):
+		clearok(stdscr, TRUE);
+		break;
+	default:
+		break;
+	}
+}
+
+const char *help_text(void)
+{
+	return "healtop: heald's live view of this node (it renders what heald says;\n"
+	       "it keeps nothing but short histories).\n"
+	       "\n"
+	       "Tab, Right / Shift-Tab, Left   next / previous panel\n"
+	       "Up, Down, PgUp, PgDn, Home, End   move in the panel (also j, k, g, G)\n"
+	       "Enter    details: on a log line marked *, why heald decided it\n"
+	       "         (evidence and reasoning); on a disk, leg or link, all of it\n"
+	       "/        filter the log (Enter applies, Esc clears)\n"
+	       "s        sort the focused panel by its next key\n"
+	       "p        pause: the screen holds still while heald carries on\n"
+	       "?        this help          q  quit        Ctrl-L  redraw\n"
+	       "\n"
+	       "Actions (heald acts and journals them; each asks y/n first; root only):\n"
+	       "f        fail the selected leg\n"
+	       "r        rebuild the selected leg (onto a spare if there is one)\n"
+	       "a        add a spare disk to the selected device (asks for its path)\n"
+	       "c        scrub the selected device (compare every leg, repair)\n"
+	       "\n"
+	       "Colours: green ok, yellow degraded, red failing, white on red failed\n"
+	       "(--no-color or NO_COLOR: underline, bold, bold underline).\n"
+	       "Sparklines: each disk's p99 latency, newest at the right, one\n"
+	       "sample a refresh.  Options: -d SECONDS, --no-color, --once.\n";
+}
