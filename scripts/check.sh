@@ -82,7 +82,7 @@ main() {
 			--suppress='unknownMacro:userspace/heald/bpfmon.c' -D_GNU_SOURCE \
 			userspace tests/unit tests/kmod/nl_test.c
 		build_step shellcheck shellcheck scripts/*.sh scripts/bench/*.sh tests/*.sh \
-			tests/kmod/*.sh tests/crash/*.sh tests/bpf/*.sh .ci/run
+			tests/kmod/*.sh tests/crash/*.sh tests/bpf/*.sh tests/net/*.sh .ci/run
 	} | tee "$results/build.tap"
 
 	note "host unit tests (ASan, UBSan)"
@@ -109,6 +109,14 @@ main() {
 		tail -20 "$results/build-bpf-tests.log" | sed 's/^/# /'
 		fail_line bpf-host.tap "eBPF host tests # do not build, see $results/build-bpf-tests.log"
 	fi
+
+	# Network healing: heald in namespaces with veth uplinks, on the host.
+	note "network healing on the host (namespaces)"
+	tests/net/run.sh > "$results/net-host.tap" 2>&1
+	rc=$?
+	cat "$results/net-host.tap"
+	[ $rc -eq 0 ] || grep -q '^not ok' "$results/net-host.tap" ||
+		fail_line net-run.tap "network tests # tests/net/run.sh exited $rc"
 
 	for k in "${kvers[@]}"; do
 		note "kernel tests on $k (virtme-ng)"

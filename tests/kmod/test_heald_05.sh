@@ -12,6 +12,7 @@ make_healblk "$m0"; dev=$HB
 mkfs.ext4 -q -F "/dev/$dev" || fail "mkfs.ext4"
 mkdir "$SCRATCH/mnt"
 mount "/dev/$dev" "$SCRATCH/mnt" || fail "mount"
+trap 'umount "$SCRATCH/mnt" 2>/dev/null; cleanup' EXIT	# a failure must not leave it mounted
 head -c 4M /dev/urandom > "$SCRATCH/mnt/file"
 sync
 want=$(sha256sum < "$SCRATCH/mnt/file" | cut -d' ' -f1)

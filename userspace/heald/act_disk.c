@@ -137,7 +137,7 @@ static bool still_needed(struct heald *h, struct dev_track *d, int leg, enum pol
 {
 	uint32_t state;
 
-	src_healblk_refresh(h);
+	src_healblk_get(h, d->info.index);
 	if (!d->present) {
 		snprintf(why, wlen, "the device is gone");
 		return false;

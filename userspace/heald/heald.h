@@ -170,6 +170,7 @@ double now_wall(void);
 int src_healblk_open(struct heald *h);
 void src_healblk_ready(struct heald *h);
 int src_healblk_refresh(struct heald *h);
+int src_healblk_get(struct heald *h, uint32_t index);
 int src_rtnl_open(struct heald *h);
 void src_rtnl_ready(struct heald *h);
 /* src_bpf.c */

@@ -9,6 +9,7 @@
 #include <linux/if.h>
 #include <json-c/json.h>
 #include <netlink/netlink.h>
+#include <netlink/attr.h>
 #include <netlink/cache.h>
 #include <netlink/route/link.h>
 #include "../healctl/healctl.h"
@@ -156,6 +157,30 @@ static void on_dev(const struct hb_dev_info *info, void *arg)
 			d->took_auto_spare = true;
 		d->info.auto_spare = false;
 	}
+}
+
+/*
+ * One device only: the re-check just before an action, where a dump of
+ * every device would cost time between the threshold and the action.
+ */
+int src_healblk_get(struct heald *h, uint32_t index)
+{
+	struct dump_ctx x = { .h = h };
+	struct nl_msg *msg;
+	int ret;
+
+	msg = hb_nl_msg(&h->nl, HEALBLK_CMD_GET, 0);
+	if (!msg)
+		return -ENOMEM;
+	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
+	ret = hb_nl_call(&h->nl, msg, on_dev, &x);
+	if (ret == -ENODEV || ret == -ENOENT) {
+		struct dev_track *d = dev_find(h, index);
+
+		if (d)
+			d->present = false;
+	}
+	return ret;
 }
 
 int src_healblk_refresh(struct heald *h)
