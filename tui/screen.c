@@ -220,7 +220,7 @@ static void header(const struct ui *u, const struct model *m)
 		char node[16];
 		int i;
 
-		for (i = 0; health[i] && i < 15; i++)
+		for (i = 0; i < 15 && health[i]; i++)
 			node[i] = (char)(health[i] >= 'a' && health[i] <= 'z' ? health[i] - 32 : health[i]);
 		node[i] = '\0';
 		x = put(0, x, w, 0, "node ");
@@ -401,8 +401,13 @@ void screen_draw(struct ui *u, struct model *m)
 		want[i] = (u->panels[i].nrows ? u->panels[i].nrows : 1) + 1;
 		min[i] = 2;
 	}
+	/*
+	 * The log grows to a third of the screen in turn with the others, then
+	 * takes whatever they leave: the disks, the reason to run healtop,
+	 * get the most rows a busy node can give them.
+	 */
 	min[P_LOG] = 3;
-	want[P_LOG] = LINES;	/* the log takes what is left */
+	want[P_LOG] = total / 3 > 3 ? total / 3 : 3;
 	layout_split(total > 0 ? total : 0, NPANELS, want, min, out);
 	for (i = 0; i < NPANELS; i++) {
 		u->panels[i].y = y;
