@@ -16,7 +16,18 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.2
 done
 [ -b "/dev/${sd:-none}" ] || fail "no scsi_debug disk appeared"
-echo 20000 > $ctl/ndelay || fail "scsi_debug ndelay is not writable"	# 20 us: fast
+# scsi_debug refuses a new delay while commands are queued (EBUSY on 6.12):
+# retry until none are.
+set_ndelay() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		echo "$1" 2>/dev/null > $ctl/ndelay && return 0
+		sleep 0.02
+	done
+	fail "scsi_debug ndelay stays busy"
+}
+udevadm settle 2>/dev/null
+set_ndelay 20000	# 20 us: fast
 make_loop 64; l0=$LOOP
 make_loop 64; s0=$LOOP
 make_healblk "$l0" "/dev/$sd"; dev=$HB
@@ -43,13 +54,14 @@ done
 { [ -n "$b" ] && [ "$b" != 0 ]; } || fail "iomon gave heald no latency for $sd"
 sleep 2	# slow_learn intervals of poll_ms (0.2 s) with I/O
 log "$sd baseline p99: $b us"
-echo 50000000 > $ctl/ndelay	# 50 ms a command from now on
+kill -STOP "$fio_pid"	# its queued writes drain; then the delay can change
+set_ndelay 50000000	# 50 ms a command from now on
+kill -CONT "$fio_pid"
 journal_wait '.type == "decision" and .action == "replace-leg"' 30
 id=$(echo "$JOURNAL_HIT" | jq .id)
 echo "$JOURNAL_HIT" | jq -e '.evidence.source == "iomon latency histogram" and
 	.evidence.p99_us > 5 * .evidence.baseline_us' > /dev/null || fail "decision: $JOURNAL_HIT"
 log "decision $id: $(echo "$JOURNAL_HIT" | jq -r '.evidence | "p99 \(.p99_us) us, baseline \(.baseline_us) us"')"
-echo 0 > $ctl/ndelay
 kill "$fio_pid" 2>/dev/null
 wait "$fio_pid" 2>/dev/null
 journal_wait "(.type == \"outcome\" and .ref == $id and .outcome == \"rebuild done\")" 120

@@ -92,6 +92,7 @@ static void policy_run(struct heald *h, struct dev_track *d, int leg, uint64_t a
 		out.suppressed);
 }
 
+/* Takes @evidence: the alarm entry and the decision share it. */
 static void leg_alarm(struct heald *h, struct dev_track *d, uint32_t leg, const char *why,
 		      struct json_object *evidence)
 {
@@ -432,8 +433,7 @@ void diag_disk_latency(struct heald *h, struct disk_track *t, uint64_t ios)
 	json_object_object_add(ev, "intervals", json_object_new_int((int)dc->slow.raise));
 	json_object_object_add(ev, "iops", json_object_new_double(t->iops));
 	if (d && dc->slow_acts && !d->legs[leg].alarm) {
-		leg_alarm(h, d, leg, why, ev);
-		json_object_put(ev);
+		leg_alarm(h, d, leg, why, ev);	/* takes @ev */
 		return;
 	}
 	disk_journal(h, t, "alarm", why, ev);
