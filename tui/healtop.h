@@ -32,7 +32,7 @@ struct disk_hist {
 
 /* Counters of one link, for per-second rates. */
 struct link_rate {
-	char name[40];
+	char name[48];		/* a link's name, or "uplink:" and the uplink's */
 	double retrans, drops, t;
 	double retrans_s, drops_s;
 	uint64_t seen;
@@ -182,9 +182,10 @@ void ui_msg(struct ui *u, enum sev s, const char *fmt, ...) __attribute__((forma
 /* input.c */
 void input_key(struct ui *u, struct model *m, int key);
 const char *help_text(void);
-/* The footer's key hints, in order of importance. */
+/* The footer's key hints, in order of importance; actions only where they apply. */
 struct hint {
 	const char *key, *what;
+	int panel;	/* -1: every panel */
 };
 extern const struct hint footer_hints[];
 

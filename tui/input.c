@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Keys to actions, one table.  Navigation and views act at once; the
- * actions that change the node (fail a leg, rebuild, add a spare, scrub)
+ * Keys to actions.  Navigation and views act at once; the actions that
+ * change the node (fail a leg, rebuild, add a spare, scrub, reroute)
  * only build heald's "act" request and ask y/n: heald decides, journals
  * and answers, and its answer (or its refusal: actions are for root) is
  * what the log and the message line show.
@@ -189,6 +189,27 @@ static void act_dev(struct ui *u, const char *action)
 	ask(u, action, dev, -1, NULL);
 }
 
+/* u: move the routes onto the selected uplink (heald's reroute). */
+static void act_reroute(struct ui *u)
+{
+	const struct row *r = u->focus == P_NET ? selected(u) : NULL;
+	struct json_object *req;
+
+	if (!r || r->kind != ROW_UPLINK) {
+		ui_msg(u, SEV_DEGRADED, "reroute: select an uplink in the Network panel first");
+		return;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("act"));
+	json_object_object_add(req, "action", json_object_new_string("reroute"));
+	json_object_object_add(req, "uplink", json_object_new_string(jstr(r->obj, "name")));
+	json_object_put(u->pending);
+	u->pending = req;
+	snprintf(u->question, sizeof(u->question), "reroute onto uplink %s (gateway %s)?",
+		 jstr(r->obj, "name"), jstr(r->obj, "gateway"));
+	u->mode = M_CONFIRM;
+}
+
 /* y: send the pending action; heald's answer goes to the log. */
 static void confirm(struct ui *u, struct model *m)
 {
@@ -213,8 +234,9 @@ static void confirm(struct ui *u, struct model *m)
 	e = jget(r, "entry");
 	o = jidx(jget(r, "outcomes"), 0);
 	ui_msg(u, o && !strcmp(jstr(o, "outcome"), "failed") ? SEV_FAILED : SEV_OK,
-	       "%s: decision #%s, %s%s%s", what, jstr(e, "id"), o ? jstr(o, "outcome") : "no outcome yet",
-	       o && *jstr(o, "detail") ? ": " : "", o ? jstr(o, "detail") : "");
+	       "%s: decision #%s, %s%s%s", what, e ? jstr(e, "id") : "?",
+	       o ? jstr(o, "outcome") : "no outcome yet", o && *jstr(o, "detail") ? ": " : "",
+	       o ? jstr(o, "detail") : "");
 	u->refresh_now = true;
 	json_object_put(r);
 }
@@ -296,10 +318,152 @@ static void key_modal(struct ui *u, struct model *m, int key)
 	}
 }
 
-void input_key(struct ui *u, struct model *m, int key)
+static void k_quit(struct ui *u, struct model *m)
+{
+	(void)m;
+	u->quit = true;
+}
+
+static void k_help(struct ui *u, struct model *m)
+{
+	(void)m;
+	popup_set(u, "healtop help", help_text());
+	u->mode = M_HELP;
+}
+
+static void k_next(struct ui *u, struct model *m)
+{
+	(void)m;
+	focus_move(u, 1);
+}
+
+static void k_prev(struct ui *u, struct model *m)
+{
+	(void)m;
+	focus_move(u, -1);
+}
+
+static int page_of(struct ui *u)
+{
+	return focused(u)->h > 2 ? focused(u)->h - 2 : 1;
+}
+
+static void k_up(struct ui *u, struct model *m)
+{
+	(void)m;
+	row_move(u, -1);
+}
+
+static void k_down(struct ui *u, struct model *m)
+{
+	(void)m;
+	row_move(u, 1);
+}
+
+static void k_pgup(struct ui *u, struct model *m)
+{
+	(void)m;
+	row_move(u, -page_of(u));
+}
+
+static void k_pgdn(struct ui *u, struct model *m)
+{
+	(void)m;
+	row_move(u, page_of(u));
+}
+
+static void k_home(struct ui *u, struct model *m)
+{
+	(void)m;
+	row_move(u, -focused(u)->nrows);
+}
+
+static void k_end(struct ui *u, struct model *m)
+{
+	(void)m;
+	row_move(u, focused(u)->nrows);
+}
+
+static void k_filter(struct ui *u, struct model *m)
+{
+	(void)m;
+	snprintf(u->input, sizeof(u->input), "%s", u->filter);
+	u->mode = M_FILTER;
+}
+
+static void k_sort(struct ui *u, struct model *m)
 {
 	struct panel *p = focused(u);
-	int page = p->h > 2 ? p->h - 2 : 1;
+
+	(void)m;
+	p->sort = p->sorts[p->sort + 1] ? p->sort + 1 : 0;
+	ui_msg(u, SEV_INFO, "sorted by %s", p->sorts[p->sort]);
+}
+
+static void k_pause(struct ui *u, struct model *m)
+{
+	u->paused = !u->paused;
+	u->pause_seq = m->log_seq;
+	ui_msg(u, SEV_INFO, u->paused ? "paused: p to resume" : "resumed");
+	u->refresh_now = !u->paused;
+}
+
+static void k_fail(struct ui *u, struct model *m)
+{
+	(void)m;
+	act_leg(u, "fail-leg");
+}
+
+static void k_rebuild(struct ui *u, struct model *m)
+{
+	(void)m;
+	act_leg(u, "rebuild");
+}
+
+static void k_spare(struct ui *u, struct model *m)
+{
+	(void)m;
+	act_dev(u, "add-spare");
+}
+
+static void k_scrub(struct ui *u, struct model *m)
+{
+	(void)m;
+	act_dev(u, "scrub");
+}
+
+static void k_reroute(struct ui *u, struct model *m)
+{
+	(void)m;
+	act_reroute(u);
+}
+
+static void k_redraw(struct ui *u, struct model *m)
+{
+	(void)u;
+	(void)m;
+	clearok(stdscr, TRUE);
+}
+
+/* The key -> action table (htop's Action): help_text() says the same. */
+static const struct action {
+	int key;
+	void (*run)(struct ui *u, struct model *m);
+} actions[] = {
+	{ 'q', k_quit }, { 'Q', k_quit }, { '?', k_help }, { 'h', k_help }, { KEY_F(1), k_help },
+	{ '\t', k_next }, { KEY_RIGHT, k_next }, { KEY_BTAB, k_prev }, { KEY_LEFT, k_prev },
+	{ KEY_UP, k_up }, { 'k', k_up }, { KEY_DOWN, k_down }, { 'j', k_down },
+	{ KEY_PPAGE, k_pgup }, { KEY_NPAGE, k_pgdn }, { KEY_HOME, k_home }, { 'g', k_home },
+	{ KEY_END, k_end }, { 'G', k_end },
+	{ '\n', details }, { '\r', details }, { KEY_ENTER, details },
+	{ '/', k_filter }, { 's', k_sort }, { 'p', k_pause }, { 'P', k_pause },
+	{ 'f', k_fail }, { 'r', k_rebuild }, { 'a', k_spare }, { 'c', k_scrub }, { 'u', k_reroute },
+	{ CTRL('l'), k_redraw },
+};
+
+void input_key(struct ui *u, struct model *m, int key)
+{
+	size_t i;
 
 	if (u->mode != M_NORMAL) {
 		key_modal(u, m, key);
@@ -307,85 +471,11 @@ void input_key(struct ui *u, struct model *m, int key)
 	}
 	if (key != KEY_RESIZE && key != ERR)
 		u->msg[0] = '\0';
-	switch (key) {
-	case 'q':
-	case 'Q':
-		u->quit = true;
-		break;
-	case '?':
-	case 'h':
-	case KEY_F(1):
-		popup_set(u, "healtop help", help_text());
-		u->mode = M_HELP;
-		break;
-	case '\t':
-	case KEY_RIGHT:
-		focus_move(u, 1);
-		break;
-	case KEY_BTAB:
-	case KEY_LEFT:
-		focus_move(u, -1);
-		break;
-	case KEY_UP:
-	case 'k':
-		row_move(u, -1);
-		break;
-	case KEY_DOWN:
-	case 'j':
-		row_move(u, 1);
-		break;
-	case KEY_PPAGE:
-		row_move(u, -page);
-		break;
-	case KEY_NPAGE:
-		row_move(u, page);
-		break;
-	case KEY_HOME:
-	case 'g':
-		row_move(u, -p->nrows);
-		break;
-	case KEY_END:
-	case 'G':
-		row_move(u, p->nrows);
-		break;
-	case '\n':
-	case '\r':
-	case KEY_ENTER:
-		details(u, m);
-		break;
-	case '/':
-		snprintf(u->input, sizeof(u->input), "%s", u->filter);
-		u->mode = M_FILTER;
-		break;
-	case 's':
-		p->sort = p->sorts[p->sort + 1] ? p->sort + 1 : 0;
-		ui_msg(u, SEV_INFO, "sorted by %s", p->sorts[p->sort]);
-		break;
-	case 'p':
-	case 'P':
-		u->paused = !u->paused;
-		u->pause_seq = m->log_seq;
-		ui_msg(u, SEV_INFO, u->paused ? "paused: p to resume" : "resumed");
-		u->refresh_now = !u->paused;
-		break;
-	case 'f':
-		act_leg(u, "fail-leg");
-		break;
-	case 'r':
-		act_leg(u, "rebuild");
-		break;
-	case 'a':
-		act_dev(u, "add-spare");
-		break;
-	case 'c':
-		act_dev(u, "scrub");
-		break;
-	case CTRL('l'):
-		clearok(stdscr, TRUE);
-		break;
-	default:
-		break;
-	}
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (actions[i].key == key) {
+			actions[i].run(u, m);
+			return;
+		}
 }
 
 const char *help_text(void)
@@ -407,6 +497,7 @@ const char *help_text(void)
 	       "r        rebuild the selected leg (onto a spare if there is one)\n"
 	       "a        add a spare disk to the selected device (asks for its path)\n"
 	       "c        scrub the selected device (compare every leg, repair)\n"
+	       "u        move the routes onto the selected uplink (Network panel)\n"
 	       "\n"
 	       "Colours: green ok, yellow degraded, red failing, white on red failed\n"
 	       "(--no-color or NO_COLOR: underline, bold, bold underline).\n"

@@ -106,8 +106,13 @@ static void once_rest(struct model *m, int nlog)
 		       !jbool(l, "up") ? "down" : jbool(l, "carrier") ? "up" : "no carrier",
 		       jnum(l, "retransmits"), jnum(l, "drops"));
 	}
-	for (i = 0; i < jlen(up); i++)
-		printf("  uplink %-9s %s\n", jstr(jidx(up, i), "name"), jstr(jidx(up, i), "state"));
+	for (i = 0; i < jlen(up); i++) {
+		struct json_object *g = jidx(up, i);
+
+		printf("  uplink %-9s %-10s rtt %.1f ms loss %.0f%% via %s on %s%s\n", jstr(g, "name"),
+		       jstr(g, "state"), jnum(g, "rtt_ms"), jnum(g, "loss_pct"), jstr(g, "gateway"),
+		       jstr(g, "interface"), jbool(g, "active") ? " ACTIVE" : "");
+	}
 	printf("Processes:\n");
 	for (i = 0; i < jlen(cgs); i++)
 		printf("  %s oom kills %.0f crashes %.0f\n", jstr(jidx(cgs, i), "cgroup"),

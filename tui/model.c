@@ -480,12 +480,16 @@ static void track(struct model *m, struct json_object *st)
 		hist_push(&h->iops, jnum(d, "iops"));
 		h->seen = m->snapshots;
 	}
-	arr = jget(st, "links");
-	for (i = 0; i < jlen(arr); i++) {
-		struct json_object *l = jidx(arr, i);
-		const char *name = jstr(l, "name");
+	for (i = 0; i < jlen(jget(st, "links")) + jlen(jget(st, "uplinks")); i++) {
+		bool up = i >= jlen(jget(st, "links"));
+		struct json_object *l = up ? jidx(jget(st, "uplinks"), i - jlen(jget(st, "links"))) :
+				       jidx(jget(st, "links"), i);
+		char name[48];
 		struct link_rate *r = NULL;
-		double rt = jnum(l, "retransmits"), dr = jnum(l, "drops");
+		double rt = jnum(l, up ? "tcp_retransmits" : "retransmits"), dr = jnum(l, "drops");
+
+		/* Rows are keyed as the Network panel keys them. */
+		snprintf(name, sizeof(name), "%s%s", up ? "uplink:" : "", jstr(l, "name"));
 
 		for (k = 0; k < m->nlinks && !r; k++)
 			if (!strcmp(m->links[k].name, name))

@@ -2,9 +2,9 @@
 /*
  * The Network panel: links as heald's rtnetlink source sees them, their
  * TCP retransmits and packet drops (netmon) as totals and per second over
- * the last refresh, then the uplinks (gateways) when heald reports them:
- * network healing adds "uplinks" to the status, and this panel shows each
- * by its name and state and any other plain field it has.
+ * the last refresh, then the uplinks heald probes (gateway, RTT, loss, the
+ * active one, hold-down) when its status has them: an older heald has no
+ * "uplinks" and the panel shows links alone.
  */
 #include <stdio.h>
 #include <string.h>
@@ -48,17 +48,29 @@ static void build(struct panel *p, const struct model *m, const struct ui *u)
 	}
 }
 
-/* An uplink's other plain fields as "key value", for what this healtop predates. */
-static int draw_fields(struct json_object *o, int y, int x, int xmax, int attr)
+/* "rtt 1.2ms loss 0% ACTIVE via 10.0.0.1 on eth0 prio 10 hold-down 30s ..." */
+static int draw_uplink(const struct model *m, const struct row *r, int y, int x, int xmax,
+		       int attr)
 {
-	json_object_object_foreach(o, key, val) {
-		enum json_type t = json_object_get_type(val);
+	struct json_object *o = r->obj;
+	const struct link_rate *lr = link_rate_find(m, r->key);
+	char rtt[16], hold[16];
 
-		if (!strcmp(key, "name") || !strcmp(key, "state") || t == json_type_object ||
-		    t == json_type_array || t == json_type_null)
-			continue;
-		x = put(y, x, xmax, attr, " %s %s", key, json_object_get_string(val));
+	fmt_us(rtt, sizeof(rtt), jnum(o, "rtt_ms") * 1000);
+	x = put(y, x, xmax, attr, " rtt %6s loss %3.0f%%", strcmp(jstr(o, "state"), "up") ? "-" : rtt,
+		jnum(o, "loss_pct"));
+	x = put(y, x, xmax, attr | A_BOLD, "%s", jbool(o, "active") ? " ACTIVE" : "");
+	if (*jstr(o, "gateway"))
+		x = put(y, x, xmax, attr, " via %s on %s", jstr(o, "gateway"), jstr(o, "interface"));
+	if (jget(o, "priority"))
+		x = put(y, x, xmax, attr, " prio %.0f", jnum(o, "priority"));
+	if (jnum(o, "hold_down_s") > 0) {
+		fmt_dur(hold, sizeof(hold), jnum(o, "hold_down_s"));
+		x = put(y, x, xmax, attr, " hold-down %s", hold);
 	}
+	/* netmon's counters are on the link's own row too: last here. */
+	if (jget(o, "tcp_retransmits") && lr)
+		x = put(y, x, xmax, attr, "  retransmits %.1f/s drops %.1f/s", lr->retrans_s, lr->drops_s);
 	return x;
 }
 
@@ -67,11 +79,10 @@ static void draw(const struct panel *p, const struct row *r, const struct model 
 {
 	int xmax = x + w, base = sel ? A_REVERSE : 0, a = base | attr_sev(u, r->sev);
 	struct json_object *o = r->obj;
+	const struct link_rate *lr = link_rate_find(m, r->key);
 
 	(void)p;
 	if (r->kind == ROW_LINK) {
-		const struct link_rate *lr = link_rate_find(m, jstr(o, "name"));
-
 		x = put(y, x, xmax, base, "%-17.17s", jstr(o, "name"));
 		x = put(y, x, xmax, a, "%-10.10s", !jbool(o, "up") ? "down" :
 			jbool(o, "carrier") ? "up" : "no carrier");
@@ -80,7 +91,7 @@ static void draw(const struct panel *p, const struct row *r, const struct model 
 	} else if (r->kind == ROW_UPLINK) {
 		x = put(y, x, xmax, base, "uplink %-10.10s", jstr(o, "name"));
 		x = put(y, x, xmax, a, "%-10.10s", jstr(o, "state"));
-		draw_fields(o, y, x, xmax, base);
+		draw_uplink(m, r, y, x, xmax, base);
 	}
 }
 

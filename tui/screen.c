@@ -264,10 +264,12 @@ static void header(const struct ui *u, const struct model *m)
 }
 
 const struct hint footer_hints[] = {
-	{ "?", "help" }, { "q", "quit" }, { "Enter", "why" }, { "/", "filter" }, { "s", "sort" },
-	{ "p", "pause" }, { "f", "fail" }, { "r", "rebuild" }, { "a", "spare" }, { "c", "scrub" },
-	{ "Tab", "panel" },
-	{ NULL, NULL },
+	{ "?", "help", -1 }, { "q", "quit", -1 }, { "Enter", "why", -1 }, { "/", "filter", -1 },
+	{ "s", "sort", -1 }, { "p", "pause", -1 },
+	{ "f", "fail-leg", P_DISKS }, { "r", "rebuild", P_DISKS }, { "a", "add-spare", P_DISKS },
+	{ "c", "scrub", P_DISKS }, { "u", "reroute", P_NET },
+	{ "Tab", "panel", -1 },
+	{ NULL, NULL, 0 },
 };
 
 static void footer(const struct ui *u)
@@ -294,6 +296,8 @@ static void footer(const struct ui *u)
 		break;
 	}
 	for (i = 0; footer_hints[i].key; i++) {
+		if (footer_hints[i].panel >= 0 && footer_hints[i].panel != u->focus)
+			continue;
 		int need = (int)(strlen(footer_hints[i].key) + strlen(footer_hints[i].what)) + 1;
 
 		if (x + need > w)
