@@ -19,7 +19,7 @@ pct() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { i = int(p / 100 * NR + 0.9
 topology
 heald_start "hold_down = 0.5" "hold_down_max = 1"
 sleep 1
-in_ns "$NODE" ping -D -n -i 0.002 -W 1 -w $((trials * 4 + 10)) $TARGET > "$SCRATCH/ping" 2>&1 &
+ip netns exec "$NODE" ping -D -n -i 0.002 -W 1 -w $((trials * 4 + 10)) $TARGET > "$SCRATCH/ping" 2>&1 &
 _pids+=("$!")
 sleep 0.5
 : > "$SCRATCH/outages"

@@ -24,7 +24,11 @@ _pids=()
 cleanup() {
 	local i
 	for i in "${_pids[@]}"; do kill "$i" 2>/dev/null; wait "$i" 2>/dev/null; done
-	for i in "$NODE" "$GWA" "$GWB" "$REMOTE"; do ip netns del "$i" 2>/dev/null; done
+	# Whatever still runs in the namespaces (a background job's children).
+	for i in "$NODE" "$GWA" "$GWB" "$REMOTE"; do
+		ip netns pids "$i" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$i" 2>/dev/null
+	done
 	rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
@@ -82,7 +86,8 @@ heald_start() {	# heald_start [KEY = VALUE line]...
 		printf '[uplink B]\ninterface = vB\ngateway = 10.201.2.1\n'
 	} > "$SCRATCH/heald.conf"
 	export HEAL_SOCKET=$SCRATCH/heald.sock
-	in_ns "$NODE" "$HEALD" -c "$SCRATCH/heald.conf" >> "$SCRATCH/heald.log" 2>&1 &
+	# ip netns exec execs heald: $! is heald's pid.
+	ip netns exec "$NODE" "$HEALD" -c "$SCRATCH/heald.conf" >> "$SCRATCH/heald.log" 2>&1 &
 	HEALD_PID=$!
 	_pids+=("$HEALD_PID")
 	for ((i = 0; i < 100; i++)); do
@@ -99,7 +104,7 @@ via() { ip -n "$NODE" -j route show default | jq -r '.[0].gateway // "none"'; }
 
 # Replies of a 10 ms ping of the remote, each with its time, into $SCRATCH/ping.
 ping_start() {
-	in_ns "$NODE" ping -D -n -i 0.01 -W 1 -w "${1:-60}" $TARGET > "$SCRATCH/ping" 2>&1 &
+	ip netns exec "$NODE" ping -D -n -i 0.01 -W 1 -w "${1:-60}" $TARGET > "$SCRATCH/ping" 2>&1 &
 	PING_PID=$!
 	_pids+=("$PING_PID")
 	sleep 0.3

@@ -12,7 +12,7 @@ heald_start "hold_down = 3"
 sleep 1
 [ "$(via)" = 10.201.1.1 ] || fail "the routes do not start on A: $(via)"
 # A TCP stream: the remote counts what it receives; the node reconnects when a path dies.
-in_ns "$REMOTE" python3 -c '
+ip netns exec "$REMOTE" python3 -c '
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.201.9.1", 5001)); s.listen(8); s.settimeout(1)
@@ -36,7 +36,7 @@ while time.time() < end:
 ' "$SCRATCH/tcp" &
 _pids+=("$!")
 sleep 0.3
-in_ns "$NODE" python3 -c '
+ip netns exec "$NODE" python3 -c '
 import socket, time
 end = time.time() + 60
 while time.time() < end:
