@@ -267,7 +267,7 @@ static void key_modal(struct ui *u, struct model *m, int key)
 		if (key == 'y' || key == 'Y') {
 			confirm(u, m);
 		} else if (key == 'n' || key == 'N' || key == KEY_ESC || key == 'q') {
-			ui_msg(u, SEV_INFO, "cancelled: %s", u->question);
+			ui_msg(u, SEV_INFO, "cancelled: %.*s", (int)strcspn(u->question, "?"), u->question);
 			json_object_put(u->pending);
 			u->pending = NULL;
 			u->mode = M_NORMAL;

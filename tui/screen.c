@@ -16,6 +16,8 @@
 #include <json-c/json.h>
 #include "healtop.h"
 
+#define SPARK_FLOOR 100	/* us: sparklines are of p99 latency */
+
 enum { C_OK = 1, C_DEGRADED, C_FAILING, C_FAILED, C_TITLE, C_FOCUS, C_KEY };
 
 void screen_init(struct ui *u, bool color)
@@ -103,7 +105,13 @@ int put_spark(int y, int x, int xmax, const struct ui *u, const struct hist *h, 
 		return x;
 	if (n > HIST_LEN)
 		n = HIST_LEN;
+	/*
+	 * A floor under the scale: a quiet disk's few microseconds of jitter
+	 * stay at the bottom instead of filling the line.
+	 */
 	max = hist_max(h, n);
+	if (max < SPARK_FLOOR)
+		max = SPARK_FLOOR;
 	attrset(attr);
 	/* The newest sample at the right, as a chart reads. */
 	for (c = 0; c < n; c++) {
@@ -215,7 +223,9 @@ static void header(const struct ui *u, const struct model *m)
 	char up[16], buf[64];
 	int x = 0, w = COLS;
 
-	x = put(0, x, w, A_BOLD, "healtop ");
+	/* 80 columns hold the node's state, the counts, up time and last action. */
+	if (w >= 100)
+		x = put(0, x, w, A_BOLD, "healtop ");
 	if (st) {
 		char node[16];
 		int i;
@@ -242,9 +252,11 @@ static void header(const struct ui *u, const struct model *m)
 
 			gmtime_r(&t, &tm);
 			strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
-			x = put(0, x, w, 0, "  last action %s (%.0f)", buf, jnum(hd, "actions"));
+			x = put(0, x, w, 0, "  last action %s", buf);
+			if (w >= 100)
+				x = put(0, x, w, 0, " (%.0f in all)", jnum(hd, "actions"));
 		} else {
-			x = put(0, x, w, 0, "  no action yet");
+			x = put(0, x, w, 0, "  no action");
 		}
 	}
 	if (u->paused)

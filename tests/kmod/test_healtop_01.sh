@@ -3,7 +3,8 @@
 # show; a scrub asked by keys (with y) is in heald's journal; leg 1 failing
 # through an independent fault source (dm-error under it, heald failing the
 # leg) turns failed on screen within two refreshes and the event shows in
-# the log; a spare added by keys is journaled and rebuilt onto; at 80x24 and
+# the log; a spare added by keys is journaled and rebuilt onto, with a
+# progress bar and ETA; at 80x24 and
 # 200x60 every line fits and the footer is the last row; heald restarted,
 # the console says disconnected, then reconnects; --once says the same,
 # and exits 3 without heald.  A user who may read but not act gets heald's
@@ -111,7 +112,9 @@ keys Escape
 keys / Escape
 keys Tab	# back to Disks
 
-# A spare by keys: a, its path, Enter, y.  heald then rebuilds onto it.
+# A spare by keys: a, its path, Enter, y.  heald then rebuilds onto it,
+# throttled to 8 MiB/s so that its progress bar is on screen for a while.
+"$HEALCTL" set "$dev" --sync-min 8192 --sync-max 8192 || fail "set --sync-min/max"
 keys Home a
 tm send-keys -t ht -l "$s0"
 keys Enter
@@ -120,6 +123,9 @@ keys y
 journal_wait '.type == "decision" and .action == "add-spare" and .by == "operator"' 10
 journal_wait '.type == "decision" and .action == "rebuild"' 20
 log "spare by keys journaled; heald rebuilds: $(echo "$JOURNAL_HIT" | jq -r .reason)"
+screen_wait "^$dev +degraded .*rebuild leg1 \[[#.]+\] +[0-9]+% [0-9.]+MB/s ETA [0-9]" 3
+screen_wait "^  leg1 $(basename "$s0") +rebuilding" 2
+screen | grep -E "^$dev " | sed 's/^/| /'
 
 tm resize-window -t ht -x 200 -y 60
 sleep $((REFRESH + 1))
