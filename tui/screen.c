@@ -264,8 +264,9 @@ static void header(const struct ui *u, const struct model *m)
 
 	/* Row 1: the connection, or the answer to the last key. */
 	if (!m->connected) {
-		put(1, 0, w, attr_sev(u, SEV_FAILED), "DISCONNECTED: %s; retrying every %.0f s",
-		    m->err, u->refresh_s < 1 ? 1 : u->refresh_s);
+		/* Refused (not root, not in heald's group) is not heald being down. */
+		put(1, 0, w, attr_sev(u, SEV_FAILED), "%s: %s; retrying every %.0f s",
+		    m->refused ? "REFUSED" : "DISCONNECTED", m->err, u->refresh_s < 1 ? 1 : u->refresh_s);
 	} else if (u->msg[0]) {
 		put(1, 0, w, attr_sev(u, u->msg_sev), "%s", u->msg);
 	} else {

@@ -131,6 +131,16 @@ tm resize-window -t ht -x 200 -y 60
 sleep $((REFRESH + 1))
 fits 200 60
 screen | sed -e 's/ *$//' -e 's/^/| /'
+# s sorts the focused panel (the title says by what); p pauses.
+keys s
+screen_wait "^>Disks .* sort: health " 2
+keys s s s
+screen_wait "^>Disks .* sort: name " 2
+keys p
+screen_wait " PAUSED " 2
+keys p
+sleep 0.5
+screen | grep -q " PAUSED " && fail "p did not resume"
 tm resize-window -t ht -x 80 -y 24
 sleep $((REFRESH + 1))
 fits 80 24
