@@ -120,7 +120,9 @@ uint64_t jappend(struct heald *h, struct json_object *entry)
 		hlog(LOG_ERR, "journal: %s: the entry is lost", strerror(errno));
 		return 0;
 	}
-	o = json_tokener_parse(h->journal.recent[(h->journal.nrecent - 1) % JOURNAL_RECENT]);
+	/* Parsed back only for subscribers: it sits between a threshold and its action. */
+	o = h->subscribers ? json_tokener_parse(h->journal.recent[(h->journal.nrecent - 1) %
+							   JOURNAL_RECENT]) : NULL;
 	if (o) {
 		b = json_object_new_object();
 		json_object_object_add(b, "type", json_object_new_string("journal"));

@@ -65,6 +65,8 @@ static void client_free(struct heald *h, struct client *c)
 	for (i = 0; i < HEALD_MAX_CLIENTS; i++)
 		if (h->clients[i] == c)
 			h->clients[i] = NULL;
+	if (c->subscribed)
+		h->subscribers--;
 	epoll_ctl(h->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c->out);
@@ -392,6 +394,8 @@ static struct json_object *handle(struct heald *h, struct client *c, const char 
 			json_object_object_add(r, "ok", json_object_new_boolean(true));
 		}
 	} else if (!strcmp(cmd, "events")) {
+		if (!c->subscribed)
+			h->subscribers++;
 		c->subscribed = true;
 		r = ok_reply();
 	} else if (!strcmp(cmd, "act")) {

@@ -150,6 +150,7 @@ struct heald {
 	uint32_t naction_times;
 	uint64_t actions_total, actions_failed, alarms_total, events_total;
 	uint64_t api_errors;
+	int subscribers;		/* clients following events */
 	struct bpfmon *bpf;
 	char bpf_status[512];
 	struct metrics *metrics;
