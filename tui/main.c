@@ -183,6 +183,7 @@ static void run(struct ui *u, struct model *m)
 		if (now >= next || u->refresh_now) {
 			if (!u->paused || !m->connected || u->refresh_now)
 				model_refresh(m);
+			screen_build(u, m);
 			u->refresh_now = false;
 			next = now + u->refresh_s;
 			dirty = true;
@@ -211,6 +212,7 @@ static void run(struct ui *u, struct model *m)
 		if (pfd[1].revents) {
 			if (!model_events(m))
 				dirty = true;
+			screen_build(u, m);
 			ev_next = now_mono() + EVENT_BATCH_S;
 		}
 		/* Keys (and KEY_RESIZE after SIGWINCH interrupted poll) at once. */

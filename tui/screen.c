@@ -408,13 +408,21 @@ static void draw_popup(struct ui *u)
 	attrset(A_NORMAL);
 }
 
+void screen_build(struct ui *u, struct model *m)
+{
+	int i;
+
+	for (i = 0; i < NPANELS; i++)
+		build_panel(u, m, i);
+}
+
 void screen_draw(struct ui *u, struct model *m)
 {
 	int want[NPANELS], min[NPANELS], out[NPANELS], i, y = 2, total = LINES - 3;
 
 	erase();
+	screen_build(u, m);
 	for (i = 0; i < NPANELS; i++) {
-		build_panel(u, m, i);
 		want[i] = (u->panels[i].nrows ? u->panels[i].nrows : 1) + 1;
 		min[i] = 2;
 	}
