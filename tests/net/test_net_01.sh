@@ -86,4 +86,12 @@ in_ns "$NODE" curl -sf http://127.0.0.1:19579/metrics | grep -qx 'heal_route_cha
 # Forced by hand: healctl act reroute.
 "$HEALCTL" act reroute B > /dev/null || fail "act reroute B"
 [ "$(via)" = 10.201.2.1 ] || fail "act reroute did not move the routes"
+# Someone else moves the route: heald notices and journals it.
+ip -n "$NODE" route replace default via 10.201.1.1 dev vA
+for ((i = 0; i < 50; i++)); do
+	journal_json | jq -e '[.[] | select(.type == "observed")] | length == 1' > /dev/null && break
+	sleep 0.1
+done
+journal_json | jq -e '[.[] | select(.type == "observed")][0].reason | test("changed outside heald: now through A")' \
+	> /dev/null || fail "a route changed outside heald went unnoticed"
 exit 0

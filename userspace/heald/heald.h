@@ -157,6 +157,7 @@ struct heald {
 	struct net *net;	/* uplinks and routes: NULL without [uplink] sections */
 	struct nl_cache_mngr *rtnl;
 	struct nl_cache *link_cache;
+	struct nl_cache *route_cache;
 	char *recent_events[HEALD_RECENT_EVENTS];
 	uint64_t nrecent_events;
 	struct watch w_sig, w_timer, w_healblk, w_rtnl, w_bpf, w_listen, w_metrics;
@@ -229,6 +230,9 @@ int net_open(struct heald *h, char *err, size_t errlen);
 void net_ready(struct heald *h, struct watch *w);
 void net_link(struct heald *h, int ifindex, bool up, bool carrier);
 void net_tick(struct heald *h);
+struct rtnl_route;
+/* rtnetlink: a route was added or changed, by heald or anyone. */
+void net_route_seen(struct heald *h, struct rtnl_route *r);
 struct json_object *net_status(struct heald *h);
 int net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err, size_t errlen);
 void net_metrics(struct heald *h, void (*put)(void *b, const char *fmt, ...), void *b);

@@ -515,6 +515,61 @@ static int source_for(const struct uplink_conf *c, struct in_addr gw, struct in_
 	return ret;
 }
 
+/* The uplinks (bitmask) route @r goes through, if it is one heald manages; -1 if not. */
+static int managed_route_set(struct heald *h, struct rtnl_route *r)
+{
+	struct net *nt = h->net;
+	int i, k, n, set = 0;
+
+	if (rtnl_route_get_family(r) != AF_INET || rtnl_route_get_table(r) != h->cfg.route_table ||
+	    rtnl_route_get_priority(r) != h->cfg.route_metric)
+		return -1;
+	for (k = 0; k < nt->ndst; k++)
+		if (!nl_addr_cmp_prefix(rtnl_route_get_dst(r), nt->dst[k]) &&
+		    nl_addr_get_prefixlen(rtnl_route_get_dst(r)) == nl_addr_get_prefixlen(nt->dst[k]))
+			break;
+	if (k == nt->ndst)
+		return -1;
+	n = rtnl_route_get_nnexthops(r);
+	for (k = 0; k < n; k++) {
+		struct nl_addr *gw = rtnl_route_nh_get_gateway(rtnl_route_nexthop_n(r, k));
+
+		for (i = 0; gw && i < nt->n; i++)
+			if (!memcmp(nl_addr_get_binary_addr(gw), &nt->up[i].gw, 4))
+				set |= 1 << i;
+	}
+	return set;
+}
+
+/*
+ * Someone else moved a route heald manages (a DHCP client, an admin):
+ * journal it and take it as the state; the next evaluation puts the
+ * route where the policy wants it, with its own journaled reason.
+ */
+void net_route_seen(struct heald *h, struct rtnl_route *r)
+{
+	struct net *nt = h->net;
+	struct json_object *e;
+	char why[160];
+	int set, i;
+
+	if (!nt || (set = managed_route_set(h, r)) < 0 || (uint32_t)set == nt->active_set)
+		return;
+	for (i = 0; i < nt->n && !((set >> i) & 1); i++)
+		;
+	snprintf(why, sizeof(why), "a managed route was changed outside heald: now through %s",
+		 i < nt->n ? nt->up[i].conf->name : "no uplink of heald's");
+	e = json_object_new_object();
+	json_object_object_add(e, "type", json_object_new_string("observed"));
+	json_object_object_add(e, "resource", json_object_new_string("routes"));
+	json_object_object_add(e, "reason", json_object_new_string(why));
+	jappend(h, e);
+	hlog(LOG_NOTICE, "%s", why);
+	nt->active_set = (uint32_t)set;
+	nt->active = i < nt->n ? i : -1;
+	net_evaluate(h, why);
+}
+
 /* The uplink the first managed route goes through now, or -1. */
 static int current_uplink(struct heald *h)
 {

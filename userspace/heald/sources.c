@@ -12,6 +12,7 @@
 #include <netlink/attr.h>
 #include <netlink/cache.h>
 #include <netlink/route/link.h>
+#include <netlink/route/route.h>
 #include "../healctl/healctl.h"
 #include "heald.h"
 
@@ -280,6 +281,13 @@ static void on_link_change(struct nl_cache *cache, struct nl_object *obj, int ac
 	}
 }
 
+static void on_route_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
+{
+	(void)cache;
+	if (action != NL_ACT_DEL)
+		net_route_seen(arg, (struct rtnl_route *)obj);
+}
+
 int src_rtnl_open(struct heald *h)
 {
 	struct nl_object *obj;
@@ -297,6 +305,12 @@ int src_rtnl_open(struct heald *h)
 	}
 	for (obj = nl_cache_get_first(h->link_cache); obj; obj = nl_cache_get_next(obj))
 		link_update(h, (struct rtnl_link *)obj);
+	/* Routes: the ones heald manages may be changed by someone else. */
+	if (h->cfg.nuplink) {
+		ret = nl_cache_mngr_add(h->rtnl, "route/route", on_route_change, h, &h->route_cache);
+		if (ret < 0)
+			hlog(LOG_WARNING, "rtnetlink routes: %s", nl_geterror(ret));
+	}
 	h->w_rtnl = (struct watch){ TAG_RTNL, nl_cache_mngr_get_fd(h->rtnl) };
 	return loop_add(h, &h->w_rtnl);
 }
