@@ -111,6 +111,37 @@ uint32_t act_count_last_hour(struct heald *h)
 	return n;
 }
 
+struct json_object *decision_entry(struct heald *h, const char *resource, const char *action,
+				   const char *by, const char *reason, struct json_object *evidence,
+				   bool taken)
+{
+	struct json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "type", json_object_new_string("decision"));
+	json_object_object_add(e, "resource", json_object_new_string(resource));
+	json_object_object_add(e, "action", json_object_new_string(action));
+	json_object_object_add(e, "by", json_object_new_string(by));
+	json_object_object_add(e, "reason", json_object_new_string(reason));
+	json_object_object_add(e, "evidence", evidence ? evidence : json_object_new_object());
+	json_object_object_add(e, "dry_run", json_object_new_boolean(h->cfg.dry_run));
+	json_object_object_add(e, "taken", json_object_new_boolean(taken && !h->cfg.dry_run));
+	return e;
+}
+
+struct json_object *outcome_entry(uint64_t ref, const char *outcome, const char *detail, bool final)
+{
+	struct json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "type", json_object_new_string("outcome"));
+	json_object_object_add(e, "ref", json_object_new_int64((int64_t)ref));
+	if (outcome)
+		json_object_object_add(e, "outcome", json_object_new_string(outcome));
+	if (detail)
+		json_object_object_add(e, "detail", json_object_new_string(detail));
+	json_object_object_add(e, "final", json_object_new_boolean(final));
+	return e;
+}
+
 uint64_t jappend(struct heald *h, struct json_object *entry)
 {
 	struct json_object *o, *b;
@@ -184,7 +215,7 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 		 const char *who, struct json_object *evidence, const char *reason,
 		 bool not_taken)
 {
-	struct json_object *e = json_object_new_object(), *steps;
+	struct json_object *e, *steps;
 	char res[48], why[256] = "";
 	bool final = true, ok = true;
 	double first_step = 0, decided;
@@ -197,17 +228,11 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 		snprintf(res, sizeof(res), "%s/leg%d", d->info.name, leg);
 	else
 		snprintf(res, sizeof(res), "%s", d->info.name);
-	json_object_object_add(e, "type", json_object_new_string("decision"));
-	json_object_object_add(e, "resource", json_object_new_string(res));
+	e = decision_entry(h, res, policy_action_name(a), who, reason, evidence,
+			   !not_taken && a != ACT_REPORT);
 	json_object_object_add(e, "dev", json_object_new_int((int)d->info.index));
 	if (leg >= 0)
 		json_object_object_add(e, "leg", json_object_new_int(leg));
-	json_object_object_add(e, "action", json_object_new_string(policy_action_name(a)));
-	json_object_object_add(e, "by", json_object_new_string(who));
-	json_object_object_add(e, "reason", json_object_new_string(reason));
-	json_object_object_add(e, "evidence", evidence ? evidence : json_object_new_object());
-	json_object_object_add(e, "dry_run", json_object_new_boolean(h->cfg.dry_run));
-	json_object_object_add(e, "taken", json_object_new_boolean(!not_taken && a != ACT_REPORT));
 	/* On disk before anything changes. */
 	id = jappend(h, e);
 	if (!id)
@@ -216,9 +241,7 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	hlog(LOG_NOTICE, "decision %llu: %s %s: %s%s", (unsigned long long)id,
 	     policy_action_name(a), res, reason, not_taken ? " (not taken)" : "");
 
-	e = json_object_new_object();
-	json_object_object_add(e, "type", json_object_new_string("outcome"));
-	json_object_object_add(e, "ref", json_object_new_int64((int64_t)id));
+	e = outcome_entry(id, NULL, NULL, true);
 	steps = json_object_new_array();
 	if (a == ACT_REPORT) {
 		d->flagged = true;
@@ -276,7 +299,7 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	src_healblk_refresh(h);
 out:
 	json_object_object_add(e, "steps", steps);
-	json_object_object_add(e, "final", json_object_new_boolean(final));
+	json_object_object_add(e, "final", json_object_new_boolean(final));	/* replaces true */
 	jappend(h, e);
 	return id;
 }

@@ -296,36 +296,25 @@ static struct json_object *do_act(struct heald *h, struct client *c, struct json
 			id = act_run(h, d, (int)leg, ACT_REBUILD, "operator", ev, reason, h->cfg.dry_run);
 		}
 	} else if (!strcmp(action, "scrub") || !strcmp(action, "add-spare")) {
-		struct json_object *e = json_object_new_object();
+		struct json_object *e;
 		const char *disk = NULL;
 
 		if (!strcmp(action, "add-spare")) {
 			if (!json_object_object_get_ex(req, "disk", &v) ||
 			    !json_object_is_type(v, json_type_string)) {
 				json_object_put(ev);
-				json_object_put(e);
 				return error_reply("act add-spare: \"disk\" (a block device path) is missing%s", "");
 			}
 			disk = json_object_get_string(v);
 			json_object_object_add(ev, "disk", json_object_new_string(disk));
 		}
-		json_object_object_add(e, "type", json_object_new_string("decision"));
-		json_object_object_add(e, "resource", json_object_new_string(d->info.name));
-		json_object_object_add(e, "dev", json_object_new_int((int)d->info.index));
-		json_object_object_add(e, "action", json_object_new_string(action));
-		json_object_object_add(e, "by", json_object_new_string("operator"));
 		snprintf(reason, sizeof(reason), "asked by uid %u (pid %d)", c->uid, c->pid);
-		json_object_object_add(e, "reason", json_object_new_string(reason));
-		json_object_object_add(e, "evidence", ev);
-		json_object_object_add(e, "dry_run", json_object_new_boolean(h->cfg.dry_run));
-		json_object_object_add(e, "taken", json_object_new_boolean(!h->cfg.dry_run));
+		e = decision_entry(h, d->info.name, action, "operator", reason, ev, true);
+		json_object_object_add(e, "dev", json_object_new_int((int)d->info.index));
 		id = jappend(h, e);
 		if (!id)
 			return error_reply("journal: %s: nothing done", strerror(errno));
-		e = json_object_new_object();
-		json_object_object_add(e, "type", json_object_new_string("outcome"));
-		json_object_object_add(e, "ref", json_object_new_int64((int64_t)id));
-		json_object_object_add(e, "final", json_object_new_boolean(true));
+		e = outcome_entry(id, NULL, NULL, true);
 		if (h->cfg.dry_run) {
 			json_object_object_add(e, "outcome", json_object_new_string("not taken: dry run"));
 		} else {

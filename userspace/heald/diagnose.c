@@ -170,15 +170,7 @@ void diag_leg_state(struct heald *h, const struct hb_event *ev)
 
 static void outcome(struct heald *h, uint64_t ref, const char *what, const char *detail)
 {
-	struct json_object *e = json_object_new_object();
-
-	json_object_object_add(e, "type", json_object_new_string("outcome"));
-	json_object_object_add(e, "ref", json_object_new_int64((int64_t)ref));
-	json_object_object_add(e, "outcome", json_object_new_string(what));
-	if (detail)
-		json_object_object_add(e, "detail", json_object_new_string(detail));
-	json_object_object_add(e, "final", json_object_new_boolean(true));
-	jappend(h, e);
+	jappend(h, outcome_entry(ref, what, detail, true));
 }
 
 void diag_sync(struct heald *h, const struct hb_event *ev)

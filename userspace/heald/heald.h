@@ -204,6 +204,11 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 		 const char *who, struct json_object *evidence, const char *reason,
 		 bool dry_run);
 uint32_t act_count_last_hour(struct heald *h);
+/* A "decision" entry (taken is false in dry run), and an "outcome" of entry @ref. */
+struct json_object *decision_entry(struct heald *h, const char *resource, const char *action,
+				   const char *by, const char *reason, struct json_object *evidence,
+				   bool taken);
+struct json_object *outcome_entry(uint64_t ref, const char *outcome, const char *detail, bool final);
 /* Append to the journal (taking @entry) and tell subscribers; the id or 0. */
 uint64_t jappend(struct heald *h, struct json_object *entry);
 

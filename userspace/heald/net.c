@@ -345,7 +345,7 @@ static void reroute(struct heald *h, uint32_t set, const char *by, const char *r
 {
 	struct net *nt = h->net;
 	struct json_object *e, *ev = json_object_new_object(), *ups = json_object_new_array();
-	char why[200] = "", res[32];
+	char why[200] = "";
 	double now = now_mono();
 	uint64_t id;
 	int i, ret;
@@ -354,23 +354,11 @@ static void reroute(struct heald *h, uint32_t set, const char *by, const char *r
 		json_object_array_add(ups, uplink_json(h, &nt->up[i], now));
 	json_object_object_add(ev, "uplinks", ups);
 	json_object_object_add(ev, "routes", json_object_new_string(h->cfg.routes));
-	snprintf(res, sizeof(res), "routes");
-	e = json_object_new_object();
-	json_object_object_add(e, "type", json_object_new_string("decision"));
-	json_object_object_add(e, "resource", json_object_new_string(res));
-	json_object_object_add(e, "action", json_object_new_string("reroute"));
-	json_object_object_add(e, "by", json_object_new_string(by));
-	json_object_object_add(e, "reason", json_object_new_string(reason));
-	json_object_object_add(e, "evidence", ev);
-	json_object_object_add(e, "dry_run", json_object_new_boolean(h->cfg.dry_run));
-	json_object_object_add(e, "taken", json_object_new_boolean(!h->cfg.dry_run));
+	e = decision_entry(h, "routes", "reroute", by, reason, ev, true);
 	id = jappend(h, e);
 	if (!id)
 		return;
-	e = json_object_new_object();
-	json_object_object_add(e, "type", json_object_new_string("outcome"));
-	json_object_object_add(e, "ref", json_object_new_int64((int64_t)id));
-	json_object_object_add(e, "final", json_object_new_boolean(true));
+	e = outcome_entry(id, NULL, NULL, true);
 	if (h->cfg.dry_run) {
 		json_object_object_add(e, "outcome", json_object_new_string("not taken: dry run"));
 		nt->active_set = set;	/* do not decide it again every probe */
