@@ -19,7 +19,7 @@ KDIR	?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(she
 KVER_OF	= $(or $(patsubst /lib/modules/%/build,%,$(filter /lib/modules/%/build,$(1))),$(patsubst linux-headers-%,%,$(filter linux-headers-%,$(notdir $(abspath $(1))))),$(shell cat $(1)/include/config/kernel.release 2>/dev/null),$(notdir $(abspath $(1))))
 KVER	:= $(if $(KDIR),$(call KVER_OF,$(KDIR)))
 
-all: kmod bpf userspace
+all: kmod bpf userspace tui
 
 # Cheap when everything is there (a stamp and a few probes), else the
 # idempotent scripts/setup.sh, which needs root.
@@ -65,22 +65,28 @@ userspace: bpf
 check: setup
 	@scripts/check.sh
 
-demo: setup kmods userspace
+demo: setup kmods userspace tui
 	@scripts/demo.sh
 
-bench: setup kmods userspace
+bench: setup kmods userspace tui
 	@scripts/bench/blk.sh
 	@scripts/bench/sync.sh
 	@$(MAKE) -s -C tests/bpf BUILD=$(BUILD)
 	@scripts/bench/bpf.sh
 	@scripts/bench/heald.sh
 	@scripts/bench/net.sh
+	@scripts/bench/healtop.sh
+
+# healtop, the console: a client of heald's socket.
+tui:
+	$(MAKE) -C tui BUILD=$(BUILD)
 
 # heald and healctl in /usr/local/sbin, the example configuration (kept if
 # one is there) and the systemd unit.
-install: userspace
+install: userspace tui
 	install -D -m 0755 $(BUILD)/bin/heald $(DESTDIR)/usr/local/sbin/heald
 	install -D -m 0755 $(BUILD)/bin/healctl $(DESTDIR)/usr/local/sbin/healctl
+	install -D -m 0755 $(BUILD)/bin/healtop $(DESTDIR)/usr/local/bin/healtop
 	install -D -m 0644 userspace/heald/heald.conf.example $(DESTDIR)/usr/local/share/doc/heal/heald.conf.example
 	test -e $(DESTDIR)/etc/heal/heald.conf || \
 		install -D -m 0644 userspace/heald/heald.conf.example $(DESTDIR)/etc/heal/heald.conf
@@ -90,4 +96,4 @@ clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/obj $(BUILD)/lib $(BUILD)/bin $(BUILD)/tests \
 		$(BUILD)/results $(BUILD)/check $(BUILD)/bpf
 
-.PHONY: all setup kmod kmods bpf userspace check demo bench install clean
+.PHONY: all setup kmod kmods bpf userspace tui check demo bench install clean

@@ -60,6 +60,7 @@ main() {
 		done
 		if [ $have_userspace = 1 ]; then
 			build_step userspace make -s userspace
+			build_step tui make -s tui
 		else
 			n=$((n + 1))
 			echo "ok $n build userspace # SKIP no userspace/Makefile yet"
@@ -80,7 +81,7 @@ main() {
 		build_step cppcheck cppcheck --quiet --enable=warning,performance,portability \
 			--std=c11 --error-exitcode=1 -I include/uapi --suppress=missingIncludeSystem \
 			--suppress='unknownMacro:userspace/heald/bpfmon.c' -D_GNU_SOURCE \
-			userspace tests/unit tests/kmod/nl_test.c
+			userspace tui tests/unit tests/kmod/nl_test.c
 		build_step shellcheck shellcheck scripts/*.sh scripts/bench/*.sh tests/*.sh \
 			tests/kmod/*.sh tests/crash/*.sh tests/bpf/*.sh tests/net/*.sh .ci/run
 	} | tee "$results/build.tap"
