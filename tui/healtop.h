@@ -174,9 +174,9 @@ void screen_end(void);
 /*
  * Rows point into the snapshot and the log: rebuild them whenever the
  * model changes, before any key can act on a row (a replaced snapshot
- * has been freed).
+ * has been freed).  @log_only: only the log changed (events).
  */
-void screen_build(struct ui *u, struct model *m);
+void screen_build(struct ui *u, struct model *m, bool log_only);
 void screen_draw(struct ui *u, struct model *m);
 int attr_sev(const struct ui *u, enum sev s);
 int put(int y, int x, int xmax, int attr, const char *fmt, ...) __attribute__((format(printf, 5, 6)));

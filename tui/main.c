@@ -183,7 +183,7 @@ static void run(struct ui *u, struct model *m)
 		if (now >= next || u->refresh_now) {
 			if (!u->paused || !m->connected || u->refresh_now)
 				model_refresh(m);
-			screen_build(u, m);
+			screen_build(u, m, false);
 			u->refresh_now = false;
 			next = now + u->refresh_s;
 			dirty = true;
@@ -212,7 +212,7 @@ static void run(struct ui *u, struct model *m)
 		if (pfd[1].revents) {
 			if (!model_events(m))
 				dirty = true;
-			screen_build(u, m);
+			screen_build(u, m, true);
 			ev_next = now_mono() + EVENT_BATCH_S;
 		}
 		/* Keys (and KEY_RESIZE after SIGWINCH interrupted poll) at once. */

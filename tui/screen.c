@@ -408,11 +408,11 @@ static void draw_popup(struct ui *u)
 	attrset(A_NORMAL);
 }
 
-void screen_build(struct ui *u, struct model *m)
+void screen_build(struct ui *u, struct model *m, bool log_only)
 {
 	int i;
 
-	for (i = 0; i < NPANELS; i++)
+	for (i = log_only ? P_LOG : 0; i < NPANELS; i++)
 		build_panel(u, m, i);
 }
 
@@ -421,7 +421,7 @@ void screen_draw(struct ui *u, struct model *m)
 	int want[NPANELS], min[NPANELS], out[NPANELS], i, y = 2, total = LINES - 3;
 
 	erase();
-	screen_build(u, m);
+	screen_build(u, m, false);
 	for (i = 0; i < NPANELS; i++) {
 		want[i] = (u->panels[i].nrows ? u->panels[i].nrows : 1) + 1;
 		min[i] = 2;
