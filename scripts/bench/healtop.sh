@@ -187,7 +187,7 @@ measure() {
 		-v rss="$(awk '/^VmRSS/ { print $2 }' "$st")" -v hwm="$(awk '/^VmHWM/ { print $2 }' "$st")" \
 		'BEGIN { c = 100 * t / 1e9 / s;
 			 printf "healtop %s: cpu %.2f%% of one core over %d s (%.1f ms), %.0f kernel events/s; rss %d KiB (peak %d KiB); target < 2%%: %s\n",
-				l, c, s, t, n / s, rss, hwm, c < 2 ? "met" : "MISSED" }'
+				l, c, s, t / 1e6, n / s, rss, hwm, c < 2 ? "met" : "MISSED" }'
 	tmux -L "$tmx" kill-server
 }
 
