@@ -5,7 +5,8 @@
 # leg) turns failed on screen within two refreshes and the event shows in
 # the log; a spare added by keys is journaled and rebuilt onto, with a
 # progress bar and ETA; at 80x24 and
-# 200x60 every line fits and the footer is the last row; heald restarted,
+# 200x60 every line fits and the footer is the last row; a crash shows in
+# the Processes panel; heald restarted,
 # the console says disconnected, then reconnects; --once says the same,
 # and exits 3 without heald.  A user who may read but not act gets heald's
 # "permission denied".
@@ -116,6 +117,22 @@ keys Escape
 keys / Escape
 keys Tab	# back to Disks
 
+# A process dies of SIGSEGV: when heald (procmon) counts it for its
+# cgroup, the Processes panel shows the crash, the cgroup degraded.
+(bash -c 'ulimit -c 0; kill -SEGV $$') 2> /dev/null
+for ((i = 0; i < 30; i++)); do
+	crashed=$("$HEALCTL" status --json | jq -r '[.heald.workloads[]? | select(.crashes > 0)][0].cgroup // empty')
+	[ -n "$crashed" ] && break
+	sleep 0.2
+done
+if [ -n "$crashed" ]; then
+	tail=${crashed:$((${#crashed} > 20 ? ${#crashed} - 20 : 0))}	# a long path is cut from the left
+	screen_wait "^ {10} *[0-9]+ +[1-9][0-9]* +degraded +[^ ]*$tail" $((2 * REFRESH + 1))
+	log "a crash in $crashed is on screen"
+else
+	log "heald counted no crash (procmon not attached here: $("$HEALCTL" status --json | jq -r .heald.heald.bpf)): Processes panel not checked"
+fi
+
 # A spare by keys: a, its path, Enter, y.  heald then rebuilds onto it,
 # throttled to 8 MiB/s so that its progress bar is on screen for a while.
 "$HEALCTL" set "$dev" --sync-min 8192 --sync-max 8192 || fail "set --sync-min/max"
@@ -155,6 +172,9 @@ grep -Eq "^  $dev  state " "$SCRATCH/once" || { cat "$SCRATCH/once"; fail "--onc
 grep -Eq "^    leg0 $(basename "$l0") +in_sync" "$SCRATCH/once" || { cat "$SCRATCH/once"; fail "--once: leg 0"; }
 grep -Eq "fail-leg $dev/leg1 by policy" "$SCRATCH/once" || { cat "$SCRATCH/once"; fail "--once: no decision in the log"; }
 grep -Eq "#[0-9]+ scrub $dev by operator" "$SCRATCH/once" || { cat "$SCRATCH/once"; fail "--once: no scrub in the log"; }
+if [ -n "$crashed" ]; then
+	grep -Fq "  $crashed oom kills " "$SCRATCH/once" || { cat "$SCRATCH/once"; fail "--once: no crashed cgroup"; }
+fi
 log "--once: $(head -2 "$SCRATCH/once" | tail -1)"
 
 # Read but not act: nobody in nogroup, which heald lets read.
