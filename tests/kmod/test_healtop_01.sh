@@ -79,7 +79,7 @@ screen_wait "scrub $dev\\? \\(y/n\\)" 2
 keys y
 journal_wait '.type == "decision" and .action == "scrub" and .by == "operator"' 10
 screen_wait "scrub $dev: decision #[0-9]+, done" 3
-log "scrub by keys journaled: $(echo "$JOURNAL_HIT" | jq -c '{id, action, resource, reason}')"
+log "at ${SECONDS}s: scrub by keys journaled: $(echo "$JOURNAL_HIT" | jq -c '{id, action, resource, reason}')"
 # n cancels: nothing more journaled.
 keys c
 keys n
@@ -119,7 +119,7 @@ keys Tab	# back to Disks
 
 # A process dies of SIGSEGV: when heald (procmon) counts it for its
 # cgroup, the Processes panel shows the crash, the cgroup degraded.
-(bash -c 'ulimit -c 0; kill -SEGV $$') 2> /dev/null
+(bash -c 'ulimit -c 0; kill -SEGV $$'; true) 2> /dev/null
 for ((i = 0; i < 30; i++)); do
 	crashed=$("$HEALCTL" status --json | jq -r '[.heald.workloads[]? | select(.crashes > 0)][0].cgroup // empty')
 	[ -n "$crashed" ] && break
@@ -128,7 +128,7 @@ done
 if [ -n "$crashed" ]; then
 	tail=${crashed:$((${#crashed} > 20 ? ${#crashed} - 20 : 0))}	# a long path is cut from the left
 	screen_wait "^ {10} *[0-9]+ +[1-9][0-9]* +degraded +[^ ]*$tail" $((2 * REFRESH + 1))
-	log "a crash in $crashed is on screen"
+	log "a crash in $crashed is on screen (at ${SECONDS}s)"
 else
 	log "heald counted no crash (procmon not attached here: $("$HEALCTL" status --json | jq -r .heald.heald.bpf)): Processes panel not checked"
 fi
@@ -143,7 +143,7 @@ screen_wait "add $s0 as a spare of $dev\\? \\(y/n\\)" 2
 keys y
 journal_wait '.type == "decision" and .action == "add-spare" and .by == "operator"' 10
 journal_wait '.type == "decision" and .action == "rebuild"' 20
-log "spare by keys journaled; heald rebuilds: $(echo "$JOURNAL_HIT" | jq -r .reason)"
+log "at ${SECONDS}s: spare by keys journaled; heald rebuilds: $(echo "$JOURNAL_HIT" | jq -r .reason)"
 screen_wait "^$dev +degraded .*rebuild leg1 \[[#.]+\] +[0-9]+% [0-9.]+MB/s ETA [0-9]" 3
 screen_wait "^  leg1 $(basename "$s0") +rebuilding" 2
 screen | grep -E "^$dev " | sed 's/^/| /'
@@ -207,7 +207,7 @@ rc=$?
 heald_start "serd_n = 4" "serd_t = 60" "cooldown = 0" "group = nogroup"
 screen_wait "reconnected to heald \\(pid $HEALD_PID, restarted\\)" $((2 * REFRESH + 2))
 screen | grep -q "^DISCONNECTED" && fail "still disconnected after reconnecting"
-log "heald restarted: disconnected, then reconnected to pid $HEALD_PID"
+log "at ${SECONDS}s: heald restarted: disconnected, then reconnected to pid $HEALD_PID"
 tm send-keys -t ht q
 sleep 0.5
 tm has-session -t ht 2> /dev/null && fail "q did not quit"
