@@ -166,6 +166,8 @@ void panel_procs_init(struct panel *p);
 void panel_log_init(struct panel *p);
 int row_add(struct panel *p, enum row_kind kind, struct json_object *obj, const char *key);
 void rows_sort(struct panel *p, int from, int to, bool descending);
+/* The key that keeps a row selected across rebuilds (log rows make theirs here). */
+const char *row_key(const struct row *r, char *buf, size_t len);
 bool log_visible(const struct log_entry *e, const struct ui *u);
 
 /* screen.c */

@@ -43,13 +43,15 @@ static void focus_move(struct ui *u, int dir)
 static void row_move(struct ui *u, int delta)
 {
 	struct panel *p = focused(u);
+	char buf[32];
 
 	p->sel += delta;
 	if (p->sel >= p->nrows)
 		p->sel = p->nrows - 1;
 	if (p->sel < 0)
 		p->sel = 0;
-	snprintf(p->selkey, sizeof(p->selkey), "%s", p->nrows ? p->rows[p->sel].key : "");
+	snprintf(p->selkey, sizeof(p->selkey), "%s",
+		 p->nrows ? row_key(&p->rows[p->sel], buf, sizeof(buf)) : "");
 }
 
 static void show_why(struct ui *u, struct model *m, uint64_t id)

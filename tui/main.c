@@ -210,9 +210,12 @@ static void run(struct ui *u, struct model *m)
 		pfd[1].fd = watch_ev ? m->ev_fd : -1;
 		poll(pfd, 2, timeout < 0 ? 0 : timeout);
 		if (pfd[1].revents) {
+			uint64_t seq = m->log_seq;
+
 			if (!model_events(m))
 				dirty = true;
-			screen_build(u, m, true);
+			if (m->log_seq != seq)
+				screen_build(u, m, true);
 			ev_next = now_mono() + EVENT_BATCH_S;
 		}
 		/* Keys (and KEY_RESIZE after SIGWINCH interrupted poll) at once. */

@@ -44,13 +44,12 @@ static void build(struct panel *p, const struct model *m, const struct ui *u)
 	p->nrows = 0;
 	for (k = m->log_seq; k-- > first;) {
 		const struct log_entry *e = log_at(m, p->sort ? first + (m->log_seq - 1 - k) : k);
-		char key[32];
 		int r;
 
 		if (!e || !log_visible(e, u))
 			continue;
-		snprintf(key, sizeof(key), "%llu", (unsigned long long)e->seq);
-		r = row_add(p, ROW_LOG, NULL, key);
+		/* No key text: up to LOG_MAX rows a few times a second; row_key() makes it. */
+		r = row_add(p, ROW_LOG, NULL, "");
 		if (r < 0)
 			return;
 		p->rows[r].le = e;

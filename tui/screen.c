@@ -191,8 +191,17 @@ int row_add(struct panel *p, enum row_kind kind, struct json_object *obj, const 
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->obj = obj;
-	snprintf(r->key, sizeof(r->key), "%s", key);
+	if (*key)
+		snprintf(r->key, sizeof(r->key), "%s", key);
 	return p->nrows++;
+}
+
+const char *row_key(const struct row *r, char *buf, size_t len)
+{
+	if (r->kind != ROW_LOG || !r->le)
+		return r->key;
+	snprintf(buf, len, "log:%llu", (unsigned long long)r->le->seq);
+	return buf;
 }
 
 static int by_val_desc(const void *a, const void *b)
@@ -359,22 +368,34 @@ static void build_panel(struct ui *u, struct model *m, int id)
 {
 	struct panel *p = &u->panels[id];
 	bool follow = id == P_LOG && p->sel == 0;	/* at the top: follow the newest */
+	char buf[32];
 	int i;
 
 	p->nrows = 0;
 	if (m->st || id == P_LOG)
 		p->build(p, m, u);
-	if (!follow && p->selkey[0])
+	if (!follow && id == P_LOG && !strncmp(p->selkey, "log:", 4)) {
+		/* Log rows by their sequence number: no text made per row. */
+		unsigned long long seq = strtoull(p->selkey + 4, NULL, 10);
+
+		for (i = 0; i < p->nrows; i++)
+			if (p->rows[i].le && p->rows[i].le->seq == seq) {
+				p->sel = i;
+				break;
+			}
+	} else if (!follow && p->selkey[0]) {
 		for (i = 0; i < p->nrows; i++)
 			if (!strcmp(p->rows[i].key, p->selkey)) {
 				p->sel = i;
 				break;
 			}
+	}
 	if (p->sel >= p->nrows)
 		p->sel = p->nrows ? p->nrows - 1 : 0;
 	if (p->sel < 0)
 		p->sel = 0;
-	snprintf(p->selkey, sizeof(p->selkey), "%s", p->nrows ? p->rows[p->sel].key : "");
+	snprintf(p->selkey, sizeof(p->selkey), "%s",
+		 p->nrows ? row_key(&p->rows[p->sel], buf, sizeof(buf)) : "");
 }
 
 static void draw_popup(struct ui *u)
