@@ -275,7 +275,6 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 		json_object_array_add(steps, json_object_new_string(ret ? "rebuild: failed" : "rebuild: started"));
 		if (!ret) {
 			d->pending = id;
-			d->pending_leg = (uint32_t)leg;
 			final = false;
 		}
 	}

@@ -185,16 +185,30 @@ static struct json_object *ok_reply(void)
 	return o;
 }
 
+struct json_object *api_event(struct heald *h, const char *type)
+{
+	struct json_object *o;
+
+	if (!h->subscribers)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string(type));
+	json_object_object_add(o, "time", json_object_new_double(now_wall()));
+	return o;
+}
+
+void api_publish(struct heald *h, struct json_object *o)
+{
+	if (!o)
+		return;
+	api_broadcast(h, o);
+	json_object_put(o);
+}
+
 void api_broadcast(struct heald *h, struct json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	char **slot = &h->recent_events[h->nrecent_events % HEALD_RECENT_EVENTS];
 	int i;
 
-	free(*slot);
-	*slot = strdup(s);
-	if (*slot)
-		h->nrecent_events++;
 	for (i = 0; i < HEALD_MAX_CLIENTS; i++) {
 		struct client *c = h->clients[i];
 

@@ -25,7 +25,6 @@
 #define HEALD_MAX_DISKS 64
 #define HEALD_MAX_LINKS 32
 #define HEALD_MAX_CGROUPS 64
-#define HEALD_RECENT_EVENTS 256
 
 extern int heald_log_stderr;
 /* One log macro: syslog (the journal under systemd), and stderr in the foreground. */
@@ -40,7 +39,6 @@ struct leg_track {
 	bool alarm;		/* SERD fired or slow: the leg is failing */
 	char why[160];
 	uint64_t alarm_entry;	/* journal id of the alarm */
-	double acted;		/* when policy last ran for this alarm */
 	struct {		/* the newest errors: the alarm's evidence */
 		double t;
 		uint64_t sector;
@@ -55,7 +53,6 @@ struct dev_track {
 	struct leg_track legs[HEALBLK_MAX_LEGS];
 	double last_action;
 	uint64_t pending;	/* journal id of an action whose rebuild is running */
-	uint32_t pending_leg;
 	bool took_auto_spare;	/* heald turned the kernel's auto_spare off */
 	double last_dry;	/* dry run: when a decision was last journaled */
 	bool flagged;		/* failing without redundancy: its workloads are at risk */
@@ -76,7 +73,7 @@ struct disk_track {
 	uint64_t ios, errors, bytes;		/* totals */
 	uint64_t hist[32];			/* totals, log2 us */
 	double iops, p50_us, p99_us;		/* last interval */
-	uint64_t hist_prev[32], ios_prev, errors_prev;
+	uint64_t hist_prev[32], ios_prev;
 	struct slow slow;
 	struct serd serd;			/* errors of a disk that is not a leg */
 	bool alarm;
@@ -89,7 +86,6 @@ struct link_track {
 	char name[32];
 	bool up, carrier;
 	uint64_t retrans, drops;
-	double changed;
 };
 
 struct cgroup_track {
@@ -158,8 +154,6 @@ struct heald {
 	struct nl_cache_mngr *rtnl;
 	struct nl_cache *link_cache;
 	struct nl_cache *route_cache;
-	char *recent_events[HEALD_RECENT_EVENTS];
-	uint64_t nrecent_events;
 	struct watch w_sig, w_timer, w_healblk, w_rtnl, w_bpf, w_listen, w_metrics;
 	bool watchdog;
 	uint64_t watchdog_usec;
@@ -216,8 +210,13 @@ uint64_t jappend(struct heald *h, struct json_object *entry);
 int api_open(struct heald *h);
 void api_accept(struct heald *h);
 void api_client_ready(struct heald *h, struct client *c, uint32_t events);
-/* Send @o (kept by the caller) to every subscriber, and keep it in the recent ring. */
+/* Send @o (kept by the caller) to every subscriber.  Callers build @o only when
+ * h->subscribers: the event loop does no JSON work for nobody. */
 void api_broadcast(struct heald *h, struct json_object *o);
+/* An event for subscribers, {"type", "time"}: NULL when nobody follows. */
+struct json_object *api_event(struct heald *h, const char *type);
+/* Broadcast and free what api_event() made (NULL: nothing). */
+void api_publish(struct heald *h, struct json_object *o);
 void api_close(struct heald *h);
 
 /* health.c */

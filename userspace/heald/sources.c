@@ -38,12 +38,11 @@ static int on_event(struct nl_msg *msg, void *arg)
 	default:
 		break;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "type", json_object_new_string("kernel"));
-	json_object_object_add(o, "time", json_object_new_double(now_wall()));
-	json_object_object_add(o, "event", event_to_json(&ev));
-	api_broadcast(h, o);
-	json_object_put(o);
+	o = api_event(h, "kernel");
+	if (o) {
+		json_object_object_add(o, "event", event_to_json(&ev));
+		api_publish(h, o);
+	}
 	return NL_OK;
 }
 
@@ -238,11 +237,8 @@ static void link_update(struct heald *h, struct rtnl_link *l)
 	snprintf(t->name, sizeof(t->name), "%s", rtnl_link_get_name(l) ?: "?");
 	up = rtnl_link_get_flags(l) & IFF_UP;
 	carrier = rtnl_link_get_carrier(l);
-	if (up != t->up || carrier != t->carrier) {
-		t->changed = now_wall();
-		if (t->up && t->carrier && !(up && carrier))
-			hlog(LOG_NOTICE, "link %s: %s", t->name, up ? "no carrier" : "down");
-	}
+	if (t->up && t->carrier && !(up && carrier))
+		hlog(LOG_NOTICE, "link %s: %s", t->name, up ? "no carrier" : "down");
 	t->up = up;
 	t->carrier = carrier;
 	net_link(h, ifindex, up, carrier);
@@ -270,14 +266,13 @@ static void on_link_change(struct nl_cache *cache, struct nl_object *obj, int ac
 		t = &h->links[i];
 		if (t->ifindex != ifindex)
 			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "type", json_object_new_string("link"));
-		json_object_object_add(o, "time", json_object_new_double(now_wall()));
+		o = api_event(h, "link");
+		if (!o)
+			break;
 		json_object_object_add(o, "link", json_object_new_string(t->name));
 		json_object_object_add(o, "up", json_object_new_boolean(t->up));
 		json_object_object_add(o, "carrier", json_object_new_boolean(t->carrier));
-		api_broadcast(h, o);
-		json_object_put(o);
+		api_publish(h, o);
 	}
 }
 

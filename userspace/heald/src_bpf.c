@@ -76,17 +76,16 @@ static void on_io_error(void *ctx, const struct bpfmon_io_error *e)
 {
 	struct heald *h = ctx;
 	struct disk_track *t = disk_get(h, e->major, e->minor);
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = api_event(h, "io_error");
 
-	json_object_object_add(o, "type", json_object_new_string("io_error"));
-	json_object_object_add(o, "time", json_object_new_double(now_wall()));
-	json_object_object_add(o, "disk", json_object_new_string(t ? t->name : "?"));
-	json_object_object_add(o, "sector", json_object_new_int64((int64_t)e->sector));
-	json_object_object_add(o, "sectors", json_object_new_int((int)e->nr_sectors));
-	json_object_object_add(o, "op", json_object_new_string(bpfmon_op_name(e->op)));
-	json_object_object_add(o, "errno", json_object_new_int(e->err));
-	api_broadcast(h, o);
-	json_object_put(o);
+	if (o) {
+		json_object_object_add(o, "disk", json_object_new_string(t ? t->name : "?"));
+		json_object_object_add(o, "sector", json_object_new_int64((int64_t)e->sector));
+		json_object_object_add(o, "sectors", json_object_new_int((int)e->nr_sectors));
+		json_object_object_add(o, "op", json_object_new_string(bpfmon_op_name(e->op)));
+		json_object_object_add(o, "errno", json_object_new_int(e->err));
+		api_publish(h, o);
+	}
 	if (t)
 		diag_disk_error(h, t);
 }
@@ -110,18 +109,17 @@ static void on_kill(void *ctx, const struct bpfmon_kill *k)
 {
 	struct heald *h = ctx;
 	struct cgroup_track *c = cgroup_get(h, k->cgroup_id);
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = api_event(h, k->oom ? "oom_kill" : "crash");
 
 	if (c)
 		c->last = now_mono();
-	json_object_object_add(o, "type", json_object_new_string(k->oom ? "oom_kill" : "crash"));
-	json_object_object_add(o, "time", json_object_new_double(now_wall()));
-	json_object_object_add(o, "pid", json_object_new_int(k->pid));
-	json_object_object_add(o, "comm", json_object_new_string(k->comm));
-	json_object_object_add(o, "signal", json_object_new_int(k->sig));
-	json_object_object_add(o, "cgroup", json_object_new_string(c ? c->path : "?"));
-	api_broadcast(h, o);
-	json_object_put(o);
+	if (o) {
+		json_object_object_add(o, "pid", json_object_new_int(k->pid));
+		json_object_object_add(o, "comm", json_object_new_string(k->comm));
+		json_object_object_add(o, "signal", json_object_new_int(k->sig));
+		json_object_object_add(o, "cgroup", json_object_new_string(c ? c->path : "?"));
+		api_publish(h, o);
+	}
 	hlog(LOG_NOTICE, "%s: pid %d (%s) in %s, signal %d", k->oom ? "OOM kill" : "crash",
 	     k->pid, k->comm, c ? c->path : "?", k->sig);
 }
@@ -235,7 +233,6 @@ void src_bpf_poll(struct heald *h, double interval)
 		t->p99_us = dios ? bpfmon_hist_pct(delta, BPFMON_HIST_SLOTS, 99) : 0;
 		memcpy(t->hist_prev, t->hist, sizeof(t->hist));
 		t->ios_prev = t->ios;
-		t->errors_prev = t->errors;
 		diag_disk_latency(h, t, dios);
 	}
 	for (i = 0; i < h->nlinks; i++)
