@@ -186,29 +186,16 @@ static bool still_needed(struct heald *h, struct dev_track *d, int leg, enum pol
 		snprintf(why, wlen, "leg %d is no longer in sync", leg);
 		return false;
 	}
-	if ((a == ACT_FAIL_LEG || a == ACT_REPLACE_LEG)) {
-		struct policy_dev pd = { .nr_legs = d->info.nr_legs };
-		uint32_t i;
+	if (a == ACT_FAIL_LEG || a == ACT_REPLACE_LEG) {
+		struct policy_dev pd;
 
-		for (i = 0; i < d->info.nr_legs && i < HEALBLK_MAX_LEGS; i++)
-			pd.leg_state[i] = d->info.legs[i].state;
+		dev_policy_view(d, &pd);
 		if (!policy_redundancy(&pd, leg)) {
 			snprintf(why, wlen, "no other leg is in sync any more");
 			return false;
 		}
 	}
 	return true;
-}
-
-static int failed_leg_of(const struct dev_track *d)
-{
-	uint32_t i;
-
-	for (i = 0; i < d->info.nr_legs && i < HEALBLK_MAX_LEGS; i++)
-		if (d->info.legs[i].state == HEALBLK_LEG_FAILED ||
-		    d->info.legs[i].state == HEALBLK_LEG_MISSING)
-			return (int)i;
-	return -1;
 }
 
 uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_action a,
@@ -222,8 +209,12 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	uint64_t id;
 	int ret = 0;
 
-	if (a == ACT_REBUILD && leg < 0)
-		leg = failed_leg_of(d);
+	if (a == ACT_REBUILD && leg < 0) {
+		struct policy_dev pd;
+
+		dev_policy_view(d, &pd);
+		leg = policy_failed_leg(&pd);
+	}
 	if (leg >= 0)
 		snprintf(res, sizeof(res), "%s/leg%d", d->info.name, leg);
 	else

@@ -274,9 +274,10 @@ static struct json_object *do_act(struct heald *h, struct client *c, struct json
 				return error_reply("act reroute: \"uplink\" must be an uplink's name%s", "");
 			to = json_object_get_string(v);
 		}
-		if (net_act_reroute(h, to, c->uid, why, sizeof(why)))
+		id = net_act_reroute(h, to, c->uid, why, sizeof(why));
+		if (!id)
 			return error_reply("act reroute: %s", why);
-		r = journal_why(&h->journal, h->journal.next_id - 2);
+		r = journal_why(&h->journal, id);
 		if (!r)
 			return error_reply("journal: the decision is not in memory%s", "");
 		json_object_object_add(r, "ok", json_object_new_boolean(true));

@@ -44,6 +44,19 @@ static struct json_object *leg_evidence(const struct dev_track *d, uint32_t leg,
 	return ev;
 }
 
+void dev_policy_view(const struct dev_track *d, struct policy_dev *pd)
+{
+	uint32_t i;
+
+	memset(pd, 0, sizeof(*pd));
+	pd->nr_legs = d->info.nr_legs;
+	pd->nr_spares = d->info.nr_spares;
+	for (i = 0; i < d->info.nr_legs && i < HEALBLK_MAX_LEGS; i++)
+		pd->leg_state[i] = d->info.legs[i].state;
+	pd->sync_running = d->info.sync.status == HEALBLK_SYNC_RUNNING;
+	pd->kernel_auto_spare = d->info.auto_spare;
+}
+
 /* Decide for a leg with an alarm (leg >= 0) or for a failed leg (-1). */
 static void policy_run(struct heald *h, struct dev_track *d, int leg, uint64_t alarm,
 		       struct json_object *evidence)
@@ -56,14 +69,8 @@ static void policy_run(struct heald *h, struct dev_track *d, int leg, uint64_t a
 	struct policy_in in = { .leg = leg };
 	struct policy_out out;
 	double now = now_mono();
-	uint32_t i;
 
-	in.dev.nr_legs = d->info.nr_legs;
-	in.dev.nr_spares = d->info.nr_spares;
-	for (i = 0; i < d->info.nr_legs && i < HEALBLK_MAX_LEGS; i++)
-		in.dev.leg_state[i] = d->info.legs[i].state;
-	in.dev.sync_running = d->info.sync.status == HEALBLK_SYNC_RUNNING;
-	in.dev.kernel_auto_spare = d->info.auto_spare;
+	dev_policy_view(d, &in.dev);
 	in.now = now;
 	in.last_action = d->last_action;
 	in.actions_last_hour = act_count_last_hour(h);

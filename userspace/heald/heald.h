@@ -182,6 +182,8 @@ void diag_tick(struct heald *h);
 void diag_replay(struct json_object *entry, void *ctx);
 void diag_resume(struct heald *h);
 struct dev_track *dev_find(struct heald *h, uint32_t index);
+/* What the policy sees of a device: its legs, spares and sync, from the last dump. */
+void dev_policy_view(const struct dev_track *d, struct policy_dev *pd);
 void diag_disk_error(struct heald *h, struct disk_track *t);
 void diag_disk_latency(struct heald *h, struct disk_track *t, uint64_t ios);
 /* The path of cgroup v2 @id under /sys/fs/cgroup ("/" for the root), or "id:N". */
@@ -238,7 +240,8 @@ struct rtnl_route;
 /* rtnetlink: a route was added or changed, by heald or anyone. */
 void net_route_seen(struct heald *h, struct rtnl_route *r);
 struct json_object *net_status(struct heald *h);
-int net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err, size_t errlen);
+/* The journal id of the reroute decision, or 0 with @err set. */
+uint64_t net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err, size_t errlen);
 void net_metrics(struct heald *h, void (*put)(void *b, const char *fmt, ...), void *b);
 void net_close(struct heald *h);
 

@@ -341,7 +341,8 @@ static int route_replace(struct heald *h, uint32_t set, char *why, size_t wlen)
 	return ret < 0 ? -EIO : 0;
 }
 
-static void reroute(struct heald *h, uint32_t set, const char *by, const char *reason)
+/* Journal the decision, move the routes, journal the outcome; the decision's id, 0 if unjournaled. */
+static uint64_t reroute(struct heald *h, uint32_t set, const char *by, const char *reason)
 {
 	struct net *nt = h->net;
 	struct json_object *e, *ev = json_object_new_object(), *ups = json_object_new_array();
@@ -357,7 +358,7 @@ static void reroute(struct heald *h, uint32_t set, const char *by, const char *r
 	e = decision_entry(h, "routes", "reroute", by, reason, ev, true);
 	id = jappend(h, e);
 	if (!id)
-		return;
+		return 0;
 	e = outcome_entry(id, NULL, NULL, true);
 	if (h->cfg.dry_run) {
 		json_object_object_add(e, "outcome", json_object_new_string("not taken: dry run"));
@@ -381,6 +382,7 @@ static void reroute(struct heald *h, uint32_t set, const char *by, const char *r
 			break;
 	nt->active = i < nt->n ? i : -1;
 	hlog(LOG_NOTICE, "reroute (%s): %s%s%s", by, reason, why[0] ? ": " : "", why);
+	return id;
 }
 
 static bool eligible(struct heald *h, const struct uplink *u, double now)
@@ -593,7 +595,7 @@ int net_open(struct heald *h, char *err, size_t errlen)
 	struct net *nt;
 	char have[200], tok[64];
 	const char *p;
-	int i, n, one = 1;
+	int i, n;
 
 	if (!h->cfg.nuplink)
 		return 0;
@@ -647,7 +649,6 @@ int net_open(struct heald *h, char *err, size_t errlen)
 			snprintf(err, errlen, "uplink %s: probe socket: %s", c->name, strerror(errno));
 			return -errno;
 		}
-		(void)one;
 		u->ident = (uint16_t)(getpid() * 4 + i);
 		u->carrier = true;
 		u->next_send = now_mono() + 0.001 * i;
@@ -731,15 +732,16 @@ struct json_object *net_status(struct heald *h)
 	return arr;
 }
 
-int net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err, size_t errlen)
+uint64_t net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err, size_t errlen)
 {
 	struct net *nt = h->net;
 	char reason[128];
+	uint64_t id;
 	int i, to = -1;
 
 	if (!nt) {
 		snprintf(err, errlen, "no uplinks are configured");
-		return -ENOENT;
+		return 0;
 	}
 	for (i = 0; i < nt->n; i++) {
 		if (name && !strcmp(nt->up[i].conf->name, name))
@@ -752,24 +754,25 @@ int net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err, siz
 	if (to < 0) {
 		snprintf(err, errlen, name ? "no uplink named '%s'" : "no other healthy uplink%s",
 			 name ? name : "");
-		return -ENOENT;
+		return 0;
 	}
 	if (!nt->up[to].up) {
 		snprintf(err, errlen, "uplink %s is down: not moving the routes onto it", nt->up[to].conf->name);
-		return -ENETDOWN;
+		return 0;
 	}
 	snprintf(reason, sizeof(reason), "asked by uid %u: routes through uplink %s", uid,
 		 nt->up[to].conf->name);
 	/* A forced switch counts as a flap of the one left: it does not come straight back. */
 	if (nt->active >= 0 && nt->active != to)
 		nt->up[nt->active].up_since = now_mono();
-	reroute(h, 1u << to, "operator", reason);
-	return 0;
+	id = reroute(h, 1u << to, "operator", reason);
+	if (!id)
+		snprintf(err, errlen, "journal: %s: nothing done", strerror(errno));
+	return id;
 }
 
 void net_metrics(struct heald *h, void (*put)(void *b, const char *fmt, ...), void *b)
 {
-	double now = now_mono();
 	int i;
 
 	if (!h->net)
@@ -795,7 +798,6 @@ void net_metrics(struct heald *h, void (*put)(void *b, const char *fmt, ...), vo
 		    (unsigned long long)h->net->up[i].received);
 	put(b, "# HELP heal_route_changes_total Times heald moved the routes\n# TYPE heal_route_changes_total counter\n");
 	put(b, "heal_route_changes_total %llu\n", (unsigned long long)h->net->changes);
-	(void)now;
 }
 
 void net_close(struct heald *h)

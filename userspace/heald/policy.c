@@ -25,7 +25,7 @@ uint32_t policy_redundancy(const struct policy_dev *d, int leg)
 	return n;
 }
 
-static int failed_leg(const struct policy_dev *d)
+int policy_failed_leg(const struct policy_dev *d)
 {
 	uint32_t i;
 
@@ -53,16 +53,16 @@ void policy_decide(const struct policy_in *in, const struct policy_limits *lim,
 		 * auto_spare on it does that itself, and a second rebuild
 		 * request would only race it.
 		 */
-		if (failed_leg(d) < 0 || d->sync_running || !d->nr_spares)
+		if (policy_failed_leg(d) < 0 || d->sync_running || !d->nr_spares)
 			return;
 		if (d->kernel_auto_spare) {
 			snprintf(out->reason, sizeof(out->reason),
-				 "leg %d failed; the kernel's auto_spare rebuilds it", failed_leg(d));
+				 "leg %d failed; the kernel's auto_spare rebuilds it", policy_failed_leg(d));
 			return;
 		}
 		out->action = ACT_REBUILD;
 		snprintf(out->reason, sizeof(out->reason),
-			 "leg %d failed and a spare stands by: rebuild onto it", failed_leg(d));
+			 "leg %d failed and a spare stands by: rebuild onto it", policy_failed_leg(d));
 	} else {
 		if (in->leg >= (int)d->nr_legs || d->leg_state[in->leg] != HEALBLK_LEG_IN_SYNC) {
 			snprintf(out->reason, sizeof(out->reason),

@@ -47,6 +47,8 @@ struct policy_out {
 	char reason[192];
 };
 
+/* The first failed or missing leg, or -1. */
+int policy_failed_leg(const struct policy_dev *d);
 /* In-sync legs other than @leg. */
 uint32_t policy_redundancy(const struct policy_dev *d, int leg);
 void policy_decide(const struct policy_in *in, const struct policy_limits *lim,
