@@ -1,80 +1,231 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Assembly: bring a device back from its legs' superblocks after a reboot
- * or a module reload.  The leg with the highest event counter speaks for
- * the device; a leg that missed changes is stale and serves nothing.
+ * Assembly: bring a device back from its disks' superblocks after a reboot
+ * or a module reload, with mdadm's rules (Assemble.c):
+ *
+ * - The superblock with the highest event counter speaks for the device
+ *   (the authority).  Its member table says which disk holds each slot
+ *   and in what state.  A disk it no longer lists (a replaced leg, a
+ *   removed spare) is ignored, not an error: it is closed and left out.
+ * - Every member's superblock is also its view of its peers.  Two members
+ *   that each recorded the other as out of the mirror ran apart (split
+ *   brain): their histories conflict and assembly is refused unless
+ *   forced (HEALBLK_ASSEMBLE_FORCE), when the authority's history wins.
+ * - A leg is current when the authority lists it in sync and its own
+ *   counter is at most one behind: a crash between two legs' superblock
+ *   writes leaves exactly that (hb_meta_write() writes them in turn).  A
+ *   leg further behind, or listed missing, is stale and rebuilt.
+ * - A slot the authority lists in sync or rebuilding whose disk is not
+ *   given would start the device degraded: refused unless asked for
+ *   (HEALBLK_ASSEMBLE_RUN), as a disk given alone may be the stale one.
+ * - A device whose UUID is already running is refused.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/netlink.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include "healblk.h"
 
-/* Why leg @i of the request is refused: logged with its name, and in extack. */
-static int hb_refuse(struct hb_dev *dev, unsigned int i, unsigned int *bad,
-		     const char *why, int err, struct netlink_ext_ack *extack)
+/* One disk given to assemble. */
+struct hb_given {
+	struct hb_leg *leg;
+	struct healblk_sb sb;
+	bool ignored;		/* superseded: not part of the device any more */
+	bool activated;		/* a spare the members had put in a slot */
+};
+
+struct hb_assembly {
+	struct hb_dev *dev;
+	struct hb_given *g;
+	unsigned int n;
+	const struct healblk_sb *a;	/* the authority */
+	u32 flags;
+	unsigned int *bad;
+	struct netlink_ext_ack *extack;
+};
+
+/* Why disk @i of the request is refused: logged with its name, and in extack. */
+static int hb_refuse(struct hb_assembly *as, unsigned int i, const char *why, int err)
 {
-	pr_info("assemble: refusing leg %pg: %s\n", dev->legs[i]->bdev, why);
-	hb_set_err(extack, why);
-	*bad = i;
+	pr_info("assemble: refusing %pg: %s\n", as->g[i].leg->bdev, why);
+	hb_set_err(as->extack, why);
+	*as->bad = i;
 	return err;
 }
 
-/* Check every given leg against the authority @a; put each in its slot. */
-static int hb_assemble_slots(struct hb_dev *dev, const struct healblk_sb *sbs,
-			     const struct healblk_sb *a, unsigned int *bad,
-			     struct netlink_ext_ack *extack)
+static bool hb_role_member(const struct healblk_sb *sb)
 {
+	return le32_to_cpu(sb->role) == HEALBLK_SB_ROLE_MEMBER;
+}
+
+static bool hb_state_active(u32 state)
+{
+	return state == HEALBLK_LEG_IN_SYNC || state == HEALBLK_LEG_REBUILDING;
+}
+
+/*
+ * An all-zero disk UUID names nobody: an earlier healblk wrote one for
+ * every spare it had assembled, so an old removed spare would otherwise
+ * match the slot a later spare took.
+ */
+static bool hb_uuid_nil(const u8 *uuid)
+{
+	return !memchr_inv(uuid, 0, 16);
+}
+
+/* Is disk @i listed by the authority: in its slot, or among its spares? */
+static bool hb_listed(const struct healblk_sb *a, const struct healblk_sb *sb)
+{
+	u32 slot = le32_to_cpu(sb->slot), j;
+
+	if (hb_uuid_nil(sb->leg_uuid))
+		return false;
+	if (hb_role_member(sb))
+		return slot < le32_to_cpu(a->nr_slots) &&
+		       !memcmp(sb->leg_uuid, a->members[slot].uuid, sizeof(sb->leg_uuid));
+	for (j = 0; j < le32_to_cpu(a->nr_spares); j++)
+		if (!memcmp(sb->leg_uuid, a->spares[j].uuid, sizeof(sb->leg_uuid)))
+			return true;
+	return false;
+}
+
+/*
+ * Does member @x's own view have member @y out of the mirror: failed,
+ * missing, or replaced (another disk in its slot)?
+ */
+static bool hb_sees_out(const struct healblk_sb *x, const struct healblk_sb *y)
+{
+	u32 slot = le32_to_cpu(y->slot);
+
+	return slot >= le32_to_cpu(x->nr_slots) ||
+	       memcmp(x->members[slot].uuid, y->leg_uuid, sizeof(y->leg_uuid)) ||
+	       !hb_state_active(le32_to_cpu(x->members[slot].state));
+}
+
+/* Slots a member table lists out of the mirror: the tie-break between equal counters. */
+static unsigned int hb_out_count(const struct healblk_sb *sb)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < le32_to_cpu(sb->nr_slots); i++)
+		n += !hb_state_active(le32_to_cpu(sb->members[i].state));
+	return n;
+}
+
+/*
+ * The slot of the authority's member table that holds @sb's disk, or -1.
+ * A spare's superblock may list it as a spare still while the members'
+ * already put it in a slot: a crash between the two during its activation.
+ */
+static int hb_member_slot(const struct healblk_sb *a, const struct healblk_sb *sb)
+{
+	u32 i;
+
+	if (hb_uuid_nil(sb->leg_uuid))
+		return -1;
+	for (i = 0; i < le32_to_cpu(a->nr_slots); i++)
+		if (!memcmp(sb->leg_uuid, a->members[i].uuid, sizeof(sb->leg_uuid)))
+			return i;
+	return -1;
+}
+
+/* Read, check and choose: the authority, the disks it ignores, conflicts. */
+static int hb_assemble_check(struct hb_assembly *as)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < as->n; i++) {
+		if (memcmp(as->g[i].sb.dev_uuid, as->g[0].sb.dev_uuid, 16))
+			return hb_refuse(as, i, "a leg belongs to another healblk device", -EINVAL);
+		u64 ev = le64_to_cpu(as->g[i].sb.events);
+
+		/* On a tie (a crash mid-write) the more cautious table: more legs out. */
+		if (!as->a || ev > le64_to_cpu(as->a->events) ||
+		    (ev == le64_to_cpu(as->a->events) &&
+		     hb_out_count(&as->g[i].sb) > hb_out_count(as->a)))
+			as->a = &as->g[i].sb;
+	}
+	if (hb_dev_find_uuid(as->a->dev_uuid)) {
+		hb_set_err(as->extack, "this healblk device is already running");
+		return -EEXIST;
+	}
+	for (i = 0; i < as->n; i++) {
+		struct healblk_sb *sb = &as->g[i].sb;
+		int k;
+
+		if (hb_role_member(sb))
+			continue;
+		k = hb_member_slot(as->a, sb);
+		if (k < 0)
+			continue;
+		pr_info("assemble: %pg was being activated into slot %d: it is rebuilt there\n",
+			as->g[i].leg->bdev, k);
+		sb->role = cpu_to_le32(HEALBLK_SB_ROLE_MEMBER);
+		sb->slot = cpu_to_le32(k);
+		as->g[i].activated = true;
+	}
+	for (i = 0; i < as->n; i++) {
+		if (hb_listed(as->a, &as->g[i].sb))
+			continue;
+		as->g[i].ignored = true;
+		pr_info("assemble: ignoring %pg: the device no longer lists it (replaced or removed)\n",
+			as->g[i].leg->bdev);
+	}
+	/* Split brain: two members that each ran without the other. */
+	for (i = 0; i < as->n; i++) {
+		const struct healblk_sb *x = &as->g[i].sb;
+
+		if (as->g[i].ignored || !hb_role_member(x))
+			continue;
+		for (j = i + 1; j < as->n; j++) {
+			const struct healblk_sb *y = &as->g[j].sb;
+
+			if (as->g[j].ignored || !hb_role_member(y) ||
+			    !hb_sees_out(x, y) || !hb_sees_out(y, x))
+				continue;
+			pr_warn("assemble: %pg (event %llu) and %pg (event %llu) each ran without the other\n",
+				as->g[i].leg->bdev, le64_to_cpu(x->events),
+				as->g[j].leg->bdev, le64_to_cpu(y->events));
+			if (!(as->flags & HEALBLK_ASSEMBLE_FORCE))
+				return hb_refuse(as, j,
+						 "two legs each ran without the other (split brain): force to keep the newest",
+						 -EUCLEAN);
+		}
+	}
+	return 0;
+}
+
+/* Put every disk used in its slot or among the spares; close the ignored ones. */
+static int hb_assemble_slots(struct hb_assembly *as)
+{
+	const struct healblk_sb *a = as->a;
+	struct hb_dev *dev = as->dev;
 	struct hb_leg *slots[HEALBLK_MAX_LEGS] = { NULL };
+	unsigned int spares[HEALBLK_MAX_SPARES];	/* indexes into as->g */
 	u32 nr_slots = le32_to_cpu(a->nr_slots);
 	u64 need = le64_to_cpu(a->data_offset) + le64_to_cpu(a->data_sectors) +
 		   (u64)le32_to_cpu(a->remap_blocks) * 8;
-	unsigned int i;
+	unsigned int i, nsp = 0;
 
-	struct hb_leg *spares[HEALBLK_MAX_SPARES];
-	u32 nr_spares = min_t(u32, le32_to_cpu(a->nr_spares), HEALBLK_MAX_SPARES);
-	unsigned int j, given = dev->nr_legs, nsp = 0;
+	for (i = 0; i < as->n; i++) {
+		const struct healblk_sb *sb = &as->g[i].sb;
+		struct hb_leg *leg = as->g[i].leg;
 
-	for (i = 0; i < given; i++) {
-		const struct healblk_sb *sb = &sbs[i];
-		u32 slot = le32_to_cpu(sb->slot);
-
-		if (memcmp(sb->dev_uuid, a->dev_uuid, sizeof(sb->dev_uuid)))
-			return hb_refuse(dev, i, bad, "a leg belongs to another healblk device",
-					 -EINVAL, extack);
-		if (le32_to_cpu(sb->role) == HEALBLK_SB_ROLE_SPARE) {
-			for (j = 0; j < nr_spares; j++)
-				if (!memcmp(sb->leg_uuid, a->spares[j].uuid, sizeof(sb->leg_uuid)))
-					break;
-			if (j == nr_spares)
-				return hb_refuse(dev, i, bad,
-						 "a spare is no longer part of the device",
-						 -EINVAL, extack);
-			if (dev->legs[i]->sectors < need)
-				return hb_refuse(dev, i, bad, "a spare is smaller than the device",
-						 -EINVAL, extack);
-			spares[nsp++] = dev->legs[i];
+		if (as->g[i].ignored)
+			continue;
+		if (leg->sectors < need)
+			return hb_refuse(as, i, "a leg is smaller than the device", -EINVAL);
+		if (!hb_role_member(sb)) {
+			if (nsp == HEALBLK_MAX_SPARES)
+				return hb_refuse(as, i, "more spares than a device has", -EINVAL);
+			spares[nsp++] = i;
 			continue;
 		}
-		if (le32_to_cpu(sb->role) != HEALBLK_SB_ROLE_MEMBER)
-			return hb_refuse(dev, i, bad, "a superblock describes an impossible layout",
-					 -EINVAL, extack);
-		if (slot >= nr_slots)
-			return hb_refuse(dev, i, bad, "a leg's slot is outside the device",
-					 -EINVAL, extack);
-		if (slots[slot])
-			return hb_refuse(dev, i, bad, "two legs claim the same slot",
-					 -EINVAL, extack);
-		if (memcmp(sb->leg_uuid, a->members[slot].uuid, sizeof(sb->leg_uuid)))
-			return hb_refuse(dev, i, bad,
-					 "a leg was replaced in the device and is no longer a member",
-					 -EINVAL, extack);
-		if (dev->legs[i]->sectors < need)
-			return hb_refuse(dev, i, bad, "a leg is smaller than the device",
-					 -EINVAL, extack);
-		slots[slot] = dev->legs[i];
+		if (slots[le32_to_cpu(sb->slot)])
+			return hb_refuse(as, i, "two legs claim the same slot", -EINVAL);
+		slots[le32_to_cpu(sb->slot)] = leg;
 	}
-
 	for (i = 0; i < nr_slots; i++) {
 		if (slots[i])
 			continue;
@@ -82,152 +233,228 @@ static int hb_assemble_slots(struct hb_dev *dev, const struct healblk_sb *sbs,
 		if (!slots[i])
 			goto err_missing;
 	}
+	/*
+	 * From here on the device owns them: hb_dev_discard() puts them.
+	 * Each disk keeps its identity; one without (hb_uuid_nil()) gets a
+	 * new one, recorded by the first superblock write.
+	 */
+	for (i = 0; i < nsp; i++) {
+		struct hb_leg *spare = as->g[spares[i]].leg;
+
+		spare->index = i;
+		spare->state = HEALBLK_LEG_SPARE;
+		memcpy(spare->uuid, as->g[spares[i]].sb.leg_uuid, sizeof(spare->uuid));
+		dev->spares[i] = spare;
+	}
+	dev->nr_spares = nsp;
+	for (i = 0; i < as->n; i++) {
+		if (as->g[i].ignored)
+			hb_leg_put(dev, as->g[i].leg);
+		as->g[i].leg = NULL;
+	}
 	for (i = 0; i < nr_slots; i++) {
 		slots[i]->index = i;
 		memcpy(slots[i]->uuid, a->members[i].uuid, sizeof(slots[i]->uuid));
 		dev->legs[i] = slots[i];
 	}
-	for (i = nr_slots; i < HEALBLK_MAX_LEGS; i++)
-		dev->legs[i] = NULL;
 	dev->nr_legs = nr_slots;
-	for (j = 0; j < nsp; j++) {
-		spares[j]->index = j;
-		spares[j]->state = HEALBLK_LEG_SPARE;
-		dev->spares[j] = spares[j];
+	for (i = 0; i < nr_slots + nsp; i++) {
+		struct hb_leg *leg = i < nr_slots ? dev->legs[i] : dev->spares[i - nr_slots];
+
+		if (hb_uuid_nil(leg->uuid))
+			get_random_bytes(leg->uuid, sizeof(leg->uuid));
 	}
-	dev->nr_spares = nsp;
 	return 0;
 
 err_missing:
-	/* Only the legs made here: the given ones are still in dev->legs. */
-	for (i = 0; i < nr_slots; i++) {
-		if (slots[i] && !slots[i]->bdev) {
-			badblocks_exit(&slots[i]->bb);
-			kobject_put(&slots[i]->kobj);
-		}
-	}
+	/* Only the legs made here: the given ones are still in as->g. */
+	for (i = 0; i < nr_slots; i++)
+		if (slots[i] && !slots[i]->bdev)
+			hb_leg_put(dev, slots[i]);
 	return -ENOMEM;
 }
 
 /*
- * In sync only where the authority says so and the leg saw every change;
- * a leg that missed changes (stale) is resynced in full; one the authority
- * lists as failed stays failed.
+ * Each slot's state, from the authority's table and the leg's own
+ * counter.  Returns -ENODATA when a slot the authority has active has no
+ * disk (a degraded start) and that was not asked for.
  */
-static void hb_assemble_states(struct hb_dev *dev, const struct healblk_sb *sbs,
-			       unsigned int given, const struct healblk_sb *a)
+static int hb_assemble_states(struct hb_assembly *as)
 {
+	const struct healblk_sb *a = as->a;
+	struct hb_dev *dev = as->dev;
+	u64 events = le64_to_cpu(a->events);
+	bool degraded = false;
 	unsigned int i;
 
-	for (i = 0; i < given; i++) {
-		u32 slot = le32_to_cpu(sbs[i].slot);
+	for (i = 0; i < as->n; i++) {
+		const struct healblk_sb *sb = &as->g[i].sb;
+		u32 slot = le32_to_cpu(sb->slot), member, self;
+		u64 own = le64_to_cpu(sb->events);
 		struct hb_leg *leg;
-		u32 member;
 
-		if (le32_to_cpu(sbs[i].role) == HEALBLK_SB_ROLE_SPARE)
+		if (as->g[i].ignored || !hb_role_member(sb))
 			continue;
 		leg = dev->legs[slot];
 		member = le32_to_cpu(a->members[slot].state);
+		/* What the leg's own superblock said of itself. */
+		self = slot < le32_to_cpu(sb->nr_slots) ? le32_to_cpu(sb->members[slot].state) : 0;
 		if (member == HEALBLK_LEG_FAILED) {
 			leg->state = HEALBLK_LEG_FAILED;
 			leg->reason = "it had failed before the device was stopped";
-		} else if (member == HEALBLK_LEG_REBUILDING &&
-			   le64_to_cpu(sbs[i].events) == le64_to_cpu(a->events)) {
-			/* Resumes from its checkpoint: what lies below it was copied. */
+		} else if (as->g[i].activated) {
 			leg->state = HEALBLK_LEG_REBUILDING;
-			leg->sync_pos = min_t(u64, le64_to_cpu(a->members[slot].sync_pos),
-					      le64_to_cpu(a->data_sectors));
+			leg->sync_pos = 0;
+			leg->reason = "a spare whose activation a crash cut short: rebuilt";
+		} else if (member == HEALBLK_LEG_REBUILDING && own + 1 >= events &&
+			   self == HEALBLK_LEG_REBUILDING) {
+			/*
+			 * Resumes from a checkpoint, the lower of the
+			 * authority's and its own: its data was flushed before
+			 * its own superblock was written, not before another's.
+			 */
+			u64 pos = min(le64_to_cpu(a->members[slot].sync_pos),
+				      le64_to_cpu(sb->members[slot].sync_pos));
+
+			leg->state = HEALBLK_LEG_REBUILDING;
+			leg->sync_pos = min_t(u64, pos, le64_to_cpu(a->data_sectors));
 			leg->reason = "rebuilding from the mirror";
-		} else if (member != HEALBLK_LEG_IN_SYNC ||
-			   le64_to_cpu(sbs[i].events) < le64_to_cpu(a->events)) {
+		} else if (member == HEALBLK_LEG_IN_SYNC && self == HEALBLK_LEG_IN_SYNC &&
+			   own + 1 >= events) {
+			/*
+			 * Current, or one behind from a crash between two
+			 * legs' superblock writes; both views have it in sync
+			 * (a leg that had just finished its rebuild is only in
+			 * sync once its own superblock says so).
+			 */
+			leg->state = HEALBLK_LEG_IN_SYNC;
+		} else {
 			/* Its disk is fine but behind: rebuilt in place from the others. */
 			leg->state = HEALBLK_LEG_REBUILDING;
 			leg->sync_pos = 0;
 			leg->reason = "stale: it missed changes while it was away; resyncing";
-		} else {
-			leg->state = HEALBLK_LEG_IN_SYNC;
 		}
 	}
+	for (i = 0; i < dev->nr_legs; i++) {
+		if (dev->legs[i]->bdev ||
+		    !hb_state_active(le32_to_cpu(a->members[i].state)))
+			continue;
+		pr_info("assemble: leg %u of the device is not given\n", i);
+		degraded = true;
+	}
+	if (degraded && !(as->flags & HEALBLK_ASSEMBLE_RUN)) {
+		hb_set_err(as->extack,
+			   "a leg of the device is missing: give every leg, or run it degraded");
+		return -ENODATA;
+	}
+	if (!hb_legs_in_sync(dev) && (as->flags & HEALBLK_ASSEMBLE_FORCE)) {
+		/* mdadm --force: the newest given leg is taken as current. */
+		struct hb_leg *best = NULL;
+		u64 best_events = 0;
+
+		for (i = 0; i < as->n; i++) {
+			const struct healblk_sb *sb = &as->g[i].sb;
+			struct hb_leg *leg;
+
+			if (as->g[i].ignored || !hb_role_member(sb))
+				continue;
+			leg = dev->legs[le32_to_cpu(sb->slot)];
+			if (!best || le64_to_cpu(sb->events) > best_events) {
+				best = leg;
+				best_events = le64_to_cpu(sb->events);
+			}
+		}
+		if (best) {
+			pr_warn("assemble: forcing leg %u (%pg) in sync: it holds the newest data given\n",
+				best->index, best->bdev);
+			best->state = HEALBLK_LEG_IN_SYNC;
+			best->reason = NULL;
+		}
+	}
+	if (!hb_legs_in_sync(dev)) {
+		hb_set_err(as->extack, "no given leg holds current data");
+		return -EINVAL;
+	}
+	return 0;
 }
 
-int hb_dev_assemble(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
+/* The device's settings from the authority; each already checked (meta.c). */
+static void hb_assemble_settings(struct hb_dev *dev, const struct healblk_sb *a)
+{
+	memcpy(dev->uuid, a->dev_uuid, sizeof(dev->uuid));
+	dev->events = le64_to_cpu(a->events);
+	dev->ctime = le64_to_cpu(a->ctime);
+	dev->sectors = le64_to_cpu(a->data_sectors);
+	dev->fail_errors = le32_to_cpu(a->fail_errors);
+	if (le32_to_cpu(a->fail_window))
+		dev->fail_window = le32_to_cpu(a->fail_window);
+	dev->auto_spare = !le32_to_cpu(a->no_auto_spare);
+	if (le32_to_cpu(a->sync_min_kbs))
+		dev->sync_min_kbs = le32_to_cpu(a->sync_min_kbs);
+	dev->sync_max_kbs = le32_to_cpu(a->sync_max_kbs);
+	/* 0: written before bitmaps existed: every region resyncs. */
+	dev->bm_shift = le32_to_cpu(a->bitmap_shift);
+	dev->assembled = true;
+	if (le32_to_cpu(a->remap_blocks) == HEALBLK_RM_MAX && dev->nr_legs == 1)
+		dev->rm_blocks = HEALBLK_RM_MAX;
+}
+
+int hb_dev_assemble(const dev_t *devs, unsigned int n, u32 flags, struct hb_dev **out,
 		    unsigned int *bad, struct netlink_ext_ack *extack)
 {
-	struct healblk_sb *sbs, *a = NULL;
-	struct hb_dev *dev;
+	struct hb_assembly as = { .n = n, .flags = flags, .bad = bad, .extack = extack };
 	unsigned int i;
 	const char *why;
 	int ret;
 
 	lockdep_assert_held(&healblk_mutex);
-	sbs = kcalloc(nr_legs, sizeof(*sbs), GFP_KERNEL);
-	if (!sbs)
-		return -ENOMEM;
-	dev = hb_dev_alloc(extack);
-	if (IS_ERR(dev)) {
-		kfree(sbs);
-		return PTR_ERR(dev);
-	}
-	ret = hb_dev_open_legs(dev, legs, nr_legs, bad, extack);
+	ret = hb_dev_check_legs(devs, n, HB_ASSEMBLE_MAX, extack);
 	if (ret)
-		goto err;
-
-	for (i = 0; i < nr_legs; i++) {
-		ret = hb_meta_read(dev->legs[i]->bdev, &sbs[i], &why);
-		if (ret) {
-			ret = hb_refuse(dev, i, bad, why, ret, extack);
+		return ret;
+	as.g = kcalloc(n, sizeof(*as.g), GFP_KERNEL);
+	if (!as.g)
+		return -ENOMEM;
+	as.dev = hb_dev_alloc(extack);
+	if (IS_ERR(as.dev)) {
+		kfree(as.g);
+		return PTR_ERR(as.dev);
+	}
+	for (i = 0; i < n; i++) {
+		as.g[i].leg = hb_leg_open_new(as.dev, i, devs[i], HEALBLK_LEG_IN_SYNC, extack);
+		if (IS_ERR(as.g[i].leg)) {
+			ret = PTR_ERR(as.g[i].leg);
+			as.g[i].leg = NULL;
+			*bad = i;
 			goto err;
 		}
-		if (!a || le64_to_cpu(sbs[i].events) > le64_to_cpu(a->events))
-			a = &sbs[i];
+		ret = hb_meta_read(as.g[i].leg->bdev, &as.g[i].sb, &why);
+		if (ret) {
+			ret = hb_refuse(&as, i, why, ret);
+			goto err;
+		}
 	}
-	if (le32_to_cpu(a->nr_slots) < 1 || le32_to_cpu(a->nr_slots) > HEALBLK_MAX_LEGS ||
-	    le64_to_cpu(a->data_offset) != HEALBLK_META_SECTORS || !a->data_sectors) {
-		ret = hb_refuse(dev, a - sbs, bad, "a superblock describes an impossible layout",
-				-EINVAL, extack);
-		goto err;
-	}
-
-	ret = hb_assemble_slots(dev, sbs, a, bad, extack);
+	ret = hb_assemble_check(&as);
 	if (ret)
 		goto err;
-	hb_assemble_states(dev, sbs, nr_legs, a);
-	memcpy(dev->uuid, a->dev_uuid, sizeof(dev->uuid));
-	dev->events = le64_to_cpu(a->events);
-	dev->ctime = le64_to_cpu(a->ctime);
-	dev->sectors = le64_to_cpu(a->data_sectors);
-	/* Out of range only if written by something else: keep the defaults. */
-	if (le32_to_cpu(a->fail_errors) <= HEALBLK_FAIL_ERRORS_MAX &&
-	    le32_to_cpu(a->fail_window) && le32_to_cpu(a->fail_window) <= HEALBLK_FAIL_WINDOW_MAX) {
-		dev->fail_errors = le32_to_cpu(a->fail_errors);
-		dev->fail_window = le32_to_cpu(a->fail_window);
-	}
-	dev->auto_spare = !le32_to_cpu(a->no_auto_spare);
-	if (le32_to_cpu(a->sync_min_kbs))
-		dev->sync_min_kbs = le32_to_cpu(a->sync_min_kbs);
-	dev->sync_max_kbs = le32_to_cpu(a->sync_max_kbs);
-	/* Written before bitmaps existed (0), or nonsense: every region resyncs. */
-	dev->bm_shift = le32_to_cpu(a->bitmap_shift);
-	if (dev->bm_shift < HB_WTRACK_SHIFT || dev->bm_shift > 40)
-		dev->bm_shift = 0;
-	dev->assembled = true;
-	/* A spare area only on a device of one leg, of the one size this healblk makes. */
-	if (le32_to_cpu(a->remap_blocks) == HEALBLK_RM_MAX && dev->nr_legs == 1)
-		dev->rm_blocks = HEALBLK_RM_MAX;
-	if (!hb_legs_in_sync(dev)) {
-		NL_SET_ERR_MSG(extack, "no given leg holds current data");
-		ret = -EINVAL;
-		goto err;
-	}
-
-	ret = hb_dev_start(dev, extack);
+	ret = hb_assemble_slots(&as);
 	if (ret)
 		goto err;
-	kfree(sbs);
-	*out = dev;
+	ret = hb_assemble_states(&as);
+	if (ret)
+		goto err_dev;
+	hb_assemble_settings(as.dev, as.a);
+	ret = hb_dev_start(as.dev, extack);
+	if (ret)
+		goto err_dev;
+	kfree(as.g);
+	*out = as.dev;
 	return 0;
 err:
-	kfree(sbs);
-	hb_dev_discard(dev);
+	for (i = 0; i < n; i++)
+		if (as.g[i].leg)
+			hb_leg_put(as.dev, as.g[i].leg);
+err_dev:
+	kfree(as.g);
+	hb_dev_discard(as.dev);
 	return ret;
 }

@@ -120,8 +120,52 @@ bool hb_leg_record_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors
 /* A range of @leg's data was written and read back: trust it again. */
 void hb_leg_forget_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors)
 {
+	struct hb_dev *dev = leg->dev;
+	unsigned long failed;
+	unsigned int i;
+
+	/*
+	 * The entry goes away only once the data it covered is on stable
+	 * media on every leg: a flush of each first.  A leg whose flush
+	 * fails keeps its entries and is failed.
+	 */
+	mutex_lock(&dev->bbt_mutex);
+	failed = hb_legs_flush(dev);
+	mutex_unlock(&dev->bbt_mutex);
+	if (failed) {
+		for_each_set_bit(i, &failed, dev->nr_legs)
+			hb_leg_fail(dev->legs[i], "a cache flush failed", NULL);
+		return;
+	}
 	hb_leg_clear_bad(leg, sector, sectors);
-	hb_bbt_save(leg->dev);
+	hb_bbt_save(dev);
+}
+
+/*
+ * A copy read from disk, checked entry by entry before any of it is used:
+ * one range out of the device or of a slot it does not have means the
+ * block is not what healblk wrote, whatever its checksum says.
+ */
+static bool hb_bbt_valid(struct hb_dev *dev, const struct healblk_bb_table *t)
+{
+	unsigned int i, n = le32_to_cpu(t->count);
+
+	if (memcmp(t->magic, HEALBLK_BB_MAGIC, sizeof(t->magic)) ||
+	    le32_to_cpu(t->version) != 1 ||
+	    memcmp(t->dev_uuid, dev->uuid, sizeof(t->dev_uuid)) ||
+	    le32_to_cpu(t->crc) != hb_bbt_crc(t) || n > HEALBLK_BB_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		const struct healblk_bb_entry *e = &t->entries[i];
+		u64 sector = le64_to_cpu(e->sector);
+		u32 sectors = le32_to_cpu(e->sectors);
+
+		/* badblocks takes an int of sectors. */
+		if (e->slot >= dev->nr_legs || !sectors || sectors > INT_MAX ||
+		    sector >= dev->sectors || sectors > dev->sectors - sector)
+			return false;
+	}
+	return true;
 }
 
 /* Assembly: the newest valid table among @legs, into their badblocks. */
@@ -137,13 +181,14 @@ int hb_bbt_load(struct hb_dev *dev, unsigned long legs)
 	for_each_set_bit(i, &legs, dev->nr_legs) {
 		for (copy = 0; copy < 2; copy++) {
 			if (hb_meta_rw(dev->legs[i]->bdev, HB_BBT_SECTOR(copy), dev->bbt_page,
-				       REQ_OP_READ) ||
-			    memcmp(t->magic, HEALBLK_BB_MAGIC, sizeof(t->magic)) ||
-			    le32_to_cpu(t->version) != 1 ||
-			    memcmp(t->dev_uuid, dev->uuid, sizeof(t->dev_uuid)) ||
-			    le32_to_cpu(t->crc) != hb_bbt_crc(t) ||
-			    le32_to_cpu(t->count) > HEALBLK_BB_MAX)
+				       REQ_OP_READ))
 				continue;
+			if (!hb_bbt_valid(dev, t)) {
+				if (!memcmp(t->magic, HEALBLK_BB_MAGIC, sizeof(t->magic)))
+					pr_warn("leg %u (%pg): bad-block table copy %u is invalid: ignored\n",
+						i, dev->legs[i]->bdev, copy);
+				continue;
+			}
 			if (le64_to_cpu(t->seq) > le64_to_cpu(best->seq))
 				memcpy(best, t, sizeof(*best));
 		}
@@ -155,8 +200,7 @@ int hb_bbt_load(struct hb_dev *dev, unsigned long legs)
 		u64 sector = le64_to_cpu(e->sector);
 		u32 sectors = le32_to_cpu(e->sectors);
 
-		if (e->slot >= dev->nr_legs || !(legs & BIT(e->slot)) || !sectors ||
-		    sector >= dev->sectors || sectors > dev->sectors - sector)
+		if (!(legs & BIT(e->slot)))
 			continue;
 		if (!hb_leg_mark_bad(dev->legs[e->slot], sector, sectors)) {
 			/* Cannot hold what it knew: the leg cannot be read safely. */

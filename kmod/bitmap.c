@@ -97,18 +97,13 @@ static void hb_bm_fill_block(struct hb_dev *dev, unsigned int index,
 	b->crc = cpu_to_le32(hb_bm_crc(b));
 }
 
-/*
- * Write every block claimed dirty to every leg in sync or rebuilding.
- * Returns once what was marked before the call is on disk: a caller that
- * finds its block already taken waits here for the writer.  A leg that
- * cannot take it cannot be trusted after a crash: it is failed.
- */
-void hb_bm_flush(struct hb_dev *dev)
+/* hb_bm_flush() with bm_mutex held. */
+static void hb_bm_flush_locked(struct hb_dev *dev)
 {
 	struct healblk_bm_block *b = page_address(dev->bm_page);
 	unsigned int index, i;
 
-	mutex_lock(&dev->bm_mutex);
+	lockdep_assert_held(&dev->bm_mutex);
 	while (dev->bm_dirty) {
 		index = __ffs(dev->bm_dirty);
 		if (!test_and_clear_bit(index, &dev->bm_dirty))
@@ -121,12 +116,24 @@ void hb_bm_flush(struct hb_dev *dev)
 			if (state != HEALBLK_LEG_IN_SYNC && state != HEALBLK_LEG_REBUILDING)
 				continue;
 			if (hb_meta_rw(leg->bdev, HB_BM_BLOCK_SECTOR(index), dev->bm_page,
-				     REQ_OP_WRITE | REQ_SYNC | REQ_FUA)) {
+				       REQ_OP_WRITE | REQ_SYNC | REQ_FUA)) {
 				atomic64_inc(&leg->write_errors);
 				dev->bm_failed |= BIT(i);
 			}
 		}
 	}
+}
+
+/*
+ * Write every block claimed dirty to every leg in sync or rebuilding.
+ * Returns once what was marked before the call is on disk: a caller that
+ * finds its block already taken waits here for the writer.  A leg that
+ * cannot take it cannot be trusted after a crash: it is failed.
+ */
+void hb_bm_flush(struct hb_dev *dev)
+{
+	mutex_lock(&dev->bm_mutex);
+	hb_bm_flush_locked(dev);
 	mutex_unlock(&dev->bm_mutex);
 }
 
@@ -182,13 +189,39 @@ static bool hb_bm_region_quiet(struct hb_dev *dev, unsigned long r)
 	return true;
 }
 
+/*
+ * Clear the bits of regions quiet since the last sweep.  Every leg is
+ * flushed first: the writes a bit covered have completed, but may still
+ * sit in a leg's volatile cache, and a bit may go clean on disk only once
+ * they are on stable media everywhere (md-bitmap's rule).  A region is
+ * quiet when its buckets are idle and unchanged since the last sweep:
+ * checked after the flush, so a write that completed before the flush is
+ * durable and one that came after it keeps the bit.  A leg whose flush
+ * failed is failed, and nothing is cleared this round.  Under bm_mutex
+ * throughout: a bit cleared for a moment and set back (a write came) is
+ * never filled into a block, so never reaches a disk clear.  The sweep
+ * holds an active reference: no leg is swapped under it.
+ */
 static void hb_bm_sweep(struct work_struct *work)
 {
 	struct hb_dev *dev = container_of(to_delayed_work(work), struct hb_dev, bm_sweep);
 	unsigned long r;
 	unsigned int b;
 
+	if (!percpu_ref_tryget_live(&dev->active))
+		goto again;	/* a leg is being swapped: next time */
+	mutex_lock(&dev->bm_mutex);
+	/* A flush only when some bit may go clean: a hot region's stays set. */
 	for_each_set_bit(r, dev->bm_bits, dev->bm_nbits) {
+		if ((!dev->resync_bits || !test_bit(r, dev->resync_bits)) &&
+		    hb_bm_region_quiet(dev, r)) {
+			dev->bm_failed |= hb_legs_flush(dev);
+			break;
+		}
+	}
+	for_each_set_bit(r, dev->bm_bits, dev->bm_nbits) {
+		if (dev->bm_failed)
+			break;
 		if (dev->resync_bits && test_bit(r, dev->resync_bits))
 			continue;	/* not in step yet: only the resync clears it */
 		if (!hb_bm_region_quiet(dev, r))
@@ -203,9 +236,12 @@ static void hb_bm_sweep(struct work_struct *work)
 	}
 	for (b = 0; b < HB_WTRACK_BUCKETS; b++)
 		dev->bm_seen[b] = atomic64_read(&dev->wtrack[b]);
-	hb_bm_flush(dev);
+	hb_bm_flush_locked(dev);
+	mutex_unlock(&dev->bm_mutex);
 	if (unlikely(dev->bm_failed))
 		hb_bm_fail_legs(dev);
+	percpu_ref_put(&dev->active);
+again:
 	if (!READ_ONCE(dev->sync_stop))
 		queue_delayed_work(dev->wq, &dev->bm_sweep, msecs_to_jiffies(HB_BM_SWEEP_MS));
 }
@@ -277,6 +313,15 @@ void hb_bm_stop(struct hb_dev *dev)
 	cancel_delayed_work_sync(&dev->bm_sweep);
 	if (!dev->bm_bits)
 		return;
+	/* What the last writes left in a volatile cache goes down before the bits clear. */
+	mutex_lock(&dev->bm_mutex);
+	dev->bm_failed |= hb_legs_flush(dev);
+	mutex_unlock(&dev->bm_mutex);
+	if (dev->bm_failed) {
+		/* A leg may have lost writes: the bits stay, and it is failed. */
+		hb_bm_fail_legs(dev);
+		return;
+	}
 	if (dev->resync_bits)
 		bitmap_copy(dev->bm_bits, dev->resync_bits, dev->bm_nbits);
 	else
@@ -287,9 +332,11 @@ void hb_bm_stop(struct hb_dev *dev)
 /*
  * Assembly: the union of the bitmaps of @legs (bitmask of dev->legs): a
  * region dirty on any leg is resynced.  A block that cannot be read or
- * fails its checks counts as all dirty.  Returns the regions to resync.
+ * fails its checks counts as all dirty.  *@dirty: the regions to resync.
+ * Returns -ENOMEM when they cannot be tracked: the device must not start
+ * then, for its legs may differ in those regions.
  */
-unsigned long hb_bm_load(struct hb_dev *dev, unsigned long legs)
+int hb_bm_load(struct hb_dev *dev, unsigned long legs, unsigned long *dirty)
 {
 	struct healblk_bm_block *b = page_address(dev->bm_page);
 	unsigned long first, r, n;
@@ -318,17 +365,26 @@ unsigned long hb_bm_load(struct hb_dev *dev, unsigned long legs)
 					set_bit(first + r, dev->bm_bits);
 		}
 	}
-	r = bitmap_weight(dev->bm_bits, dev->bm_nbits);
-	if (r) {
+	*dirty = bitmap_weight(dev->bm_bits, dev->bm_nbits);
+	if (*dirty) {
 		dev->resync_bits = kvcalloc(BITS_TO_LONGS(dev->bm_nbits), sizeof(long),
 					    GFP_KERNEL);
-		if (!dev->resync_bits) {
-			/* Not enough memory to track it: leave the bits set, resync nothing now. */
-			return 0;
-		}
+		if (!dev->resync_bits)
+			return -ENOMEM;
 		bitmap_copy(dev->resync_bits, dev->bm_bits, dev->bm_nbits);
 	}
-	return r;
+	return 0;
+}
+
+/* A new device's initial sync: every region dirty and to resync. */
+int hb_bm_dirty_all(struct hb_dev *dev)
+{
+	dev->resync_bits = kvcalloc(BITS_TO_LONGS(dev->bm_nbits), sizeof(long), GFP_KERNEL);
+	if (!dev->resync_bits)
+		return -ENOMEM;
+	bitmap_set(dev->resync_bits, 0, dev->bm_nbits);
+	bitmap_set(dev->bm_bits, 0, dev->bm_nbits);
+	return 0;
 }
 
 /* Read path: does [@sector, +@sectors) touch a region still to resync? */

@@ -117,4 +117,14 @@ static inline struct gendisk *hb_alloc_disk(struct queue_limits *lim)
 #endif
 }
 
+/*
+ * Multicast groups restricted to CAP_NET_ADMIN (genl_multicast_group's
+ * flags, GENL_MCAST_CAP_*): 6.7, backported to 6.1 stable; both Debian
+ * kernels have it, and without it there is nothing to restrict with.
+ */
+#include <net/genetlink.h>
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "this kernel cannot restrict healblk's events to CAP_NET_ADMIN (6.1.y stable or 6.7+ can)"
+#endif
+
 #endif /* HEALBLK_COMPAT_H */

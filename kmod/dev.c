@@ -32,6 +32,18 @@ struct hb_dev *hb_dev_find(int index)
 	return NULL;
 }
 
+/* The running device with this UUID, if any. */
+struct hb_dev *hb_dev_find_uuid(const u8 *uuid)
+{
+	struct hb_dev *dev;
+
+	lockdep_assert_held(&healblk_mutex);
+	list_for_each_entry(dev, &healblk_devices, node)
+		if (!memcmp(dev->uuid, uuid, sizeof(dev->uuid)))
+			return dev;
+	return NULL;
+}
+
 struct hb_dev *hb_dev_next(int index)
 {
 	struct hb_dev *dev, *best = NULL;
@@ -120,6 +132,12 @@ struct hb_leg *hb_leg_open_new(struct hb_dev *dev, unsigned int index, dev_t dev
 	}
 	leg->bdev = bdev;
 	leg->sectors = bdev_nr_sectors(bdev);
+	/* A healblk device (this one, or another that may sit on it): no stacking. */
+	if (bdev->bd_disk->fops == &hb_fops) {
+		NL_SET_ERR_MSG(extack, "a healblk device cannot be a leg or spare");
+		ret = -EINVAL;
+		goto err_close;
+	}
 	if (leg->sectors < dev->data_offset + max_t(sector_t, dev->sectors, HB_MIN_DATA_SECTORS)) {
 		hb_set_err(extack, dev->sectors ?
 			   "the disk is smaller than the device's legs" :
@@ -163,13 +181,14 @@ static void hb_leg_close(struct hb_dev *dev, unsigned int index)
 	dev->legs[index] = NULL;
 }
 
-static int hb_dev_check_legs(const dev_t *legs, unsigned int nr_legs,
-			     struct netlink_ext_ack *extack)
+int hb_dev_check_legs(const dev_t *legs, unsigned int nr_legs, unsigned int max,
+		      struct netlink_ext_ack *extack)
 {
 	unsigned int i, j;
 
-	if (nr_legs < 1 || nr_legs > HEALBLK_MAX_LEGS) {
-		NL_SET_ERR_MSG(extack, "a device has 1 to 4 legs");
+	if (nr_legs < 1 || nr_legs > max) {
+		hb_set_err(extack, max == HEALBLK_MAX_LEGS ? "a device has 1 to 4 legs" :
+				   "assemble takes 1 to 8 disks: legs and spares");
 		return -EINVAL;
 	}
 	for (i = 0; i < nr_legs; i++)
@@ -195,6 +214,7 @@ struct hb_dev *hb_dev_alloc(struct netlink_ext_ack *extack)
 	mutex_init(&dev->remap_mutex);
 	xa_init(&dev->remap);
 	init_waitqueue_head(&dev->wtrack_wait);
+	init_waitqueue_head(&dev->meta_wait);
 	dev->data_offset = HEALBLK_META_SECTORS;
 	dev->fail_errors = g_fail_errors;
 	dev->fail_window = g_fail_window;
@@ -205,7 +225,8 @@ struct hb_dev *hb_dev_alloc(struct netlink_ext_ack *extack)
 	dev->sb_page = alloc_page(GFP_KERNEL);
 	dev->bbt_page = alloc_page(GFP_KERNEL);
 	dev->rm_page = alloc_page(GFP_KERNEL);
-	if (!dev->sb_page || !dev->bbt_page || !dev->rm_page) {
+	dev->wt_epoch_cnt = kvcalloc(2, sizeof(*dev->wt_epoch_cnt), GFP_KERNEL);
+	if (!dev->sb_page || !dev->bbt_page || !dev->rm_page || !dev->wt_epoch_cnt) {
 		kobject_put(&dev->kobj);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -242,7 +263,7 @@ int hb_dev_open_legs(struct hb_dev *dev, const dev_t *legs, unsigned int nr_legs
 	unsigned int i;
 	int ret;
 
-	ret = hb_dev_check_legs(legs, nr_legs, extack);
+	ret = hb_dev_check_legs(legs, nr_legs, HEALBLK_MAX_LEGS, extack);
 	if (ret)
 		return ret;
 	for (i = 0; i < nr_legs; i++) {
@@ -311,8 +332,12 @@ int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
 
 	lockdep_assert_held(&healblk_mutex);
 	hb_dev_limits(dev, &lim);
-	/* The data area ends on a logical block of every leg. */
-	lbs = lim.logical_block_size >> SECTOR_SHIFT;
+	/*
+	 * The data area ends on a logical block of every leg, and on a 4 KiB
+	 * block: rebuild, resync and scrub copy whole 4 KiB blocks, and would
+	 * leave a shorter tail uncopied (or read past the end).
+	 */
+	lbs = max_t(unsigned int, lim.logical_block_size >> SECTOR_SHIFT, 8);
 	dev->sectors = round_down(dev->sectors, lbs);
 	if (!dev->sectors) {
 		NL_SET_ERR_MSG(extack, "a leg is too small to hold the metadata area and data");
@@ -340,23 +365,49 @@ int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
 	if (ret)
 		goto err_disk;
 	if (dev->assembled) {
-		unsigned long dirty;
+		unsigned long dirty, in_sync;
 
-		hb_bbt_load(dev, hb_legs_writable(dev));
+		/* -ENOSPC: a leg's ranges did not fit, and that leg was failed. */
+		ret = hb_bbt_load(dev, hb_legs_writable(dev));
+		if (ret && ret != -ENOSPC)
+			goto err_disk;
 		ret = hb_remap_load(dev);
 		if (ret)
 			goto err_disk;
-		dirty = hb_bm_load(dev, hb_legs_writable(dev));
+		ret = hb_bm_load(dev, hb_legs_writable(dev), &dirty);
+		if (ret) {
+			NL_SET_ERR_MSG(extack, "no memory to track the regions to resync");
+			goto err_disk;
+		}
 		if (dev->rm_used)
 			WRITE_ONCE(dev->rm_active, true);
-		if (dirty)
-			pr_info("healblk%d: %lu of %lu regions dirty in the bitmap: resyncing them\n",
-				dev->index, dirty, dev->bm_nbits);
+		in_sync = hb_legs_in_sync(dev);
+		if (dirty && in_sync) {
+			/*
+			 * Until resynced, a dirty region is read from one leg
+			 * only, from the first bio on: two reads must never
+			 * see two versions of a block.
+			 */
+			dev->resync_src = __ffs(in_sync);
+			dev->resync_active = true;
+			pr_info("healblk%d: %lu of %lu regions dirty in the bitmap: resyncing them from leg %u\n",
+				dev->index, dirty, dev->bm_nbits, dev->resync_src);
+		}
 	} else {
 		ret = hb_remap_init(dev);
 		if (ret) {
 			NL_SET_ERR_MSG(extack, "cannot write the remap table to the leg");
 			goto err_disk;
+		}
+		if (dev->initial_sync) {
+			/* Every region dirty, on disk too: a crash meanwhile resyncs them all. */
+			ret = hb_bm_dirty_all(dev);
+			if (ret)
+				goto err_disk;
+			dev->resync_src = 0;
+			dev->resync_active = true;
+			pr_info("healblk%d: new: leg 0 is copied to the others in the background\n",
+				dev->index);
 		}
 	}
 	/* Every leg gets the same bitmap and bad-block table. */
@@ -414,7 +465,7 @@ err_io:
 	return ret;
 }
 
-int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
+int hb_dev_create(const dev_t *legs, unsigned int nr_legs, u32 flags, struct hb_dev **out,
 		  unsigned int *bad, struct netlink_ext_ack *extack)
 {
 	struct hb_dev *dev;
@@ -444,6 +495,13 @@ int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
 		}
 		dev->sectors -= (sector_t)dev->rm_blocks * 8;
 	}
+	/*
+	 * The legs hold whatever they held: different data where nothing
+	 * was written yet, which reads would return by turns and a scrub
+	 * would "repair" everywhere.  As mdadm does, they are made
+	 * identical in the background unless the caller knows they are.
+	 */
+	dev->initial_sync = nr_legs > 1 && !(flags & HEALBLK_CREATE_ASSUME_CLEAN);
 	hb_meta_new(dev);
 	ret = hb_dev_start(dev, extack);
 	if (ret)
@@ -496,12 +554,24 @@ int hb_dev_destroy(struct hb_dev *dev, struct netlink_ext_ack *extack)
 	return 0;
 }
 
+/* Set at module exit: no device is made after the last one is destroyed. */
+static bool hb_closing;
+
+bool hb_dev_closing(struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&healblk_mutex);
+	if (hb_closing)
+		NL_SET_ERR_MSG(extack, "healblk is being unloaded");
+	return hb_closing;
+}
+
 void hb_dev_destroy_all(void)
 {
 	struct hb_dev *dev, *tmp;
 
 	/* Module exit: an open device holds a module reference, so none is open. */
 	mutex_lock(&healblk_mutex);
+	hb_closing = true;
 	list_for_each_entry_safe(dev, tmp, &healblk_devices, node)
 		WARN_ON(hb_dev_destroy(dev, NULL));
 	mutex_unlock(&healblk_mutex);

@@ -5,9 +5,14 @@
  * Locking, from outside in:
  *   healblk_mutex (global)     device list, create/destroy, netlink requests
  *   disk->open_mutex           opens against destroy (hb_open, hb_dev_destroy)
+ *   dev->meta_mutex, then dev->bm_mutex, then dev->bbt_mutex
+ *                              metadata writes; all three to change legs[] or
+ *                              spares[] (sync.c hb_members_lock())
  *   dev->lock (spinlock)       leg states, read balancing, fault rules
  * The I/O path takes no mutex and never sleeps in bi_end_io: all error
- * handling (retry, repair, bad-block recording, events) runs from dev->wq.
+ * handling (retry, repair, bad-block recording, events) runs from dev->wq,
+ * and it takes the metadata mutexes: nothing holds one of them while it
+ * waits for upper-layer I/O (hb_dev_suspend()).
  */
 #ifndef HEALBLK_H
 #define HEALBLK_H
@@ -31,6 +36,14 @@
  * same region was in flight or started since the data was read; the low 32
  * bits of a bucket count writes in flight, the high 32 bits every write
  * started.  8 KiB per device.
+ *
+ * The copy's window (sync.c) must wait for the writes in flight when it
+ * took it, and only those: waiting for a bucket to go quiet starved it
+ * while writes to an aliasing region (1 GiB away) kept coming.  Each write
+ * is also counted under the device's write epoch (its low bit), per bucket;
+ * the copy flips the epoch and waits for the old one's count to drain,
+ * twice (writes of the epoch before the last flip share the new one's
+ * count).  8 KiB more, allocated apart (struct hb_dev stays order 2).
  */
 #define HB_WTRACK_SHIFT		11	/* sectors: 1 MiB regions */
 #define HB_WTRACK_BUCKETS	1024
@@ -99,6 +112,7 @@ struct hb_dev {
 	bool dying;		/* under disk->open_mutex: no new opens */
 	bool assembled;		/* brought up from superblocks (not created) */
 	bool started;		/* in the device list: background work may run */
+	bool initial_sync;	/* created: leg 0 is copied to the others first */
 
 	spinlock_t lock;	/* leg states, fault rules */
 	unsigned int nr_legs;
@@ -112,7 +126,9 @@ struct hb_dev {
 	struct workqueue_struct *wq;	/* error handling, repair, events */
 
 	atomic64_t wtrack[HB_WTRACK_BUCKETS];
-	wait_queue_head_t wtrack_wait;	/* a bucket's in-flight count dropped to 0 */
+	atomic_t (*wt_epoch_cnt)[HB_WTRACK_BUCKETS];	/* [2]: writes in flight per epoch */
+	unsigned int wt_epoch;		/* flipped by the copy's window only */
+	wait_queue_head_t wtrack_wait;	/* a bucket's count of one epoch dropped to 0 */
 
 	/*
 	 * Quiescing for a leg swap: every upper-layer bio holds a reference
@@ -136,6 +152,10 @@ struct hb_dev {
 	struct delayed_work sync_work;
 	bool sync_active;
 	sector_t win_lo, win_hi;
+	/* A read's repair (io.c): writes wait for [rwin_lo, rwin_hi) likewise. */
+	struct mutex repair_mutex;
+	bool repair_active;
+	sector_t rwin_lo, rwin_hi;
 	wait_queue_head_t win_wait;
 	wait_queue_head_t sync_wait;	/* the copy's throttle sleeps here */
 	bool sync_stop;		/* device going away: checkpoint and stop */
@@ -182,6 +202,15 @@ struct hb_dev {
 	struct page *bbt_page;
 	u64 bbt_seq;
 
+	/*
+	 * Legs taken out of the write set whose superblocks are not written
+	 * yet (under dev->lock): writes wait for 0 (md's
+	 * MD_SB_CHANGE_PENDING), so none is acknowledged on fewer legs than
+	 * the superblocks say hold the data (leg.c hb_leg_out()).
+	 */
+	int meta_pending;
+	wait_queue_head_t meta_wait;
+
 	/* On-disk metadata (meta.c) */
 	struct mutex meta_mutex;	/* superblock writes */
 	struct page *sb_page;		/* their buffer: no allocation on the I/O path */
@@ -205,6 +234,7 @@ struct hb_io {
 	unsigned long full;	/* writes: legs in sync at submit (the others are rebuilding) */
 	unsigned long bad_legs;	/* writes: legs with known-bad ranges under it, to verify */
 	u64 wsnap;		/* writes to verify: write tracking at submit */
+	u8 wt_epoch;		/* writes: the epoch counted under (0 or 1) */
 	unsigned int leg;	/* reads: the leg being tried */
 	blk_status_t error;	/* the last error a leg returned */
 	u64 wtrack_snap;	/* reads: sum of region counters at submit */
@@ -243,11 +273,15 @@ int hb_dev_open_legs(struct hb_dev *dev, const dev_t *legs, unsigned int nr_legs
 struct hb_leg *hb_leg_missing(struct hb_dev *dev, unsigned int index);
 int hb_dev_start(struct hb_dev *dev, struct netlink_ext_ack *extack);
 struct hb_dev *hb_dev_find(int index);
-struct hb_dev *hb_dev_next(int index);	/* first device with index >= @index */
-int hb_dev_create(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
+struct hb_dev *hb_dev_next(int index);
+struct hb_dev *hb_dev_find_uuid(const u8 *uuid);
+int hb_dev_check_legs(const dev_t *legs, unsigned int nr_legs, unsigned int max,
+		      struct netlink_ext_ack *extack);	/* first device with index >= @index */
+int hb_dev_create(const dev_t *legs, unsigned int nr_legs, u32 flags, struct hb_dev **out,
 		  unsigned int *bad, struct netlink_ext_ack *extack);
 int hb_dev_destroy(struct hb_dev *dev, struct netlink_ext_ack *extack);
 void hb_dev_destroy_all(void);
+bool hb_dev_closing(struct netlink_ext_ack *extack);
 enum healblk_dev_state hb_dev_state(struct hb_dev *dev);
 unsigned int hb_dev_openers(struct hb_dev *dev);
 int hb_dev_init(void);
@@ -258,10 +292,12 @@ void hb_meta_new(struct hb_dev *dev);
 int hb_meta_rw(struct block_device *bdev, sector_t sector, struct page *page,
 	       blk_opf_t opf);
 int hb_meta_write(struct hb_dev *dev);
+unsigned long hb_legs_flush(struct hb_dev *dev);
 int hb_meta_read(struct block_device *bdev, struct healblk_sb *out, const char **why);
 
 /* assemble.c */
-int hb_dev_assemble(const dev_t *legs, unsigned int nr_legs, struct hb_dev **out,
+#define HB_ASSEMBLE_MAX	(HEALBLK_MAX_LEGS + HEALBLK_MAX_SPARES)
+int hb_dev_assemble(const dev_t *devs, unsigned int n, u32 flags, struct hb_dev **out,
 		    unsigned int *bad, struct netlink_ext_ack *extack);
 
 /* An extack message chosen at run time: it must be a string constant. */
@@ -290,6 +326,8 @@ int hb_rebuild_start(struct hb_leg *leg, struct netlink_ext_ack *extack);
 int hb_scrub_start(struct hb_dev *dev, struct netlink_ext_ack *extack);
 int hb_sync_abort(struct hb_dev *dev, struct netlink_ext_ack *extack);
 void hb_write_wait_window(struct hb_dev *dev, struct hb_io *io);
+bool hb_repair_take(struct hb_dev *dev, sector_t sector, unsigned int sectors);
+void hb_repair_release(struct hb_dev *dev);
 
 /* remap.c */
 int hb_remap_init(struct hb_dev *dev);
@@ -311,7 +349,8 @@ int hb_bm_init(struct hb_dev *dev);
 void hb_bm_exit(struct hb_dev *dev);
 void hb_bm_start(struct hb_dev *dev);
 void hb_bm_stop(struct hb_dev *dev);
-unsigned long hb_bm_load(struct hb_dev *dev, unsigned long legs);
+int hb_bm_load(struct hb_dev *dev, unsigned long legs, unsigned long *dirty);
+int hb_bm_dirty_all(struct hb_dev *dev);
 bool hb_bm_covered(struct hb_dev *dev, sector_t sector, unsigned int sectors);
 void hb_bm_defer(struct hb_io *io);
 void hb_bm_mark(struct hb_dev *dev, sector_t sector, unsigned int sectors);
@@ -325,8 +364,10 @@ void hb_submit_bio(struct bio *bio);
 void hb_write_issue(struct hb_io *io);
 u64 hb_wtrack_snap(struct hb_dev *dev, sector_t sector, unsigned int sectors,
 		   bool *quiet);
-void hb_wtrack_start(struct hb_dev *dev, sector_t sector, unsigned int sectors);
-void hb_wtrack_end(struct hb_dev *dev, sector_t sector, unsigned int sectors);
+void hb_wtrack_start(struct hb_io *io);
+void hb_wtrack_end(struct hb_io *io);
+bool hb_wtrack_drained(struct hb_dev *dev, unsigned int epoch, sector_t sector,
+		       unsigned int sectors);
 int hb_io_init(struct hb_dev *dev);
 void hb_io_exit(struct hb_dev *dev);
 
@@ -335,11 +376,13 @@ int hb_leg_choose_read(struct hb_dev *dev, unsigned long tried, sector_t sector,
 		       unsigned int sectors, unsigned int *clean);
 int hb_leg_fail(struct hb_leg *leg, const char *reason,
 		struct netlink_ext_ack *extack);
+void hb_leg_out_locked(struct hb_leg *leg, const char *reason);
+void hb_leg_out_done(struct hb_dev *dev);
 void hb_leg_error(struct hb_leg *leg);
 unsigned long hb_legs_in_sync(struct hb_dev *dev);
 unsigned long hb_legs_writable(struct hb_dev *dev);
 bool hb_leg_mark_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
-void hb_leg_clear_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
+void hb_leg_clear_bad(struct hb_leg *leg, sector_t sector, sector_t sectors);
 bool hb_leg_is_bad(struct hb_leg *leg, sector_t sector, unsigned int sectors);
 const char *hb_leg_state_name(enum healblk_leg_state state);
 u64 hb_leg_io_stat(struct hb_leg *leg, size_t offset);

@@ -35,27 +35,57 @@ static atomic64_t *hb_wtrack_bucket(struct hb_dev *dev, sector_t region)
 	return &dev->wtrack[region & (HB_WTRACK_BUCKETS - 1)];
 }
 
-void hb_wtrack_start(struct hb_dev *dev, sector_t sector, unsigned int sectors)
+void hb_wtrack_start(struct hb_io *io)
 {
-	sector_t first;
-	unsigned int i, n = hb_wtrack_range(sector, sectors, &first);
+	struct hb_dev *dev = io->dev;
+	sector_t first, b;
+	unsigned int i, n = hb_wtrack_range(io->sector, io->sectors, &first);
 
-	for (i = 0; i < n; i++)
-		atomic64_add(HB_WTRACK_STARTED + 1, hb_wtrack_bucket(dev, first + i));
+	/*
+	 * Which epoch does not matter for safety: hb_win_take() drains both
+	 * counts, each after a full barrier, and a count it misses is one
+	 * whose write then sees its window (the barrier after this in
+	 * hb_write() and hb_write_wait_window(): store buffering).  The epoch
+	 * only makes the copy's waits end while new writes come.
+	 */
+	io->wt_epoch = READ_ONCE(dev->wt_epoch) & 1;
+	for (i = 0; i < n; i++) {
+		b = (first + i) & (HB_WTRACK_BUCKETS - 1);
+		atomic64_add(HB_WTRACK_STARTED + 1, &dev->wtrack[b]);
+		atomic_inc(&dev->wt_epoch_cnt[io->wt_epoch][b]);
+	}
 }
 
-void hb_wtrack_end(struct hb_dev *dev, sector_t sector, unsigned int sectors)
+void hb_wtrack_end(struct hb_io *io)
 {
-	sector_t first;
-	unsigned int i, n = hb_wtrack_range(sector, sectors, &first);
-	bool idle = false;
+	struct hb_dev *dev = io->dev;
+	sector_t first, b;
+	unsigned int i, n = hb_wtrack_range(io->sector, io->sectors, &first);
+	bool drained = false;
 
-	for (i = 0; i < n; i++)
-		if (!(atomic64_dec_return(hb_wtrack_bucket(dev, first + i)) &
-		      HB_WTRACK_INFLIGHT))
-			idle = true;
-	if (idle && wq_has_sleeper(&dev->wtrack_wait))
+	for (i = 0; i < n; i++) {
+		b = (first + i) & (HB_WTRACK_BUCKETS - 1);
+		atomic64_dec(&dev->wtrack[b]);
+		if (atomic_dec_and_test(&dev->wt_epoch_cnt[io->wt_epoch][b]))
+			drained = true;
+	}
+	if (drained && wq_has_sleeper(&dev->wtrack_wait))
 		wake_up_all(&dev->wtrack_wait);
+}
+
+/* No write counted under @epoch is in flight in the buckets of the range. */
+bool hb_wtrack_drained(struct hb_dev *dev, unsigned int epoch, sector_t sector,
+		       unsigned int sectors)
+{
+	sector_t first, b;
+	unsigned int i, n = hb_wtrack_range(sector, sectors, &first);
+
+	for (i = 0; i < n; i++) {
+		b = (first + i) & (HB_WTRACK_BUCKETS - 1);
+		if (atomic_read(&dev->wt_epoch_cnt[epoch & 1][b]))
+			return false;
+	}
+	return true;
 }
 
 /* A value that changes whenever a write to the range starts. */
@@ -218,27 +248,31 @@ static void hb_read_issue(struct hb_io *io, unsigned int index)
 
 /*
  * Write the good data just read back over a range that failed on @leg.
- * Only while no write to the range was in flight or started since the read
- * was submitted: then the data in io->bio is current.  The range is marked
- * bad on the leg during the write, so no read trusts it half-written, and
- * stays marked if the write fails or a write raced with it.
+ * The repair owns the range meanwhile (hb_repair_take(), which never
+ * waits): no write to it is in flight or starts until it is done.  The data in io->bio is
+ * current only if no write to the range started since the read was
+ * submitted: else that write rewrites the range anyway and the repair
+ * is dropped.  The range is marked bad on the leg during the write, so no
+ * read trusts it half-written, and stays marked if the write fails.
  */
 static void hb_read_repair(struct hb_io *io, struct hb_leg *leg)
 {
 	struct hb_dev *dev = io->dev;
 	struct hb_clone *c;
 	bool quiet;
-	u64 snap;
 	int err;
 
 	if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC)
 		return;	/* a rebuilding leg gets the range from the rebuild */
-	snap = hb_wtrack_snap(dev, io->sector, io->sectors, &quiet);
-	if (!io->wtrack_quiet || !quiet || snap != io->wtrack_snap)
-		return;	/* the overlapping write rewrites the range anyway */
+	if (!io->wtrack_quiet)
+		return;	/* a write was in flight at the read: it rewrites the range */
+	if (!hb_repair_take(dev, io->sector, io->sectors))
+		return;	/* busy: a later read of the range tries again */
+	if (hb_wtrack_snap(dev, io->sector, io->sectors, &quiet) != io->wtrack_snap)
+		goto out;	/* a write started since the read: the data is old */
 	/* Recorded on disk first: a repair torn by a crash stays untrusted. */
 	if (!hb_leg_record_bad(leg, io->sector, io->sectors))
-		return;	/* table full: leave the range to fail and retry again */
+		goto out;	/* table full: leave the range to fail and retry again */
 
 	c = hb_clone_alloc(io, leg, hb_sync_endio);
 	c->bio.bi_opf = REQ_OP_WRITE | REQ_SYNC;
@@ -251,12 +285,15 @@ static void hb_read_repair(struct hb_io *io, struct hb_leg *leg)
 		atomic64_inc(&leg->write_errors);
 	} else {
 		atomic64_inc(&leg->repairs);
-		/* Trusted again once read back intact, if no write raced. */
-		if (hb_leg_verify(leg, io->bio, io->sector, io->sectors) &&
-		    hb_wtrack_snap(dev, io->sector, io->sectors, &quiet) == snap)
+		/* Trusted again once read back intact: no write can have raced. */
+		if (hb_leg_verify(leg, io->bio, io->sector, io->sectors))
 			hb_leg_forget_bad(leg, io->sector, io->sectors);
 	}
+	hb_repair_release(dev);
 	hb_ev_repair(leg, io->sector, io->sectors, err);
+	return;
+out:
+	hb_repair_release(dev);
 }
 
 static void hb_read_work(struct work_struct *work)
@@ -333,11 +370,20 @@ static void hb_read(struct hb_dev *dev, struct bio *bio)
 	int leg;
 
 	leg = -EIO;
-	/* Until resynced after a crash, a dirty region is read from one leg only. */
+	/*
+	 * Until resynced after a crash, a dirty region is read from one leg
+	 * only: the resync source, or when it cannot serve (failed, or bad
+	 * there), the lowest leg that can, never by turns.
+	 */
 	if (unlikely(READ_ONCE(dev->resync_active)) &&
-	    hb_bm_resyncing(dev, bio->bi_iter.bi_sector, sectors))
-		leg = hb_leg_choose_read(dev, ~BIT(READ_ONCE(dev->resync_src)),
-					 bio->bi_iter.bi_sector, sectors, &clean);
+	    hb_bm_resyncing(dev, bio->bi_iter.bi_sector, sectors)) {
+		unsigned int i = READ_ONCE(dev->resync_src);
+
+		leg = hb_leg_choose_read(dev, ~BIT(i), bio->bi_iter.bi_sector, sectors, &clean);
+		for (i = 0; leg < 0 && i < dev->nr_legs; i++)
+			leg = hb_leg_choose_read(dev, ~BIT(i), bio->bi_iter.bi_sector, sectors,
+						 &clean);
+	}
 	if (leg < 0)
 		leg = hb_leg_choose_read(dev, 0, bio->bi_iter.bi_sector, sectors, &clean);
 	if (leg < 0) {
@@ -378,6 +424,18 @@ static void hb_write_work(struct work_struct *work)
 	unsigned int i;
 
 	/*
+	 * A discard only says the data is no longer wanted: a leg that fails
+	 * one loses nothing and keeps its health (md's raid1 does the same).
+	 */
+	if (bio_op(io->bio) == REQ_OP_DISCARD) {
+		for_each_set_bit(i, &io->failed, dev->nr_legs)
+			hb_ev_io_error(dev->legs[i], op, io->sector, io->sectors,
+				       -blk_status_to_errno(io->error), true);
+		io->error = BLK_STS_OK;
+		recovered = true;
+		goto out;
+	}
+	/*
 	 * Write-zeroes that no leg supports after all (loop over a file
 	 * system without it): not a disk error; the block layer falls back
 	 * to writing zeroes.
@@ -392,6 +450,20 @@ static void hb_write_work(struct work_struct *work)
 		hb_leg_error(dev->legs[0]);
 		io->error = BLK_STS_OK;
 		goto out;
+	}
+
+	/*
+	 * Failed on every leg: the caller is told, but each leg may hold
+	 * part of it now, each a different part.  Reads must still agree:
+	 * the range stays readable on the first leg in sync alone and is
+	 * marked bad on the others, until a write over it succeeds.
+	 */
+	if (!recovered && io->sectors && io->full) {
+		unsigned long others = hb_legs_writable(dev) & ~BIT(__ffs(io->full));
+
+		for_each_set_bit(i, &others, dev->nr_legs)
+			if (!hb_leg_record_bad(dev->legs[i], io->sector, io->sectors))
+				hb_leg_fail(dev->legs[i], "bad-block table full", NULL);
 	}
 
 	for_each_set_bit(i, &io->failed, dev->nr_legs) {
@@ -409,18 +481,26 @@ static void hb_write_work(struct work_struct *work)
 		 * Where another leg took the write, this one holds old data
 		 * over the range now: no read may be served from it there.
 		 * If that cannot be recorded, the leg cannot be trusted at
-		 * all.  Where no leg took it, they all agree on the old data
-		 * and the upper layer is told the write failed.
+		 * all.  Where no leg took it, the upper layer is told the
+		 * write failed (and the legs were made to agree, above).
 		 */
 		if (recovered && io->sectors &&
 		    !hb_leg_record_bad(leg, io->sector, io->sectors))
 			hb_leg_fail(leg, "bad-block table full", NULL);
 		hb_ev_io_error(leg, op, io->sector, io->sectors,
 			       -blk_status_to_errno(io->error), recovered);
-		hb_leg_error(leg);
+		/*
+		 * A cache flush that failed, empty or in front of data (a
+		 * journal commit): what the leg acknowledged before may be
+		 * gone.  It cannot be trusted while another leg flushed.
+		 */
+		if (recovered && (!io->sectors || (io->bio->bi_opf & REQ_PREFLUSH)))
+			hb_leg_fail(leg, "a cache flush failed", NULL);
+		else
+			hb_leg_error(leg);
 	}
 out:
-	hb_wtrack_end(dev, io->sector, io->sectors);
+	hb_wtrack_end(io);
 	hb_io_complete(io, recovered ? BLK_STS_OK : io->error);
 }
 
@@ -445,7 +525,7 @@ static void hb_write_verify_work(struct work_struct *work)
 		if (hb_wtrack_snap(dev, io->sector, io->sectors, &quiet) == io->wsnap)
 			hb_leg_forget_bad(leg, io->sector, io->sectors);
 	}
-	hb_wtrack_end(dev, io->sector, io->sectors);
+	hb_wtrack_end(io);
 	hb_io_complete(io, BLK_STS_OK);
 }
 
@@ -459,7 +539,7 @@ static void hb_write_put(struct hb_io *io)
 		return;
 	}
 	if (likely(!io->failed)) {
-		hb_wtrack_end(io->dev, io->sector, io->sectors);
+		hb_wtrack_end(io);
 		hb_io_complete(io, BLK_STS_OK);
 		return;
 	}
@@ -483,6 +563,16 @@ static void hb_write_endio(struct bio *clone)
 	hb_write_put(io);
 }
 
+/* A write that found a leg out but not yet recorded: it waits for the superblocks. */
+static void hb_write_meta_work(struct work_struct *work)
+{
+	struct hb_io *io = container_of(work, struct hb_io, work);
+	struct hb_dev *dev = io->dev;
+
+	wait_event(dev->meta_wait, !READ_ONCE(dev->meta_pending));
+	hb_write_issue(io);
+}
+
 /* Send a write to its legs: from hb_write(), or once its bitmap bits are on disk. */
 void hb_write_issue(struct hb_io *io)
 {
@@ -493,6 +583,13 @@ void hb_write_issue(struct hb_io *io)
 	/* A rebuilding leg takes every write: what it has copied stays current. */
 	io->full = hb_legs_in_sync(dev);
 	legs = hb_legs_writable(dev);
+	/* Pairs with smp_wmb() in hb_leg_out_locked(). */
+	smp_rmb();
+	if (unlikely(READ_ONCE(dev->meta_pending))) {
+		INIT_WORK(&io->work, hb_write_meta_work);
+		queue_work(dev->wq, &io->work);
+		return;
+	}
 	io->bad_legs = 0;
 	if (bio_op(io->bio) == REQ_OP_WRITE) {
 		for_each_set_bit(i, &io->full, dev->nr_legs)
@@ -505,7 +602,7 @@ void hb_write_issue(struct hb_io *io)
 		}
 	}
 	if (unlikely(!io->full)) {
-		hb_wtrack_end(dev, io->sector, io->sectors);
+		hb_wtrack_end(io);
 		hb_io_complete(io, BLK_STS_IOERR);
 		return;
 	}
@@ -525,13 +622,13 @@ static void hb_write(struct hb_dev *dev, struct bio *bio)
 {
 	struct hb_io *io = hb_io_alloc(dev, bio);
 
-	hb_wtrack_start(dev, io->sector, io->sectors);
+	hb_wtrack_start(io);
 	/*
 	 * Counted before the window and the bitmap are looked at: pairs with
 	 * the barriers in hb_win_take() and hb_bm_sweep().
 	 */
 	smp_mb__after_atomic();
-	if (unlikely(READ_ONCE(dev->sync_active)))
+	if (unlikely(READ_ONCE(dev->sync_active) || READ_ONCE(dev->repair_active)))
 		hb_write_wait_window(dev, io);
 	if (unlikely(!hb_bm_covered(dev, io->sector, io->sectors))) {
 		hb_bm_defer(io);
@@ -580,6 +677,10 @@ static void hb_active_release(struct percpu_ref *ref)
 /* Wait until no upper-layer bio is in flight; new ones wait for resume. */
 void hb_dev_suspend(struct hb_dev *dev)
 {
+	/* The error handling of a bio waited for here takes these. */
+	lockdep_assert_not_held(&dev->meta_mutex);
+	lockdep_assert_not_held(&dev->bm_mutex);
+	lockdep_assert_not_held(&dev->bbt_mutex);
 	WRITE_ONCE(dev->suspended, true);
 	percpu_ref_kill(&dev->active);
 	wait_event(dev->suspend_wait, percpu_ref_is_zero(&dev->active));

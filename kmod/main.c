@@ -68,9 +68,12 @@ err_dev:
 
 static void __exit healblk_exit(void)
 {
-	/* No new requests first, then no devices. */
-	hb_nl_exit();
+	/*
+	 * Devices first, while their last events can still be sent; no new
+	 * device after them (hb_dev_closing()), then no more requests.
+	 */
 	hb_dev_destroy_all();
+	hb_nl_exit();
 	hb_dev_exit();
 	pr_info("unloaded\n");
 }

@@ -42,6 +42,32 @@ int hb_meta_rw(struct block_device *bdev, sector_t sector, struct page *page,
 	return ret;
 }
 
+/*
+ * Make what every leg in sync or rebuilding has completed durable: an
+ * empty PREFLUSH to each.  md's rule: before a bitmap bit or a bad-block
+ * entry goes clean on any leg, the data it covers is on stable media on
+ * every leg.  The caller holds one of the metadata mutexes (legs[] is
+ * stable).  Returns the legs whose flush failed.
+ */
+unsigned long hb_legs_flush(struct hb_dev *dev)
+{
+	unsigned long failed = 0;
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++) {
+		struct hb_leg *leg = dev->legs[i];
+		enum healblk_leg_state state = READ_ONCE(leg->state);
+
+		if (state != HEALBLK_LEG_IN_SYNC && state != HEALBLK_LEG_REBUILDING)
+			continue;
+		if (blkdev_issue_flush(leg->bdev)) {
+			atomic64_inc(&leg->write_errors);
+			failed |= BIT(i);
+		}
+	}
+	return failed;
+}
+
 void hb_meta_new(struct hb_dev *dev)
 {
 	unsigned int i;
@@ -53,8 +79,14 @@ void hb_meta_new(struct hb_dev *dev)
 	dev->events = 0;
 }
 
+/* Every leg's state and rebuild position, taken once for all the superblocks of a write. */
+struct hb_states {
+	enum healblk_leg_state state[HEALBLK_MAX_LEGS];
+	sector_t sync_pos[HEALBLK_MAX_LEGS];
+};
+
 static void hb_sb_fill(struct hb_dev *dev, struct hb_leg *leg, u32 role,
-		       struct healblk_sb *sb)
+		       const struct hb_states *st, struct healblk_sb *sb)
 {
 	unsigned int i;
 
@@ -79,13 +111,10 @@ static void hb_sb_fill(struct hb_dev *dev, struct hb_leg *leg, u32 role,
 	sb->bitmap_shift = cpu_to_le32(dev->bm_shift);
 	sb->remap_blocks = cpu_to_le32(dev->rm_blocks);
 	for (i = 0; i < dev->nr_legs; i++) {
-		struct hb_leg *l = dev->legs[i];
-		enum healblk_leg_state state = READ_ONCE(l->state);
-
-		memcpy(sb->members[i].uuid, l->uuid, sizeof(sb->members[i].uuid));
-		sb->members[i].state = cpu_to_le32(state);
-		if (state == HEALBLK_LEG_REBUILDING)
-			sb->members[i].sync_pos = cpu_to_le64(READ_ONCE(l->sync_pos));
+		memcpy(sb->members[i].uuid, dev->legs[i]->uuid, sizeof(sb->members[i].uuid));
+		sb->members[i].state = cpu_to_le32(st->state[i]);
+		if (st->state[i] == HEALBLK_LEG_REBUILDING)
+			sb->members[i].sync_pos = cpu_to_le64(st->sync_pos[i]);
 	}
 	sb->nr_spares = cpu_to_le32(dev->nr_spares);
 	for (i = 0; i < dev->nr_spares; i++) {
@@ -95,9 +124,10 @@ static void hb_sb_fill(struct hb_dev *dev, struct hb_leg *leg, u32 role,
 	sb->crc = cpu_to_le32(hb_sb_crc(sb));
 }
 
-static int hb_sb_write(struct hb_dev *dev, struct hb_leg *leg, u32 role)
+static int hb_sb_write(struct hb_dev *dev, struct hb_leg *leg, u32 role,
+		       const struct hb_states *st)
 {
-	hb_sb_fill(dev, leg, role, page_address(dev->sb_page));
+	hb_sb_fill(dev, leg, role, st, page_address(dev->sb_page));
 	/* Copy A, then B: each durable before the next is touched. */
 	if (hb_meta_rw(leg->bdev, 0, dev->sb_page,
 		       REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA) ||
@@ -121,24 +151,99 @@ static int hb_sb_write(struct hb_dev *dev, struct hb_leg *leg, u32 role)
  */
 int hb_meta_write(struct hb_dev *dev)
 {
+	unsigned long flush_failed;
+	struct hb_states st;
 	unsigned int i, failed = 0;
 
 	mutex_lock(&dev->meta_mutex);
+	/*
+	 * One view for every superblock of this write: two legs with the
+	 * same event counter then always hold the same member table.
+	 */
+	spin_lock_irq(&dev->lock);
+	for (i = 0; i < dev->nr_legs; i++) {
+		st.state[i] = dev->legs[i]->state;
+		st.sync_pos[i] = READ_ONCE(dev->legs[i]->sync_pos);
+	}
+	spin_unlock_irq(&dev->lock);
+	/*
+	 * What the legs acknowledged goes to stable media before any
+	 * superblock says where it is: a leg listed in sync, or a rebuild
+	 * checkpoint, is never ahead of the data under it.
+	 */
+	flush_failed = hb_legs_flush(dev);
 	dev->events++;
 	for (i = 0; i < dev->nr_legs; i++) {
-		struct hb_leg *leg = dev->legs[i];
-		enum healblk_leg_state state = READ_ONCE(leg->state);
-
-		if (state != HEALBLK_LEG_IN_SYNC && state != HEALBLK_LEG_REBUILDING)
+		if (st.state[i] != HEALBLK_LEG_IN_SYNC && st.state[i] != HEALBLK_LEG_REBUILDING)
 			continue;
-		if (hb_sb_write(dev, leg, HEALBLK_SB_ROLE_MEMBER) &&
-		    state == HEALBLK_LEG_IN_SYNC)
+		if (hb_sb_write(dev, dev->legs[i], HEALBLK_SB_ROLE_MEMBER, &st) &&
+		    st.state[i] == HEALBLK_LEG_IN_SYNC)
 			failed++;
 	}
 	for (i = 0; i < dev->nr_spares; i++)
-		hb_sb_write(dev, dev->spares[i], HEALBLK_SB_ROLE_SPARE);
+		hb_sb_write(dev, dev->spares[i], HEALBLK_SB_ROLE_SPARE, &st);
 	mutex_unlock(&dev->meta_mutex);
+	/* A leg that cannot flush may have lost what it acknowledged. */
+	for_each_set_bit(i, &flush_failed, dev->nr_legs)
+		hb_leg_fail(dev->legs[i], "a cache flush failed", NULL);
 	return failed;
+}
+
+/*
+ * Everything read from disk is checked before use (md's super_1_load):
+ * a copy must describe the layout this healblk would have written on a
+ * leg of @leg_sectors, else it is refused with the reason in *@why.  The
+ * checksum guards against torn writes, not against a crafted or
+ * corrupted-then-resealed block: each field is checked on its own.
+ */
+static bool hb_sb_valid(const struct healblk_sb *sb, sector_t leg_sectors, const char **why)
+{
+	u64 data = le64_to_cpu(sb->data_sectors), need;
+	u32 nr_slots = le32_to_cpu(sb->nr_slots), nr_spares = le32_to_cpu(sb->nr_spares);
+	u32 role = le32_to_cpu(sb->role), slot = le32_to_cpu(sb->slot);
+	u32 shift = le32_to_cpu(sb->bitmap_shift), rm = le32_to_cpu(sb->remap_blocks);
+	unsigned int i;
+
+	*why = "a superblock describes an impossible layout";
+	if (le32_to_cpu(sb->version) < 1)
+		return false;
+	if (le32_to_cpu(sb->features)) {
+		*why = "a leg uses format features this healblk does not know";
+		return false;
+	}
+	/* Whole 4 KiB blocks: what hb_dev_start() makes. */
+	if (le64_to_cpu(sb->data_offset) != HEALBLK_META_SECTORS || !data || data % 8)
+		return false;
+	if (nr_slots < 1 || nr_slots > HEALBLK_MAX_LEGS || nr_spares > HEALBLK_MAX_SPARES)
+		return false;
+	if (role == HEALBLK_SB_ROLE_MEMBER ? slot >= nr_slots :
+	    role != HEALBLK_SB_ROLE_SPARE || slot >= HEALBLK_MAX_SPARES)
+		return false;
+	/* Only the one-leg spare area healblk makes; the size without wrapping. */
+	if (rm && (rm != HEALBLK_RM_MAX || nr_slots != 1))
+		return false;
+	/* data first: bounded by the leg, the sum below cannot wrap. */
+	need = HEALBLK_META_SECTORS + data + (u64)rm * 8;
+	if (data > (u64)leg_sectors || need > (u64)leg_sectors) {
+		*why = "a leg is smaller than the device its superblock describes";
+		return false;
+	}
+	/* The bitmap's geometry follows from the size: anything else overruns it. */
+	if (shift && shift != hb_bm_shift_for(data))
+		return false;
+	for (i = 0; i < HEALBLK_MAX_LEGS; i++) {
+		u32 state = le32_to_cpu(sb->members[i].state);
+
+		if (i >= nr_slots)
+			continue;
+		if (state < HEALBLK_LEG_IN_SYNC || state > HEALBLK_LEG_REBUILDING ||
+		    le64_to_cpu(sb->members[i].sync_pos) > data)
+			return false;
+	}
+	if (le32_to_cpu(sb->fail_errors) > HEALBLK_FAIL_ERRORS_MAX ||
+	    le32_to_cpu(sb->fail_window) > HEALBLK_FAIL_WINDOW_MAX)
+		return false;
+	return true;
 }
 
 /*
@@ -149,7 +254,8 @@ int hb_meta_read(struct block_device *bdev, struct healblk_sb *out, const char *
 {
 	struct page *page = alloc_page(GFP_KERNEL);
 	struct healblk_sb *sb;
-	bool magic = false, found = false;
+	bool magic = false, found = false, invalid = false;
+	const char *bad_why = NULL;
 	int copy, ret = 0;
 
 	if (!page)
@@ -169,12 +275,18 @@ int hb_meta_read(struct block_device *bdev, struct healblk_sb *out, const char *
 			ret = -EPROTONOSUPPORT;
 			goto out;
 		}
+		if (!hb_sb_valid(sb, bdev_nr_sectors(bdev), &bad_why)) {
+			invalid = true;
+			continue;
+		}
 		if (!found || le64_to_cpu(sb->events) > le64_to_cpu(out->events))
 			memcpy(out, sb, sizeof(*out));
 		found = true;
 	}
 	if (!found) {
-		if (magic)
+		if (invalid)
+			*why = bad_why;
+		else if (magic)
 			*why = "checksum mismatch in both superblock copies of a leg";
 		ret = -EINVAL;
 	}

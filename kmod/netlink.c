@@ -24,6 +24,12 @@ static const struct nla_policy hb_legs_nest_policy[HEALBLK_A_MAX + 1] = {
 
 static const struct nla_policy hb_create_policy[HEALBLK_A_MAX + 1] = {
 	[HEALBLK_A_DEV_LEGS]	= NLA_POLICY_NESTED(hb_legs_nest_policy),
+	[HEALBLK_A_DEV_FLAGS]	= NLA_POLICY_MASK(NLA_U32, HEALBLK_CREATE_FLAGS),
+};
+
+static const struct nla_policy hb_assemble_policy[HEALBLK_A_MAX + 1] = {
+	[HEALBLK_A_DEV_LEGS]	= NLA_POLICY_NESTED(hb_legs_nest_policy),
+	[HEALBLK_A_DEV_FLAGS]	= NLA_POLICY_MASK(NLA_U32, HEALBLK_ASSEMBLE_FLAGS),
 };
 
 static const struct nla_policy hb_dev_policy[HEALBLK_A_MAX + 1] = {
@@ -296,19 +302,25 @@ static struct hb_leg *hb_nl_leg(struct genl_info *info)
 	return dev->legs[index];
 }
 
-static int hb_nl_parse_legs(struct genl_info *info, dev_t *legs, struct nlattr **attrs)
+static int hb_nl_parse_legs(struct genl_info *info, dev_t *legs, struct nlattr **attrs,
+			    unsigned int max)
 {
+	const char *how_many = max == HEALBLK_MAX_LEGS ? "a device has 1 to 4 legs" :
+				"assemble takes 1 to 8 disks: legs and spares";
 	struct nlattr *tb[HEALBLK_A_MAX + 1];
 	struct nlattr *attr;
 	int rem, n = 0, ret;
 
-	if (hb_nl_missing(info, HEALBLK_A_DEV_LEGS, "a device has 1 to 4 legs"))
+	if (GENL_REQ_ATTR_CHECK(info, HEALBLK_A_DEV_LEGS)) {
+		hb_set_err(info->extack, how_many);
 		return -EINVAL;
+	}
 	nla_for_each_nested(attr, info->attrs[HEALBLK_A_DEV_LEGS], rem) {
 		u32 major, minor;
 
-		if (n == HEALBLK_MAX_LEGS) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attr, "a device has 1 to 4 legs");
+		if (n == max) {
+			hb_set_err(info->extack, how_many);
+			NL_SET_BAD_ATTR(info->extack, attr);
 			return -EINVAL;
 		}
 		ret = nla_parse_nested(tb, HEALBLK_A_MAX, attr, hb_leg_nest_policy,
@@ -332,35 +344,40 @@ static int hb_nl_parse_legs(struct genl_info *info, dev_t *legs, struct nlattr *
 		n++;
 	}
 	if (!n) {
-		NL_SET_ERR_MSG(info->extack, "a device has 1 to 4 legs");
+		hb_set_err(info->extack, how_many);
 		return -EINVAL;
 	}
 	return n;
 }
 
 /* create and assemble: the same legs in, the device (as get) out. */
-static int hb_nl_bring_up(struct genl_info *info,
-			  int (*up)(const dev_t *legs, unsigned int nr_legs,
-				    struct hb_dev **out, unsigned int *bad,
-				    struct netlink_ext_ack *extack))
+static int hb_nl_bring_up(struct genl_info *info, bool assemble)
 {
-	struct nlattr *attrs[HEALBLK_MAX_LEGS];
-	dev_t legs[HEALBLK_MAX_LEGS];
+	struct nlattr *attrs[HB_ASSEMBLE_MAX];
+	dev_t legs[HB_ASSEMBLE_MAX];
 	unsigned int bad = UINT_MAX;
 	struct sk_buff *reply;
 	struct hb_dev *dev;
+	u32 flags = 0;
 	int n, ret;
 
-	n = hb_nl_parse_legs(info, legs, attrs);
+	n = hb_nl_parse_legs(info, legs, attrs, assemble ? HB_ASSEMBLE_MAX : HEALBLK_MAX_LEGS);
 	if (n < 0)
 		return n;
+	if (info->attrs[HEALBLK_A_DEV_FLAGS])
+		flags = nla_get_u32(info->attrs[HEALBLK_A_DEV_FLAGS]);
 	/* Allocated first: a device is never brought up without its reply. */
 	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!reply)
 		return -ENOMEM;
 
 	mutex_lock(&healblk_mutex);
-	ret = up(legs, n, &dev, &bad, info->extack);
+	if (hb_dev_closing(info->extack))
+		ret = -ESHUTDOWN;
+	else if (assemble)
+		ret = hb_dev_assemble(legs, n, flags, &dev, &bad, info->extack);
+	else
+		ret = hb_dev_create(legs, n, flags, &dev, &bad, info->extack);
 	if (!ret)
 		ret = hb_nl_put_dev(reply, dev, info->snd_portid, info->snd_seq, 0,
 				    info->genlhdr->cmd);
@@ -377,12 +394,12 @@ static int hb_nl_bring_up(struct genl_info *info,
 
 static int hb_nl_create(struct sk_buff *skb, struct genl_info *info)
 {
-	return hb_nl_bring_up(info, hb_dev_create);
+	return hb_nl_bring_up(info, false);
 }
 
 static int hb_nl_assemble(struct sk_buff *skb, struct genl_info *info)
 {
-	return hb_nl_bring_up(info, hb_dev_assemble);
+	return hb_nl_bring_up(info, true);
 }
 
 static int hb_nl_destroy(struct sk_buff *skb, struct genl_info *info)
@@ -639,7 +656,7 @@ static const struct genl_ops hb_nl_ops[] = {
 	HB_OP(HEALBLK_CMD_FAIL_LEG, hb_nl_fail_leg, hb_leg_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_FAULT_SET, hb_nl_fault_set, hb_fault_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_FAULT_CLEAR, hb_nl_fault_clear, hb_leg_policy, GENL_ADMIN_PERM),
-	HB_OP(HEALBLK_CMD_ASSEMBLE, hb_nl_assemble, hb_create_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_ASSEMBLE, hb_nl_assemble, hb_assemble_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_SET, hb_nl_set, hb_set_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_SPARE_ADD, hb_nl_spare_add, hb_spare_add_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_SPARE_REMOVE, hb_nl_spare_remove, hb_leg_policy, GENL_ADMIN_PERM),
@@ -651,7 +668,8 @@ static const struct genl_ops hb_nl_ops[] = {
 enum { HB_MCGRP_EVENTS };
 
 static const struct genl_multicast_group hb_nl_mcgrps[] = {
-	[HB_MCGRP_EVENTS] = { .name = HEALBLK_MCGRP_EVENTS },
+	/* I/O errors name sectors and disks: node information, for CAP_NET_ADMIN. */
+	[HB_MCGRP_EVENTS] = { .name = HEALBLK_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family hb_nl_family __ro_after_init = {

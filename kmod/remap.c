@@ -79,6 +79,36 @@ int hb_remap_init(struct hb_dev *dev)
 	return ret;
 }
 
+/*
+ * A copy read from disk, checked before use: every entry inside the device
+ * and the spare area, no data block and no spare block twice (two blocks
+ * sharing one spare block would read each other's data).
+ */
+static bool hb_remap_valid(struct hb_dev *dev, const struct healblk_rm_table *t)
+{
+	DECLARE_BITMAP(used, HEALBLK_RM_MAX);
+	unsigned int i, j, n = le32_to_cpu(t->count);
+
+	if (memcmp(t->magic, HEALBLK_RM_MAGIC, sizeof(t->magic)) ||
+	    le32_to_cpu(t->version) != 1 ||
+	    memcmp(t->dev_uuid, dev->uuid, sizeof(t->dev_uuid)) ||
+	    le32_to_cpu(t->crc) != hb_rm_crc(t) || n > dev->rm_blocks)
+		return false;
+	bitmap_zero(used, HEALBLK_RM_MAX);
+	for (i = 0; i < n; i++) {
+		u32 from = le32_to_cpu(t->entries[i].from);
+		u32 to = le32_to_cpu(t->entries[i].to);
+
+		if (((sector_t)from << HB_BLOCK_SHIFT) >= dev->sectors || to >= dev->rm_blocks ||
+		    __test_and_set_bit(to, used))
+			return false;
+		for (j = 0; j < i; j++)
+			if (le32_to_cpu(t->entries[j].from) == from)
+				return false;
+	}
+	return true;
+}
+
 /* Assembly: the newer valid copy of the leg's table. */
 int hb_remap_load(struct hb_dev *dev)
 {
@@ -93,13 +123,14 @@ int hb_remap_load(struct hb_dev *dev)
 		return -ENOMEM;
 	for (copy = 0; copy < 2; copy++) {
 		if (hb_meta_rw(dev->legs[0]->bdev, HB_RM_SECTOR(copy), dev->rm_page,
-			       REQ_OP_READ) ||
-		    memcmp(t->magic, HEALBLK_RM_MAGIC, sizeof(t->magic)) ||
-		    le32_to_cpu(t->version) != 1 ||
-		    memcmp(t->dev_uuid, dev->uuid, sizeof(t->dev_uuid)) ||
-		    le32_to_cpu(t->crc) != hb_rm_crc(t) ||
-		    le32_to_cpu(t->count) > dev->rm_blocks)
+			       REQ_OP_READ))
 			continue;
+		if (!hb_remap_valid(dev, t)) {
+			if (!memcmp(t->magic, HEALBLK_RM_MAGIC, sizeof(t->magic)))
+				pr_warn("%pg: remap table copy %u is invalid: ignored\n",
+					dev->legs[0]->bdev, copy);
+			continue;
+		}
 		if (le64_to_cpu(t->seq) > le64_to_cpu(best->seq))
 			memcpy(best, t, sizeof(*best));
 	}
@@ -109,8 +140,6 @@ int hb_remap_load(struct hb_dev *dev)
 		u32 from = le32_to_cpu(best->entries[i].from);
 		u32 to = le32_to_cpu(best->entries[i].to);
 
-		if (((sector_t)from << HB_BLOCK_SHIFT) >= dev->sectors || to >= dev->rm_blocks)
-			continue;
 		ret = xa_err(xa_store(&dev->remap, from, xa_mk_value(to), GFP_KERNEL));
 		if (ret)
 			break;

@@ -90,28 +90,34 @@ static bool hb_buf_same(struct hb_buf *a, struct hb_buf *b, unsigned int block)
 
 /* The window */
 
+static bool hb_range_overlaps(sector_t lo, sector_t hi, sector_t sector, unsigned int sectors)
+{
+	return lo < hi && sectors && sector < hi && sector + sectors > lo;
+}
+
+/* Does a write to [@sector, +@sectors) meet the copy's or a repair's window? */
 static bool hb_win_overlaps(struct hb_dev *dev, sector_t sector, unsigned int sectors)
 {
 	bool overlap;
 
 	spin_lock_irq(&dev->lock);
-	overlap = dev->win_lo < dev->win_hi && sectors &&
-		  sector < dev->win_hi && sector + sectors > dev->win_lo;
+	overlap = hb_range_overlaps(dev->win_lo, dev->win_hi, sector, sectors) ||
+		  hb_range_overlaps(dev->rwin_lo, dev->rwin_hi, sector, sectors);
 	spin_unlock_irq(&dev->lock);
 	return overlap;
 }
 
 /*
  * From hb_write(), with the write already counted in write tracking: if
- * it overlaps the window, step out of write tracking, wait for the window
+ * it overlaps a window, step out of write tracking, wait for the window
  * to move on, and count it again.
  */
 void hb_write_wait_window(struct hb_dev *dev, struct hb_io *io)
 {
 	while (hb_win_overlaps(dev, io->sector, io->sectors)) {
-		hb_wtrack_end(dev, io->sector, io->sectors);
+		hb_wtrack_end(io);
 		wait_event(dev->win_wait, !hb_win_overlaps(dev, io->sector, io->sectors));
-		hb_wtrack_start(dev, io->sector, io->sectors);
+		hb_wtrack_start(io);
 		/* Counted before the window is looked at again: see hb_win_take(). */
 		smp_mb__after_atomic();
 	}
@@ -125,16 +131,30 @@ static bool hb_wtrack_quiet(struct hb_dev *dev, sector_t sector, unsigned int se
 	return quiet;
 }
 
-/* Own [@sector, +@sectors): no write there in flight, none starts until released. */
+/*
+ * Own [@sector, +@sectors): no write there in flight, none starts until
+ * released.  Writes that start from now on see the window (and step out
+ * if they overlap it); the ones already counted are waited for by epoch,
+ * not by their buckets going quiet, which writes to an aliasing region
+ * could put off for ever.  A write counts itself under the epoch's low
+ * bit, so the epoch before the last flip shares the current count: flip
+ * and drain twice.  Only the sync work flips, one window at a time.
+ */
 static void hb_win_take(struct hb_dev *dev, sector_t sector, unsigned int sectors)
 {
+	unsigned int old, i;
+
 	spin_lock_irq(&dev->lock);
 	dev->win_lo = sector;
 	dev->win_hi = sector + sectors;
 	spin_unlock_irq(&dev->lock);
-	/* Pairs with the barrier in hb_write(). */
-	smp_mb();
-	wait_event(dev->wtrack_wait, hb_wtrack_quiet(dev, sector, sectors));
+	for (i = 0; i < 2; i++) {
+		old = dev->wt_epoch;
+		WRITE_ONCE(dev->wt_epoch, old + 1);
+		/* Pairs with the barrier in hb_write(): see hb_wtrack_start(). */
+		smp_mb();
+		wait_event(dev->wtrack_wait, hb_wtrack_drained(dev, old, sector, sectors));
+	}
 }
 
 static void hb_win_release(struct hb_dev *dev)
@@ -143,6 +163,46 @@ static void hb_win_release(struct hb_dev *dev)
 	dev->win_lo = 0;
 	dev->win_hi = 0;
 	spin_unlock_irq(&dev->lock);
+	wake_up_all(&dev->win_wait);
+}
+
+/*
+ * A repair owns [@sector, +@sectors) the same way, in a window of its own
+ * (one repair at a time per device): writes that overlap it wait until
+ * it is released.  It never
+ * waits itself: it runs in dev->wq before its read completes, and writes
+ * in flight may need dev->wq to end.  Returns false (nothing taken) while
+ * another repair runs or a write is in flight there: the repair is
+ * dropped, the range left as it is, and a later read retries it.  With the
+ * window taken and no write in flight, the good data the read got is still
+ * current when it lands, and no write's verify can trust the leg again
+ * while the repair's old data is on its way (io.c hb_read_repair()).
+ */
+bool hb_repair_take(struct hb_dev *dev, sector_t sector, unsigned int sectors)
+{
+	if (!mutex_trylock(&dev->repair_mutex))
+		return false;
+	spin_lock_irq(&dev->lock);
+	dev->rwin_lo = sector;
+	dev->rwin_hi = sector + sectors;
+	spin_unlock_irq(&dev->lock);
+	WRITE_ONCE(dev->repair_active, true);
+	/* Pairs with the barrier in hb_write(): see hb_win_take(). */
+	smp_mb();
+	if (hb_wtrack_quiet(dev, sector, sectors))
+		return true;
+	hb_repair_release(dev);
+	return false;
+}
+
+void hb_repair_release(struct hb_dev *dev)
+{
+	spin_lock_irq(&dev->lock);
+	dev->rwin_lo = 0;
+	dev->rwin_hi = 0;
+	spin_unlock_irq(&dev->lock);
+	WRITE_ONCE(dev->repair_active, false);
+	mutex_unlock(&dev->repair_mutex);
 	wake_up_all(&dev->win_wait);
 }
 
@@ -269,52 +329,97 @@ static void hb_sync_progress(struct hb_sync_run *run, sector_t pos, unsigned int
 
 /* Rebuild */
 
+#define HB_CHUNK_BLOCKS		(HB_SYNC_CHUNK / HB_BLOCK_SECTORS)
+
 /*
  * Read [@sector, +@len) from a leg in sync, trying each; where no leg can
- * read a 4 KiB block, record it bad on @target and count it.  Returns
- * the number of such blocks.
+ * read a 4 KiB block, record it bad on @target (if any), set it in
+ * @lost and count it.  *@from: the leg the whole chunk came from, or -1
+ * when it came block by block from several.  Returns the lost blocks:
+ * their part of @buf holds nothing that may be written anywhere.
  */
 static unsigned int hb_sync_read_good(struct hb_dev *dev, struct hb_leg *target,
-				      sector_t sector, unsigned int len, struct hb_buf *buf)
+				      sector_t sector, unsigned int len, struct hb_buf *buf,
+				      unsigned long *lost, int *from, int prefer)
 {
-	unsigned int i, off, lost = 0;
+	unsigned int i, n, off, nlost = 0;
 
-	for (i = 0; i < dev->nr_legs; i++) {
-		struct hb_leg *leg = dev->legs[i];
+	bitmap_zero(lost, HB_CHUNK_BLOCKS);
+	/*
+	 * Whole, from any leg; or with @prefer (the leg reads are served
+	 * from), whole from it alone: else block by block, it first, so that
+	 * no block it serves is replaced by another leg's version.
+	 */
+	for (n = 0; n < (prefer < 0 ? dev->nr_legs : 1); n++) {
+		struct hb_leg *leg;
+
+		i = prefer < 0 ? n : prefer;
+		leg = dev->legs[i];
 
 		if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC ||
 		    hb_leg_is_bad(leg, sector, len))
 			continue;
-		if (!hb_buf_rw(leg, sector, buf, 0, len, REQ_OP_READ))
+		if (!hb_buf_rw(leg, sector, buf, 0, len, REQ_OP_READ)) {
+			*from = i;
 			return 0;
+		}
 		atomic64_inc(&leg->read_errors);
 	}
+	*from = -1;
 	/* Block by block: one bad block must not cost the whole chunk. */
 	for (off = 0; off < len; off += HB_BLOCK_SECTORS) {
-		for (i = 0; i < dev->nr_legs; i++) {
-			struct hb_leg *leg = dev->legs[i];
+		for (n = 0; n < dev->nr_legs; n++) {
+			struct hb_leg *leg;
 
+			i = prefer < 0 ? n : (prefer + n) % dev->nr_legs;
+			leg = dev->legs[i];
 			if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC ||
 			    hb_leg_is_bad(leg, sector + off, HB_BLOCK_SECTORS))
 				continue;
 			if (!hb_buf_rw(leg, sector, buf, off, HB_BLOCK_SECTORS, REQ_OP_READ))
 				break;
 		}
-		if (i == dev->nr_legs) {
-			lost++;
+		if (n == dev->nr_legs) {
+			nlost++;
+			__set_bit(off / HB_BLOCK_SECTORS, lost);
 			if (target && !hb_leg_record_bad(target, sector + off, HB_BLOCK_SECTORS))
 				hb_leg_fail(target, "bad-block table full", NULL);
 		}
 	}
-	return lost;
+	return nlost;
+}
+
+/*
+ * Write the chunk in @buf to @leg but for the @lost blocks: runs of good
+ * blocks, each one write.
+ */
+static int hb_buf_write_good(struct hb_leg *leg, sector_t sector, struct hb_buf *buf,
+			     unsigned int len, const unsigned long *lost, unsigned int nlost)
+{
+	unsigned int blocks = len / HB_BLOCK_SECTORS, b = 0, e;
+	int ret;
+
+	if (!nlost)
+		return hb_buf_rw(leg, sector, buf, 0, len, REQ_OP_WRITE);
+	while ((b = find_next_zero_bit(lost, blocks, b)) < blocks) {
+		e = find_next_bit(lost, blocks, b);
+		ret = hb_buf_rw(leg, sector, buf, b * HB_BLOCK_SECTORS,
+				(e - b) * HB_BLOCK_SECTORS, REQ_OP_WRITE);
+		if (ret)
+			return ret;
+		b = e;
+	}
+	return 0;
 }
 
 static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *buf)
 {
 	enum healblk_sync_status status = HEALBLK_SYNC_DONE;
+	DECLARE_BITMAP(lost_map, HB_CHUNK_BLOCKS);
 	sector_t pos = leg->sync_pos;
 	struct hb_sync_run run;
 	enum healblk_leg_state old;
+	int from;
 
 	pr_info("%s: rebuilding leg %u (%pg) from sector %llu of %llu\n",
 		dev->disk->disk_name, leg->index, leg->bdev,
@@ -338,7 +443,8 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 			break;
 		}
 		hb_win_take(dev, pos, len);
-		lost = hb_sync_read_good(dev, leg, pos, len, buf);
+		/* The lost blocks are marked bad on the leg: what it holds there is never read. */
+		lost = hb_sync_read_good(dev, leg, pos, len, buf, lost_map, &from, -1);
 		err = hb_buf_rw(leg, pos, buf, 0, len, REQ_OP_WRITE);
 		if (!err) {
 			/* On the leg before reads may come to it: hb_leg_readable(). */
@@ -384,14 +490,14 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 	} else if (status == HEALBLK_SYNC_ABORTED) {
 		spin_lock_irq(&dev->lock);
 		old = leg->state;
-		if (old == HEALBLK_LEG_REBUILDING) {
-			WRITE_ONCE(leg->state, HEALBLK_LEG_FAILED);
-			leg->reason = "rebuild aborted by request";
-		}
+		if (old == HEALBLK_LEG_REBUILDING)
+			hb_leg_out_locked(leg, "rebuild aborted by request");
 		spin_unlock_irq(&dev->lock);
 		hb_meta_write(dev);
-		if (old == HEALBLK_LEG_REBUILDING)
+		if (old == HEALBLK_LEG_REBUILDING) {
+			hb_leg_out_done(dev);
 			hb_ev_leg_state(leg, old, leg->reason);
+		}
 	} else {
 		/* Stopped: the checkpoint is where it resumes. */
 		hb_meta_write(dev);
@@ -406,25 +512,53 @@ static bool hb_resync_wanted(struct hb_dev *dev)
 	return dev->resync_bits && !bitmap_empty(dev->resync_bits, dev->bm_nbits);
 }
 
+/* Blocks of a chunk no leg could read: bad on every leg, so none serves them. */
+static void hb_resync_lost(struct hb_dev *dev, sector_t pos, unsigned int len,
+			   const unsigned long *lost_map, unsigned int lost)
+{
+	unsigned long legs = hb_legs_writable(dev);
+	unsigned int b, i;
+
+	for_each_set_bit(b, lost_map, len / HB_BLOCK_SECTORS) {
+		for_each_set_bit(i, &legs, dev->nr_legs) {
+			if (!hb_leg_record_bad(dev->legs[i], pos + b * HB_BLOCK_SECTORS,
+					       HB_BLOCK_SECTORS))
+				hb_leg_fail(dev->legs[i], "bad-block table full", NULL);
+		}
+	}
+	spin_lock_irq(&dev->lock);
+	dev->sync.unreadable += lost;
+	spin_unlock_irq(&dev->lock);
+}
+
 /*
- * Copy every region the bitmap had dirty at assembly from the lowest leg
- * in sync to the others.  Until a region is done, reads of it are served
- * by that leg alone, so no two reads can see different data.
+ * Copy every region the bitmap had dirty at assembly from one leg in sync
+ * to the others.  Until a region is done, reads of it are served by the
+ * resync source alone (from the first bio: hb_dev_start()), so no two
+ * reads can see different data.  A chunk the source cannot read comes
+ * from another leg and is written to every leg but that one, the source
+ * too; a block no leg can read is written nowhere and marked bad on every
+ * leg: it reads as an error, never as two different things.  A leg that
+ * cannot take a resync write leaves the mirror at once.
  */
 static void hb_resync(struct hb_dev *dev, struct hb_buf *buf)
 {
 	enum healblk_sync_status status = HEALBLK_SYNC_DONE;
 	unsigned long r, total = bitmap_weight(dev->resync_bits, dev->bm_nbits);
-	unsigned long in_sync = hb_legs_in_sync(dev), bad = 0;
+	unsigned long in_sync = hb_legs_in_sync(dev);
 	sector_t region = 1ULL << dev->bm_shift, done = 0;
+	DECLARE_BITMAP(lost_map, HB_CHUNK_BLOCKS);
 	struct hb_sync_run run;
 	unsigned int i;
+	int from;
 
 	if (!in_sync)
 		return;
-	WRITE_ONCE(dev->resync_src, __ffs(in_sync));
-	/* The source is set before reads are steered to it. */
-	smp_wmb();
+	if (!(in_sync & BIT(READ_ONCE(dev->resync_src)))) {
+		WRITE_ONCE(dev->resync_src, __ffs(in_sync));
+		/* The source is set before reads are steered to it. */
+		smp_wmb();
+	}
 	WRITE_ONCE(dev->resync_active, true);
 	pr_info("%s: resyncing %lu dirty regions of %llu sectors from leg %u\n",
 		dev->disk->disk_name, total, (unsigned long long)region, dev->resync_src);
@@ -444,24 +578,32 @@ static void hb_resync(struct hb_dev *dev, struct hb_buf *buf)
 		}
 		for (pos = start; pos < end; pos += HB_SYNC_CHUNK) {
 			unsigned int len = min_t(sector_t, HB_SYNC_CHUNK, end - pos);
-			unsigned long legs;
+			unsigned long legs, bad = 0;
 			unsigned int lost;
 
 			hb_win_take(dev, pos, len);
-			lost = hb_sync_read_good(dev, NULL, pos, len, buf);
-			legs = hb_legs_writable(dev) & ~BIT(dev->resync_src);
+			/* Block by block, what the source can serve comes from it. */
+			lost = hb_sync_read_good(dev, NULL, pos, len, buf, lost_map, &from,
+						 READ_ONCE(dev->resync_src));
+			legs = hb_legs_writable(dev);
+			if (from >= 0)
+				legs &= ~BIT(from);
 			for_each_set_bit(i, &legs, dev->nr_legs) {
-				if (hb_buf_rw(dev->legs[i], pos, buf, 0, len, REQ_OP_WRITE)) {
+				if (hb_buf_write_good(dev->legs[i], pos, buf, len, lost_map, lost)) {
 					atomic64_inc(&dev->legs[i]->write_errors);
 					bad |= BIT(i);
 				}
 			}
+			/*
+			 * Inside the window: a write to the chunk after it must
+			 * find the legs failed and the lost blocks marked, not
+			 * be overtaken by them.
+			 */
+			for_each_set_bit(i, &bad, dev->nr_legs)
+				hb_leg_fail(dev->legs[i], "write error while resyncing", NULL);
+			if (lost)
+				hb_resync_lost(dev, pos, len, lost_map, lost);
 			hb_win_release(dev);
-			if (lost) {
-				spin_lock_irq(&dev->lock);
-				dev->sync.unreadable += lost;
-				spin_unlock_irq(&dev->lock);
-			}
 		}
 		clear_bit(r, dev->resync_bits);
 		done += end - start;
@@ -469,8 +611,6 @@ static void hb_resync(struct hb_dev *dev, struct hb_buf *buf)
 	}
 	if (status == HEALBLK_SYNC_DONE)
 		WRITE_ONCE(dev->resync_active, false);
-	for_each_set_bit(i, &bad, dev->nr_legs)
-		hb_leg_fail(dev->legs[i], "write error while resyncing", NULL);
 	pr_info("%s: resync %s: %llu sectors\n", dev->disk->disk_name,
 		status == HEALBLK_SYNC_DONE ? "done" : "stopped", (unsigned long long)done);
 	hb_sync_end(dev, status);
@@ -599,6 +739,30 @@ out:
 
 /* Spares */
 
+/*
+ * Everything that walks dev->legs[] or dev->spares[] outside the I/O path
+ * does so under one of the metadata mutexes: superblocks (meta_mutex),
+ * bitmap blocks (bm_mutex), the bad-block table (bbt_mutex).  A leg or
+ * spare is swapped or dropped with all three held, in this order.  None
+ * of them is ever held while waiting for upper-layer I/O: the I/O error
+ * path takes each of them (hb_leg_fail -> hb_meta_write, hb_bm_mark,
+ * hb_leg_record_bad), so hb_dev_suspend() must be called with none held.
+ */
+static void hb_members_lock(struct hb_dev *dev)
+{
+	mutex_lock(&dev->meta_mutex);
+	mutex_lock(&dev->bm_mutex);
+	mutex_lock(&dev->bbt_mutex);
+}
+
+static void hb_members_unlock(struct hb_dev *dev)
+{
+	mutex_unlock(&dev->bbt_mutex);
+	mutex_unlock(&dev->bm_mutex);
+	mutex_unlock(&dev->meta_mutex);
+}
+
+/* Under hb_members_lock(). */
 static void hb_spares_drop(struct hb_dev *dev, unsigned int index)
 {
 	unsigned int i;
@@ -613,7 +777,9 @@ static void hb_spares_drop(struct hb_dev *dev, unsigned int index)
 /*
  * Put the first spare in the place of leg @slot (failed or missing) and
  * start rebuilding it.  The device is suspended for the swap: no bio in
- * flight refers to the old leg when it is closed.
+ * flight refers to the old leg when it is closed.  The suspension comes
+ * first and with no mutex held: a bio it waits for may be failing on
+ * another leg right now, and its error handling writes the superblocks.
  */
 static int hb_spare_activate(struct hb_dev *dev, unsigned int slot)
 {
@@ -622,18 +788,18 @@ static int hb_spare_activate(struct hb_dev *dev, unsigned int slot)
 	lockdep_assert_held(&healblk_mutex);
 	if (!dev->nr_spares)
 		return -ENOENT;
+
+	hb_dev_suspend(dev);
+	hb_members_lock(dev);
 	spare = dev->spares[0];
 	hb_spares_drop(dev, 0);
-
-	mutex_lock(&dev->meta_mutex);
-	hb_dev_suspend(dev);
 	spare->index = slot;
 	spare->sync_pos = 0;
 	spare->reason = "rebuilding from the mirror";
 	spare->state = HEALBLK_LEG_REBUILDING;
 	dev->legs[slot] = spare;
+	hb_members_unlock(dev);
 	hb_dev_resume(dev);
-	mutex_unlock(&dev->meta_mutex);
 
 	pr_info("%s: spare %pg replaces leg %u (%pg)\n", dev->disk->disk_name,
 		spare->bdev, slot, old->bdev);
@@ -755,6 +921,7 @@ int hb_sync_init(struct hb_dev *dev)
 {
 	init_waitqueue_head(&dev->win_wait);
 	init_waitqueue_head(&dev->sync_wait);
+	mutex_init(&dev->repair_mutex);
 	INIT_DELAYED_WORK(&dev->sync_work, hb_sync_work);
 	dev->sync_wq = alloc_ordered_workqueue("healblk%d-sync", WQ_MEM_RECLAIM, dev->index);
 	return dev->sync_wq ? 0 : -ENOMEM;
@@ -791,13 +958,21 @@ int hb_spare_add(struct hb_dev *dev, dev_t devt, struct netlink_ext_ack *extack)
 	spare = hb_leg_open_new(dev, dev->nr_spares, devt, HEALBLK_LEG_SPARE, extack);
 	if (IS_ERR(spare))
 		return PTR_ERR(spare);
+	/* The queue's limits were set from the legs: a spare must take any bio they take. */
+	if (bdev_logical_block_size(spare->bdev) > queue_logical_block_size(dev->disk->queue)) {
+		NL_SET_ERR_MSG(extack, "the spare's logical block size is larger than the device's");
+		hb_leg_put(dev, spare);
+		return -EINVAL;
+	}
 	ret = bd_link_disk_holder(spare->bdev, dev->disk);
 	if (ret) {
 		hb_leg_put(dev, spare);
 		return ret;
 	}
 	get_random_bytes(spare->uuid, sizeof(spare->uuid));
+	hb_members_lock(dev);
 	dev->spares[dev->nr_spares++] = spare;
+	hb_members_unlock(dev);
 	if (hb_meta_write(dev))
 		NL_SET_ERR_MSG(extack, "spare added, but a leg's superblock could not be written");
 	pr_info("%s: spare %pg added\n", dev->disk->disk_name, spare->bdev);
@@ -817,8 +992,10 @@ int hb_spare_remove(struct hb_dev *dev, unsigned int index, struct netlink_ext_a
 		NL_SET_ERR_MSG(extack, "the device has no spare with that index");
 		return -EINVAL;
 	}
+	hb_members_lock(dev);
 	spare = dev->spares[index];
 	hb_spares_drop(dev, index);
+	hb_members_unlock(dev);
 	pr_info("%s: spare %pg removed\n", dev->disk->disk_name, spare->bdev);
 	bd_unlink_disk_holder(spare->bdev, dev->disk);
 	hb_leg_put(dev, spare);
@@ -862,7 +1039,7 @@ int hb_rebuild_start(struct hb_leg *leg, struct netlink_ext_ack *extack)
 	}
 
 	/* Everything it holds is rewritten: old bad ranges no longer apply. */
-	badblocks_clear(&leg->bb, 0, dev->sectors);
+	hb_leg_clear_bad(leg, 0, dev->sectors);
 	hb_bbt_save(dev);
 	spin_lock_irq(&dev->lock);
 	leg->sync_pos = 0;

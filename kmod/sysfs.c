@@ -150,6 +150,7 @@ static void hb_dev_release(struct kobject *kobj)
 		__free_page(dev->bbt_page);
 	if (dev->rm_page)
 		__free_page(dev->rm_page);
+	kvfree(dev->wt_epoch_cnt);
 	kfree(dev);
 }
 

@@ -126,8 +126,14 @@ dm_swap_linear() {
 }
 
 # HB=healblkN, made by healctl create LEG...
+# The legs tests make are fresh sparse files or ram disks, all zeros, so
+# identical: --assume-clean, as mdadm's, skips the initial sync (which
+# test_create_01 tests).  HEAL_INITIAL_SYNC=1: without it.
 make_healblk() {
-	HB=$("$HEALCTL" create "$@") || fail "healctl create $*"
+	local clean=--assume-clean
+	[ -n "${HEAL_INITIAL_SYNC:-}" ] && clean=
+	# shellcheck disable=SC2086  # $clean: nothing or one word
+	HB=$("$HEALCTL" create $clean "$@") || fail "healctl create $*"
 	_healblk+=("$HB")
 	[ -b "/dev/$HB" ] || fail "/dev/$HB did not appear"
 	udevadm settle 2>/dev/null	# udev's probe holds it open for a moment
@@ -174,9 +180,29 @@ check_legs_identical() {
 
 # Collect healblk events into $SCRATCH/events until the test ends.
 events_start() {
+	local pid i
 	"$HEALCTL" events --follow --timeout "${1:-300}" > "$SCRATCH/events" 2>&1 &
-	_pids+=("$!")
-	sleep 0.5	# subscribed before the trigger
+	pid=$!
+	_pids+=("$pid")
+	# Subscribed before the trigger: a generic netlink socket of its own
+	# in a multicast group (/proc/net/netlink's Groups), not just a guess
+	# of time (under TCG healctl can take seconds to get there).
+	for ((i = 0; i < 300; i++)); do
+		events_subscribed "$pid" && return 0
+		kill -0 "$pid" 2> /dev/null || { cat "$SCRATCH/events"; fail "healctl events died"; }
+		sleep 0.1
+	done
+	fail "healctl events did not subscribe in 30 s"
+}
+
+events_subscribed() {	# events_subscribed PID
+	local inodes
+	inodes=$(find "/proc/$1/fd" -lname 'socket:*' -printf '%l\n' 2> /dev/null |
+		sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' | tr '\n' ' ')
+	[ -n "$inodes" ] || return 1
+	# sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode; 16 = NETLINK_GENERIC
+	awk -v inodes=" $inodes" '$2 == 16 && $4 != "00000000" &&
+		index(inodes, " " $10 " ") { found = 1 } END { exit !found }' /proc/net/netlink
 }
 
 events_wait() {	# events_wait REGEX [SECONDS]
@@ -261,3 +287,35 @@ write_blocks() {	# write_blocks DEV FIRST_SECTOR COUNT DATAFILE
 			count=1 oflag=direct conv=notrunc status=none || true
 	done
 }
+
+# One QMP command (JSON) to the QEMU the test runs in, its answer on stdout:
+# scripts/vm.sh relays it from the host (HEAL_VM_NVME, HEAL_VM_ATA), through
+# $HEAL_RESULTS/qmp-KVER (scripts/qmp-relay.py; one per guest: guests may
+# run side by side).  Non-zero with no answer in 10 s.
+qmp() {	# qmp JSON
+	local dir n i
+	dir=${HEAL_RESULTS:-/nonexistent}/qmp-$(uname -r)
+	[ -d "$dir" ] || { echo "no QMP relay (scripts/vm.sh with HEAL_VM_NVME or HEAL_VM_ATA)"; return 1; }
+	n=$$.$RANDOM
+	echo "$1" > "$dir/$n.tmp" && mv "$dir/$n.tmp" "$dir/$n.req" || return 1
+	for ((i = 0; i < 100; i++)); do
+		if [ -f "$dir/$n.reply" ]; then
+			cat "$dir/$n.reply"
+			rm -f "$dir/$n.reply"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "no answer from the QMP relay in 10 s"
+	return 1
+}
+
+# Run on its own (make -C tests/kmod run_tests) nothing has loaded healblk:
+# load the build for the running kernel, fault injection allowed, as
+# tests/kmod/run.sh does.  HEAL_NO_MODULE=1: the test loads it itself.
+HEALBLK_KO=${HEALBLK_KO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/kmod/$(uname -r)/kmod/healblk.ko}
+if [ -z "${HEAL_NO_MODULE:-}" ] && [ ! -d /sys/module/healblk ]; then
+	modprobe -q loop; modprobe -q dm-mod
+	insmod "$HEALBLK_KO" fault_injection=1 ||
+		skip "healblk is not loaded and $HEALBLK_KO does not load"
+fi

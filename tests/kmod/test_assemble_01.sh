@@ -56,8 +56,13 @@ udevadm settle 2>/dev/null
 destroy_healblk "$dev"
 log "assemble --scan after rmmod/insmod: data intact"
 
-# 3. Leg 1 absent: degraded; new data written without it.
-assemble "$l0"; dev=$HB
+# 3. Leg 1 absent: refused unless asked for (--run); then degraded, new
+# data written without it.
+if out=$("$HEALCTL" assemble "$l0" 2>&1); then
+	_healblk+=("$out"); fail "a leg missing, assembled without --run as $out"
+fi
+echo "$out" | grep -q 'missing' || fail "assemble with a leg missing: '$out'"
+assemble --run "$l0"; dev=$HB
 [ "$(dev_field "$dev" state)" = degraded ] || fail "not degraded with a leg missing"
 [ "$(leg_field "$dev" 1 state)" = missing ] || fail "leg 1 not missing"
 head -c 8M /dev/urandom > "$SCRATCH/data2"

@@ -53,6 +53,17 @@ expect_fail "out of range" set "$dev" --fail-errors 65
 expect_fail "out of range" set "$dev" --fail-window 0
 expect_fail "bad option" set "$dev" --fail-sometimes 3
 
+# A healblk device is never a leg or spare: its own I/O would come back to it.
+expect_refused "healblk device cannot be a leg" spare add "$dev" "/dev/$dev"
+expect_refused "healblk device cannot be a leg" create "/dev/$dev"
+# The events name disks and sectors: only CAP_NET_ADMIN may subscribe.
+if out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$HEALCTL" events --follow --timeout 1 2>&1); then
+	fail "an unprivileged user subscribed to healblk's events"
+fi
+echo "$out" | grep -qi 'not permitted' || fail "unprivileged events --follow: '$out'"
+log "unprivileged events --follow: $out"
+
 # Nothing was created by the failures; the device still serves.
 [ "$("$HEALCTL" status --json | jq '.devices | length')" = 1 ] || fail "stray devices"
 [ "$(dev_field "$dev" state)" = degraded ] || fail "$dev should be degraded"

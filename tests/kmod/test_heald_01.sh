@@ -67,8 +67,17 @@ echo "$why" | grep -q "rebuild done" || fail "why shows no outcome: $why"
 
 metrics=$(curl -sf "http://127.0.0.1:$HEALD_PORT/metrics") || fail "no metrics"
 echo "$metrics" | grep -qx 'heald_actions_total 1' || fail "metrics: actions"
-echo "$metrics" | grep -Eq "^heal_leg_health\{device=\"$dev\",leg=\"1\",disk=\"$(basename "$s0")\",state=\"in_sync\"\} 0$" ||
-	fail "metrics: leg health"
+echo "$metrics" | grep -qx "heal_leg_health{device=\"$dev\",leg=\"1\"} 0" || fail "metrics: leg health"
+echo "$metrics" | grep -qx "heal_leg_info{device=\"$dev\",leg=\"1\",disk=\"$(basename "$s0")\"} 1" ||
+	fail "metrics: leg info"
+# One series per state, always there: the spare's leg is in sync, not failed.
+echo "$metrics" | grep -qx "heal_leg_state{device=\"$dev\",leg=\"1\",state=\"in_sync\"} 1" ||
+	fail "metrics: leg state"
+echo "$metrics" | grep -qx "heal_leg_state{device=\"$dev\",leg=\"1\",state=\"failed\"} 0" ||
+	fail "metrics: leg state failed"
+if command -v promtool > /dev/null; then
+	echo "$metrics" | promtool check metrics || fail "metrics: promtool check metrics"
+fi
 echo "$metrics" | grep -Eq '^heald_alarms_total [1-9]' || fail "metrics: alarms"
 "$HEALCTL" status --json | jq -e '.heald.health != null and (.heald.devices | length) == 1' \
 	> /dev/null || fail "status --json has no heald part"

@@ -4,7 +4,7 @@
 # shellcheck source=../common.sh
 . "$(dirname "$0")/../common.sh"
 
-ko=${HEALBLK_KO:?}
+ko=$HEALBLK_KO
 make_loop 32; l0=$LOOP
 make_loop 32; l1=$LOOP
 for ((i = 0; i < 5; i++)); do

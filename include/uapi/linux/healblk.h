@@ -82,6 +82,23 @@ enum healblk_leg_state {
 	HEALBLK_LEG_SPARE,		/* standing by, in DEV_SPARES */
 };
 
+/*
+ * HEALBLK_A_DEV_FLAGS, as mdadm's --run, --force and --assume-clean.
+ * ASSEMBLE: without RUN a device whose superblocks list a leg in sync that
+ * is not given is refused (the disk given alone may be the stale one);
+ * without FORCE two legs that each recorded the other as out of the mirror
+ * (split brain) are refused.  CREATE: without ASSUME_CLEAN the legs are
+ * made identical in the background (leg 0 copied to the others, reads
+ * served by leg 0 until then); with it they are taken as identical already.
+ */
+enum healblk_dev_flags {
+	HEALBLK_ASSEMBLE_RUN		= 1 << 0,	/* start degraded */
+	HEALBLK_ASSEMBLE_FORCE		= 1 << 1,	/* conflicting histories: the newest wins */
+	HEALBLK_CREATE_ASSUME_CLEAN	= 1 << 2,	/* no initial sync */
+};
+#define HEALBLK_ASSEMBLE_FLAGS	(HEALBLK_ASSEMBLE_RUN | HEALBLK_ASSEMBLE_FORCE)
+#define HEALBLK_CREATE_FLAGS	HEALBLK_CREATE_ASSUME_CLEAN
+
 /* HEALBLK_A_SYNC_KIND: what the device's background copy is doing. */
 enum healblk_sync_kind {
 	HEALBLK_SYNC_NONE,
@@ -186,6 +203,7 @@ enum healblk_attr {
 	HEALBLK_A_DEV_BITMAP_DIRTY,	/* u32: regions dirty in the bitmap now */
 	HEALBLK_A_DEV_REMAP_BLOCKS,	/* u32: 4 KiB blocks in the spare area (one leg only) */
 	HEALBLK_A_DEV_REMAP_USED,	/* u32: of them, given to failed blocks */
+	HEALBLK_A_DEV_FLAGS,		/* u32: CREATE, ASSEMBLE: enum healblk_dev_flags */
 
 	__HEALBLK_A_MAX,
 };
