@@ -83,6 +83,10 @@ void model_free(struct model *m);
 int model_refresh(struct model *m);
 /* Read what the event stream has; false when the connection went. */
 bool model_events(struct model *m);
+/* The parsing half of both, no socket (the fuzzer's way in): every whole
+ * line in m->ev as an event, and @st (taken) as the new snapshot. */
+void model_lines(struct model *m);
+void model_take(struct model *m, struct json_object *st);
 void model_disconnect(struct model *m, const char *why);
 /* A request and its reply (NULL when heald is gone, m->err says why). */
 struct json_object *model_call(struct model *m, struct json_object *req);
@@ -95,6 +99,10 @@ const struct link_rate *link_rate_find(const struct model *m, const char *name);
 /* JSON access that tolerates missing keys (heald's schema grows). */
 struct json_object *jget(struct json_object *o, const char *key);
 const char *jstr(struct json_object *o, const char *key);
+/* jstr made safe for a terminal (hb_term_safe), in one of JTXT_SLOTS buffers
+ * used in turn: valid until that many more calls, enough for one printf. */
+#define JTXT_SLOTS 12
+const char *jtxt(struct json_object *o, const char *key);
 double jnum(struct json_object *o, const char *key);
 bool jbool(struct json_object *o, const char *key);
 size_t jlen(struct json_object *arr);
@@ -197,7 +205,8 @@ struct hint {
 };
 extern const struct hint footer_hints[];
 
-/* main.c: --once */
+/* once.c: --once; print_model() prints what the model holds (no heald needed). */
 int print_once(struct model *m, int nlog);
+void print_model(struct model *m, int nlog);
 
 #endif

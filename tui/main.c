@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * healtop: options, the main loop, and --once.
- *   healtop [-d SECONDS] [--no-color] [--once]
+ * healtop: options and the main loop (--once: once.c).
+ *   healtop [-d SECONDS] [--no-color] [--once] | --version
  * The loop sleeps in poll() on the keyboard and heald's event stream: a
  * snapshot and a redraw every refresh, events read as they come and shown
  * with the next redraw, keys at once (redraws at most every 250 ms).  Exit codes: 0, 1 heald refused (permission), 2
@@ -37,141 +37,19 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: healtop [-d SECONDS] [--no-color] [--once]\n"
+	fprintf(f, "usage: healtop [-d SECONDS] [--no-color] [--once] | --version\n"
 		"  -d, --delay SECONDS  refresh every SECONDS (default 1)\n"
 		"  --no-color           no colours (also: NO_COLOR in the environment)\n"
 		"  --once               print one plain-text snapshot and exit\n"
+		"  --version            print the version and the commit built from\n"
 		"heald's socket: $HEAL_SOCKET, else %s\n", HEALD_SOCKET_DEFAULT);
-}
-
-/* --once: the same facts as the screen, as plain text for scripts and bug reports. */
-static void once_devices(struct model *m)
-{
-	struct json_object *devs = jget(m->st, "devices"), *disks = jget(m->st, "disks");
-	size_t i, l;
-
-	printf("Disks:\n");
-	for (i = 0; i < jlen(devs); i++) {
-		struct json_object *d = jidx(devs, i), *s = jget(d, "sync");
-
-		printf("  %s  state %s  health %s  %zu legs, %zu spares", jstr(d, "name"),
-		       jstr(d, "state"), jstr(d, "health"), jlen(jget(d, "legs")),
-		       jlen(jget(d, "spares")));
-		if (s && json_object_is_type(s, json_type_object)) {
-			char eta[16];
-
-			fmt_dur(eta, sizeof(eta), jnum(s, "eta"));
-			printf("  %s %s %.0f%% ETA %s", jstr(s, "kind"), jstr(s, "status"),
-			       jnum(s, "sectors") > 0 ? 100 * jnum(s, "pos") / jnum(s, "sectors") : 0, eta);
-		}
-		printf("\n");
-		for (l = 0; l < jlen(jget(d, "legs")); l++) {
-			struct json_object *g = jidx(jget(d, "legs"), l);
-
-			printf("    leg%zu %-10s %-10s %-9s read errors %.0f, write errors %.0f, seen by heald %.0f%s\n",
-			       l, jstr(g, "name"), jstr(g, "state"), jstr(g, "health"),
-			       jnum(g, "read_errors"), jnum(g, "write_errors"), jnum(g, "errors_seen"),
-			       jbool(g, "alarm") ? ", ALARM" : "");
-		}
-		for (l = 0; l < jlen(jget(d, "spares")); l++)
-			printf("    spare%zu %s %s\n", l, jstr(jidx(jget(d, "spares"), l), "name"),
-			       jstr(jidx(jget(d, "spares"), l), "state"));
-	}
-	for (i = 0; i < jlen(disks); i++) {
-		struct json_object *d = jidx(disks, i);
-		char a[16], b[16];
-
-		fmt_us(a, sizeof(a), jnum(d, "p50_us"));
-		fmt_us(b, sizeof(b), jnum(d, "p99_us"));
-		printf("  disk %-12s io/s %.0f p50 %s p99 %s errors %.0f%s\n", jstr(d, "name"),
-		       jnum(d, "iops"), a, b, jnum(d, "errors"), jbool(d, "alarm") ? " SLOW" : "");
-	}
-	if (!jlen(devs) && !jlen(disks))
-		printf("  (none)\n");
-}
-
-static void once_rest(struct model *m, int nlog)
-{
-	struct json_object *links = jget(m->st, "links"), *up = jget(m->st, "uplinks");
-	struct json_object *cgs = jget(m->st, "workloads"), *res = jget(m->st, "resources");
-	uint64_t k;
-	size_t i;
-	int n = 0;
-
-	printf("Network:\n");
-	for (i = 0; i < jlen(links); i++) {
-		struct json_object *l = jidx(links, i);
-
-		printf("  %-16s %-10s retransmits %.0f drops %.0f\n", jstr(l, "name"),
-		       !jbool(l, "up") ? "down" : jbool(l, "carrier") ? "up" : "no carrier",
-		       jnum(l, "retransmits"), jnum(l, "drops"));
-	}
-	for (i = 0; i < jlen(up); i++) {
-		struct json_object *g = jidx(up, i);
-
-		printf("  uplink %-9s %-10s rtt %.1f ms loss %.0f%% via %s on %s%s\n", jstr(g, "name"),
-		       jstr(g, "state"), jnum(g, "rtt_ms"), jnum(g, "loss_pct"), jstr(g, "gateway"),
-		       jstr(g, "interface"), jbool(g, "active") ? " ACTIVE" : "");
-	}
-	printf("Processes:\n");
-	for (i = 0; i < jlen(cgs); i++)
-		printf("  %s oom kills %.0f crashes %.0f\n", jstr(jidx(cgs, i), "cgroup"),
-		       jnum(jidx(cgs, i), "oom_kills"), jnum(jidx(cgs, i), "crashes"));
-	printf("Not ok:\n");
-	for (i = 0; i < jlen(res); i++) {
-		struct json_object *r = jidx(res, i);
-
-		if (strcmp(jstr(r, "state"), "ok") && ++n)
-			printf("  %-24s %-9s %s\n", jstr(r, "name"), jstr(r, "state"), jstr(r, "reason"));
-	}
-	if (!n)
-		printf("  (nothing)\n");
-	printf("Log (newest first):\n");
-	for (k = m->log_seq; k-- > 0 && nlog-- > 0;) {
-		const struct log_entry *e = log_at(m, k);
-
-		if (e)
-			printf("  %s %-8s %s\n", e->when, e->kind, e->text);
-	}
-}
-
-int print_once(struct model *m, int nlog)
-{
-	struct json_object *hd;
-	char up[16], when[32] = "none";
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (model_refresh(m)) {
-		fprintf(stderr, "healtop: %s\n", m->err);
-		return m->refused ? EXIT_REFUSED : EXIT_NO_HEALD;
-	}
-	hd = jget(m->st, "heald");
-	fmt_dur(up, sizeof(up), jnum(hd, "uptime_s"));
-	if (jnum(hd, "last_action") > 0) {
-		time_t t = (time_t)jnum(hd, "last_action");
-
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	}
-	gmtime_r(&now, &tm);
-	printf("healtop %04d-%02d-%02dT%02d:%02d:%02dZ heald pid %d at %s; bpf %s; healblk %s\n",
-	       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	       m->heald_pid, m->path, jstr(hd, "bpf"), jbool(hd, "healblk") ? "loaded" : "not loaded");
-	printf("node %s (ok %.0f, degraded %.0f, failing %.0f, failed %.0f); up %s; %.0f actions, last %s%s\n",
-	       jstr(m->st, "health"), jnum(jget(m->st, "counts"), "ok"),
-	       jnum(jget(m->st, "counts"), "degraded"), jnum(jget(m->st, "counts"), "failing"),
-	       jnum(jget(m->st, "counts"), "failed"), up, jnum(hd, "actions"), when,
-	       jbool(hd, "dry_run") ? "; DRY RUN" : "");
-	once_devices(m);
-	once_rest(m, nlog);
-	return 0;
 }
 
 static void run(struct ui *u, struct model *m)
 {
 	double next = 0, drawn = 0, ev_next = 0;
 	bool dirty = true, watch_ev;
+	int keys, empty = 0;
 
 	while (!u->quit && !stop) {
 		double now = now_mono();
@@ -219,11 +97,25 @@ static void run(struct ui *u, struct model *m)
 			ev_next = now_mono() + EVENT_BATCH_S;
 		}
 		/* Keys (and KEY_RESIZE after SIGWINCH interrupted poll) at once. */
+		keys = 0;
 		while ((ch = getch()) != ERR) {
 			input_key(u, m, ch);
 			drawn = 0;
 			dirty = true;
+			keys++;
 		}
+		/*
+		 * The terminal is gone (hung up: POLLHUP), or the input is at
+		 * its end: readable, yet no key in it, again and again (a
+		 * partial escape sequence is read by curses, and not readable
+		 * twice).  Staying would spin on poll() for ever: a dropped SSH
+		 * session whose SIGHUP never reached us, or < /dev/null.
+		 */
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;
+		empty = (pfd[0].revents & POLLIN) && !keys ? empty + 1 : 0;
+		if (empty >= 3)
+			break;
 	}
 }
 
@@ -235,6 +127,7 @@ int main(int argc, char **argv)
 		{ "no-colour", no_argument, NULL, 'C' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *nc = getenv("NO_COLOR");
@@ -263,6 +156,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("healtop %s (commit %s)\n", HEAL_VERSION, HEAL_COMMIT);
 			return 0;
 		default:
 			usage(stderr);

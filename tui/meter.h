@@ -59,12 +59,21 @@ static inline int spark_level(double v, double max, int levels)
 {
 	int l;
 
-	if (levels < 2 || v <= 0 || max <= 0)
+	if (levels < 2 || !(v > 0) || !(max > 0))
 		return 0;
 	if (v >= max)
 		return levels - 1;
 	l = (int)(v / max * (levels - 1) + 0.5);
 	return l < 1 ? 1 : l;
+}
+
+/*
+ * @v within [@lo, @hi], NaN as @lo: heald's numbers arrive as JSON doubles,
+ * and converting one outside the target type's range is undefined.
+ */
+static inline double num_clamp(double v, double lo, double hi)
+{
+	return v >= lo ? (v <= hi ? v : hi) : lo;
 }
 
 /*
@@ -82,11 +91,7 @@ static inline void progress_bar(char *buf, size_t len, double pos, double total,
 		buf[0] = '\0';
 		return;
 	}
-	fill = total > 0 ? (int)(pos / total * width) : 0;
-	if (fill < 0)
-		fill = 0;
-	if (fill > width)
-		fill = width;
+	fill = total > 0 ? (int)num_clamp(pos / total * width, 0, width) : 0;
 	buf[o++] = '[';
 	for (i = 0; i < width; i++)
 		buf[o++] = i < fill ? '#' : '.';

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include "../userspace/lib/hb_text.h"
 #include "../userspace/lib/heald_client.h"
 #include "healtop.h"
 
@@ -47,6 +48,14 @@ const char *jstr(struct json_object *o, const char *key)
 	struct json_object *v = jget(o, key);
 
 	return v ? json_object_get_string(v) : "";
+}
+
+const char *jtxt(struct json_object *o, const char *key)
+{
+	static char ring[JTXT_SLOTS][1024];
+	static unsigned int next;
+
+	return hb_term_safe(ring[next++ % JTXT_SLOTS], sizeof(ring[0]), jstr(o, key));
 }
 
 double jnum(struct json_object *o, const char *key)
@@ -172,7 +181,7 @@ const struct log_entry *log_at(const struct model *m, uint64_t seq)
 
 static void clock_of(char *buf, size_t len, double epoch)
 {
-	time_t t = (time_t)epoch;
+	time_t t = (time_t)num_clamp(epoch, 0, 1e11);
 	struct tm tm;
 
 	if (!epoch)
@@ -208,7 +217,7 @@ void log_add(struct model *m, enum sev sev, const char *kind, uint64_t why_id, c
 static void log_journal(struct model *m, struct json_object *e)
 {
 	const char *type = jstr(e, "type"), *t = jstr(e, "time");
-	uint64_t id = (uint64_t)jnum(e, "id");
+	uint64_t id = (uint64_t)num_clamp(jnum(e, "id"), 0, 1e18);
 	struct log_entry *l;
 	enum sev sev = SEV_INFO;
 	char text[240];
@@ -251,7 +260,7 @@ static void log_journal(struct model *m, struct json_object *e)
 	}
 	l = log_new(m, sev, !strcmp(type, "decision") || !strcmp(type, "outcome") ? "action" : type,
 		    !strcmp(type, "decision") ? id : !strcmp(type, "outcome") ?
-		    (uint64_t)jnum(e, "ref") : 0);
+		    (uint64_t)num_clamp(jnum(e, "ref"), 0, 1e18) : 0);
 	snprintf(l->text, sizeof(l->text), "%s", text);
 	/* The journal's own clock: "2026-11-30T16:01:30.123Z" -> 16:01:30. */
 	if (strlen(t) >= 19)
@@ -261,7 +270,7 @@ static void log_journal(struct model *m, struct json_object *e)
 static void log_kernel(struct model *m, struct json_object *ev, double t)
 {
 	const char *what = jstr(ev, "event");
-	int dev = (int)jnum(ev, "dev"), leg = (int)jnum(ev, "leg");
+	int dev = (int)num_clamp(jnum(ev, "dev"), -1, 1e9), leg = (int)num_clamp(jnum(ev, "leg"), -1, 1e9);
 	enum sev sev = SEV_INFO;
 	struct log_entry *l;
 	char text[240];
@@ -345,7 +354,6 @@ static void on_event(struct model *m, struct json_object *o)
 bool model_events(struct model *m)
 {
 	struct linebuf *b = &m->ev;
-	char *nl;
 
 	if (!m->connected || m->ev_fd < 0)
 		return false;
@@ -379,6 +387,15 @@ bool model_events(struct model *m)
 		}
 		b->len += (size_t)n;
 	}
+	model_lines(m);
+	return true;
+}
+
+void model_lines(struct model *m)
+{
+	struct linebuf *b = &m->ev;
+	char *nl;
+
 	while ((nl = memchr(b->buf, '\n', b->len))) {
 		size_t part = (size_t)(nl - b->buf);
 		struct json_object *o;
@@ -391,7 +408,6 @@ bool model_events(struct model *m)
 		b->len -= part + 1;
 		memmove(b->buf, nl + 1, b->len);
 	}
-	return true;
 }
 
 /* The journal since the last entry seen: what happened while away. */
@@ -537,7 +553,7 @@ int model_refresh(struct model *m)
 		return -1;
 	}
 	if (fresh) {
-		int pid = (int)jnum(jget(r, "heald"), "pid");
+		int pid = (int)num_clamp(jnum(jget(r, "heald"), "pid"), 0, 1e9);
 
 		/* A journal that starts again below what we saw is a new one. */
 		if (jnum(jget(r, "heald"), "journal_next_id") <= (double)m->last_jid)
@@ -556,12 +572,17 @@ int model_refresh(struct model *m)
 			return -1;
 		}
 	}
+	model_take(m, r);
+	return 0;
+}
+
+void model_take(struct model *m, struct json_object *st)
+{
 	json_object_put(m->st);
-	m->st = r;
+	m->st = st;
 	m->st_time = now_mono();
 	m->snapshots++;
-	track(m, r);
-	return 0;
+	track(m, st);
 }
 
 const struct disk_hist *disk_hist_find(const struct model *m, const char *name)

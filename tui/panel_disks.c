@@ -216,6 +216,20 @@ static void draw(const struct panel *p, const struct row *r, const struct model 
 		x = put(y, x, xmax, base, "%-10.10s", jstr(o, "name"));
 		x = put(y, x, xmax, a, "%-10.10s %-9.9s", jstr(o, "state"),
 			r->kind == ROW_SPARE ? "standby" : jstr(o, "health"));
+		/*
+		 * Wide enough: the disk's serial number (for the RMA ticket)
+		 * and what its SMART says, at the right end.
+		 */
+		if (w >= 110 && *jstr(o, "serial")) {
+			struct json_object *sm = jget(o, "smart");
+			const char *lv = sm ? jstr(sm, "level") : "";
+
+			draw_io(m, u, jstr(o, "name"), errors_of(o), y, x, xmax - 30, base);
+			put(y, xmax - 29, xmax, base | attr_sev(u, !strcmp(lv, "failing") ? SEV_FAILING :
+							    !strcmp(lv, "warning") ? SEV_DEGRADED : SEV_OK),
+			    "%-20.20s %-8.8s", jstr(o, "serial"), *lv ? lv : "-");
+			break;
+		}
 		draw_io(m, u, jstr(o, "name"), errors_of(o), y, x, xmax, base);
 		break;
 	case ROW_DISK:

@@ -256,7 +256,7 @@ static void header(const struct ui *u, const struct model *m)
 		fmt_dur(up, sizeof(up), jnum(hd, "uptime_s"));
 		x = put(0, x, w, 0, "  up %s", up);
 		if (jget(hd, "last_action") && jnum(hd, "last_action") > 0) {
-			time_t t = (time_t)jnum(hd, "last_action");
+			time_t t = (time_t)num_clamp(jnum(hd, "last_action"), 0, 1e11);
 			struct tm tm;
 
 			gmtime_r(&t, &tm);

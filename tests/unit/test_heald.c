@@ -423,6 +423,11 @@ TEST(config_bad_lines_name_the_line)
 		{ "dry_run = maybe\n", "'maybe' is not yes or no" },
 		{ "socket = relative/path\n", "not an absolute path" },
 		{ "metrics_port = 70000\n", "out of range" },
+		/* Beyond any integer: refused, not converted (undefined behaviour). */
+		{ "poll_ms = 1e300\n", "out of range" },
+		{ "journal_keep = -1e300\n", "out of range" },
+		{ "metrics_address = localhost\n", "not an IPv4 or IPv6 address" },
+		{ "metrics_address = 127.0.0.300\n", "not an IPv4 or IPv6 address" },
 		{ "[device sda]\n", "bad section" },
 		{ "[device healblk1]\n[device healblk1]\n", "given twice" },
 		{ "[device healblk1]\ndry_run = yes\n", "global key" },
@@ -465,6 +470,100 @@ TEST(config_uplinks)
 	EXPECT_NE(NULL, strstr(err, "priority: '-1' is not 0..1000"));
 }
 
+TEST(config_workloads_and_peers)
+{
+	struct config c;
+	char err[256] = "";
+
+	ASSERT_EQ(0, parse(&c, "max_moves = 2\nnode_name = farm-7\n"
+			       "[uplink wan]\ninterface = eth0\ngateway = 192.0.2.1\n"
+			       "[workload db]\ncgroup = /system.slice/system-db\\x2dmain.slice\n"
+			       "kind = criu\npriority = 10\ndata = /srv/db /var/lib/db\nuplinks = wan\n"
+			       "tcp_established = yes\n"
+			       "[workload web]\nunit = web@1.service\nkind = hook\nhook = /etc/heal/drain\n"
+			       "opt_out = yes\ndeadline = 30\n"
+			       "[peer b]\naddress = 10.0.0.2\nport = 2222\nidentity = /etc/heal/id_ed25519\n"
+			       "capacity = 2\nbwlimit = 1000\n[peer c]\naddress = node-c.example\nuser = heal\n",
+			       err)) {
+		TH_LOG("%s", err);
+	}
+	EXPECT_EQ(2, c.max_moves);
+	EXPECT_STREQ("farm-7", c.node_name);
+	ASSERT_EQ(2, c.nworkload);
+	EXPECT_STREQ("/system.slice/system-db\\x2dmain.slice", c.workload[0].cgroup);
+	EXPECT_EQ(WL_KIND_CRIU, c.workload[0].kind);
+	EXPECT_EQ(10, c.workload[0].priority);
+	EXPECT_STREQ("/srv/db /var/lib/db", c.workload[0].data);
+	EXPECT_TRUE(c.workload[0].tcp_established);
+	EXPECT_FALSE(c.workload[0].opt_out);
+	EXPECT_STREQ("web@1.service", c.workload[1].unit);
+	EXPECT_EQ(WL_KIND_HOOK, c.workload[1].kind);
+	EXPECT_TRUE(c.workload[1].opt_out);
+	EXPECT_EQ(30, c.workload[1].deadline);
+	ASSERT_EQ(2, c.npeer);
+	EXPECT_EQ(2222, c.peer[0].port);
+	EXPECT_STREQ("root", c.peer[0].user);
+	EXPECT_STREQ("healctl", c.peer[0].healctl);
+	EXPECT_EQ(2, c.peer[0].capacity);
+	EXPECT_EQ(1000, c.peer[0].bwlimit);
+	EXPECT_STREQ("heal", c.peer[1].user);
+	EXPECT_EQ(4, c.peer[1].capacity);	/* the default */
+}
+
+TEST(config_bad_workloads_and_peers_name_the_line)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "[workload]\n", "heald.conf:1: bad section '[workload]': expected [workload NAME]" },
+		{ "[workload a b]\n", "bad section" },
+		{ "[workload -x]\n", "bad section" },
+		{ "[workload a]\ncgroup = /a\n[workload a]\n", "heald.conf:3: workload 'a' given twice (first at line 1)" },
+		{ "[workload a]\nkind = criu\n", "heald.conf:1: [workload a] needs a cgroup or a unit" },
+		{ "[workload a]\ncgroup = /a\nunit = a.service\n", "needs a cgroup or a unit (one of them)" },
+		{ "[workload a]\ncgroup = relative\n", "heald.conf:2: [workload a] cgroup: 'relative' is not a cgroup path" },
+		{ "[workload a]\ncgroup = /a/../b\n", "is not a cgroup path" },
+		{ "[workload a]\ncgroup = /a;rm\n", "is not a cgroup path" },
+		{ "[workload a]\nunit = -x.service\n", "not a systemd unit name" },
+		{ "[workload a]\ncgroup = /a\nkind = vm\n", "heald.conf:3: [workload a] kind: 'vm' is not criu, hook or none" },
+		{ "[workload a]\ncgroup = /a\nkind = hook\n", "heald.conf:1: [workload a] kind = hook needs a hook program" },
+		{ "[workload a]\ncgroup = /a\npriority = 1001\n", "priority: '1001' is not 0..1000" },
+		{ "[workload a]\ncgroup = /a\npriority = -1\n", "priority: '-1' is not 0..1000" },
+		{ "[workload a]\ncgroup = /a\nopt_out = perhaps\n", "opt_out: 'perhaps' is not yes or no" },
+		{ "[workload a]\ncgroup = /a\nhook = drain.sh\n", "hook: 'drain.sh' is not an absolute path" },
+		{ "[workload a]\ncgroup = /a\ndata = /srv/x y\n", "data: '/srv/x y' is not up to 8 absolute paths" },
+		{ "[workload a]\ncgroup = /a\ndata = /srv/$(reboot)\n", "is not up to 8 absolute paths" },
+		{ "[workload a]\ncgroup = /a\nuplinks = lte\n", "[workload a] uplink 'lte' has no [uplink] section" },
+		{ "[workload a]\ncgroup = /a\ndeadline = 0\n", "deadline: '0' is not 1..86400 seconds" },
+		{ "[workload a]\ncgroup = /a\nserd_n = 3\n", "[workload a] unknown key 'serd_n'" },
+		{ "[workload a]\ncgroup = /a\n[workload b]\ncgroup = /a\n", "[workload b] is workload a already" },
+		{ "[peer p]\nport = 22\n", "heald.conf:1: [peer p] needs an address" },
+		{ "[peer p]\naddress = -oProxyCommand=x\n", "heald.conf:2: [peer p] address: '-oProxyCommand=x' is not a host name" },
+		{ "[peer p]\naddress = a b\n", "is not a host name or address" },
+		{ "[peer p]\naddress = h\nuser = Root\n", "user: 'Root' is not a user name" },
+		{ "[peer p]\naddress = h\nport = 0\n", "port: '0' is not 1..65535" },
+		{ "[peer p]\naddress = h\nidentity = id_rsa\n", "identity: 'id_rsa' is not an absolute path" },
+		{ "[peer p]\naddress = h\nhealctl = ./healctl\n", "healctl: './healctl' is not a program name" },
+		{ "[peer p]\naddress = h\ncapacity = 65\n", "capacity: '65' is not 0..64" },
+		{ "[peer p]\naddress = h\ncooldown = 3\n", "[peer p] unknown key 'cooldown'" },
+		{ "max_moves = 0\n", "max_moves: 0 is out of range" },
+		{ "node_name = a/b\n", "node_name: 'a/b' is not a name" },
+		{ "migrate_dir = var\n", "not an absolute path" },
+		{ "[peers p]\n", "bad section" },
+	};
+	struct config c;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		EXPECT_EQ(-EINVAL, parse(&c, bad[i].text, err));
+		EXPECT_NE(NULL, strstr(err, bad[i].want)) {
+			TH_LOG("'%s': got '%s'", bad[i].text, err);
+		}
+	}
+}
+
 TEST(config_example_is_valid_and_says_every_default)
 {
 	struct config c, d;
@@ -484,6 +583,18 @@ TEST(config_example_is_valid_and_says_every_default)
 	EXPECT_EQ(d.hold_down, c.hold_down);
 	EXPECT_EQ(0, strcmp(d.routes, c.routes));
 	EXPECT_EQ(0, c.nuplink);	/* its uplinks are commented out */
+	EXPECT_EQ(0, strcmp(d.migrate_dir, c.migrate_dir));
+	EXPECT_EQ(d.max_moves, c.max_moves);
+	EXPECT_EQ(d.move_deadline, c.move_deadline);
+	EXPECT_EQ(d.move_cooldown, c.move_cooldown);
+	EXPECT_EQ(d.peer_interval, c.peer_interval);
+	EXPECT_EQ(d.peer_max_age, c.peer_max_age);
+	EXPECT_EQ(d.peer_timeout, c.peer_timeout);
+	EXPECT_EQ(d.move_on_kills, c.move_on_kills);
+	EXPECT_EQ(d.kill_window, c.kill_window);
+	EXPECT_EQ(d.receive_max, c.receive_max);
+	EXPECT_EQ(0, c.nworkload);	/* commented out too */
+	EXPECT_EQ(0, c.npeer);
 }
 
 TEST_HARNESS_MAIN

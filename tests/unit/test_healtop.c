@@ -54,6 +54,22 @@ TEST(progress)
 	EXPECT_STREQ("", buf);
 }
 
+/* heald's numbers are JSON doubles: no value of them is undefined behaviour here. */
+TEST(numbers_out_of_range)
+{
+	char buf[32];
+
+	progress_bar(buf, sizeof(buf), 1e300, 1e-300, 4);
+	EXPECT_STREQ("[####]", buf);
+	progress_bar(buf, sizeof(buf), 0.0 / 0.0, 1, 4);
+	EXPECT_STREQ("[....]", buf);
+	EXPECT_EQ(0, spark_level(0.0 / 0.0, 100, 9));
+	EXPECT_EQ(0, spark_level(1, 0.0 / 0.0, 9));
+	EXPECT_EQ(0, num_clamp(0.0 / 0.0, 0, 10));
+	EXPECT_EQ(10, num_clamp(1e300, 0, 10));
+	EXPECT_EQ(0, num_clamp(-1e300, 0, 10));
+}
+
 TEST(durations)
 {
 	char buf[16];

@@ -10,6 +10,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include "../lib/hb_parse.h"
+#include "../lib/schema.h"
 #include "../lib/log.h"
 #include "healctl.h"
 
@@ -32,6 +33,7 @@ static void print_created(const struct hb_dev_info *dev, void *arg)
 		return;
 	}
 	o = dev_to_json(dev);
+	json_object_object_add(o, "schema", json_object_new_int(HEAL_SCHEMA));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 }
@@ -41,9 +43,11 @@ static void print_created(const struct hb_dev_info *dev, void *arg)
  * blames one leg (extack's attribute offset), name it.
  */
 int legs_request(struct healctl *ctl, uint8_t cmd, const char *what, int n,
-		 char **paths)
+		 char **paths, uint32_t flags)
 {
-	int offsets[HEALBLK_MAX_LEGS];
+	int offsets[HEALBLK_MAX_LEGS + HEALBLK_MAX_SPARES];
+	int max = cmd == HEALBLK_CMD_ASSEMBLE ? HEALBLK_MAX_LEGS + HEALBLK_MAX_SPARES :
+						 HEALBLK_MAX_LEGS;
 	struct nlattr *legs, *leg;
 	struct nl_msg *msg;
 	struct stat st;
@@ -51,13 +55,18 @@ int legs_request(struct healctl *ctl, uint8_t cmd, const char *what, int n,
 
 	if (n < 1)
 		return usage();
-	if (n > HEALBLK_MAX_LEGS) {
-		hb_err("%s: a device has 1 to %d legs, not %d", what, HEALBLK_MAX_LEGS, n);
+	if (n > max) {
+		if (cmd == HEALBLK_CMD_ASSEMBLE)
+			hb_err("%s: takes 1 to %d disks (legs and spares), not %d", what, max, n);
+		else
+			hb_err("%s: a device has 1 to %d legs, not %d", what, max, n);
 		return EXIT_USAGE;
 	}
-	msg = hb_nl_msg(&ctl->nl, cmd, 0);
+	msg = ctl_msg(ctl, cmd, 0);
 	if (!msg)
 		return kernel_error(ctl, what, -ENOMEM);
+	if (flags)
+		nla_put_u32(msg, HEALBLK_A_DEV_FLAGS, flags);
 	legs = nla_nest_start(msg, HEALBLK_A_DEV_LEGS);
 	for (i = 0; i < n; i++) {
 		if (stat(paths[i], &st)) {
@@ -93,7 +102,18 @@ int legs_request(struct healctl *ctl, uint8_t cmd, const char *what, int n,
 
 int cmd_create(struct healctl *ctl, int argc, char **argv)
 {
-	return legs_request(ctl, HEALBLK_CMD_CREATE, "create", argc, argv);
+	uint32_t flags = 0;
+	int i, n = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--assume-clean"))
+			flags |= HEALBLK_CREATE_ASSUME_CLEAN;
+		else if (argv[i][0] == '-')
+			return usage();
+		else
+			argv[n++] = argv[i];
+	}
+	return legs_request(ctl, HEALBLK_CMD_CREATE, "create", n, argv, flags);
 }
 
 int dev_request(struct healctl *ctl, const char *what, uint8_t cmd,
@@ -105,7 +125,7 @@ int dev_request(struct healctl *ctl, const char *what, uint8_t cmd,
 
 	if (parse_dev(dev, &index))
 		return EXIT_USAGE;
-	msg = hb_nl_msg(&ctl->nl, cmd, 0);
+	msg = ctl_msg(ctl, cmd, 0);
 	if (!msg)
 		return kernel_error(ctl, what, -ENOMEM);
 	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
@@ -131,7 +151,7 @@ int cmd_destroy(struct healctl *ctl, int argc, char **argv)
 	 * dmsetup remove --retry does.
 	 */
 	for (i = 0;; i++) {
-		msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_DESTROY, 0);
+		msg = ctl_msg(ctl, HEALBLK_CMD_DESTROY, 0);
 		if (!msg)
 			return kernel_error(ctl, "destroy", -ENOMEM);
 		nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
@@ -167,7 +187,7 @@ int cmd_set(struct healctl *ctl, int argc, char **argv)
 		return usage();
 	if (parse_dev(argv[0], &index))
 		return EXIT_USAGE;
-	msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_SET, 0);
+	msg = ctl_msg(ctl, HEALBLK_CMD_SET, 0);
 	if (!msg)
 		return kernel_error(ctl, "set", -ENOMEM);
 	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
@@ -205,17 +225,58 @@ static void collect_dev(const struct hb_dev_info *dev, void *arg)
 		print_dev_text(dev);
 }
 
-/* No healblk module: heald's view alone (exit 1 if heald is not running either). */
-static int status_heald_only(struct healctl *ctl)
+/*
+ * status --test: the node's health as the exit code, as `mdadm --detail
+ * --test` and a Nagios plugin: 0 ok, 1 degraded (a warning), 2 failing or
+ * failed (critical), 3 unknown: heald, which judges it, is not running.
+ * The worst of heald's resources (cgroups aside), but a leg counts
+ * through its device: a mirror that lost a leg still serves (degraded: 1,
+ * as mdadm says), one that lost its last copy or whose leg is failing is
+ * critical.
+ */
+static int health_code(struct json_object *hd)
+{
+	struct json_object *res, *v;
+	int code = 0;
+	size_t i;
+
+	if (!hd || !json_object_object_get_ex(hd, "resources", &res))
+		return EXIT_NO_HEALD;
+	for (i = 0; i < json_object_array_length(res); i++) {
+		struct json_object *r = json_object_array_get_idx(res, i);
+		const char *s;
+		int c;
+
+		if (json_object_object_get_ex(r, "kind", &v) && !strcmp(json_object_get_string(v), "leg"))
+			continue;
+		/*
+		 * A process that crashed or was OOM-killed in some cgroup: any
+		 * local user can make one, so it is shown, never node health.
+		 * Configured workloads ("workload:NAME") count.
+		 */
+		if (json_object_object_get_ex(r, "name", &v) &&
+		    !strncmp(json_object_get_string(v), "cgroup:", 7))
+			continue;
+		s = json_object_object_get_ex(r, "state", &v) ? json_object_get_string(v) : "";
+		c = !strcmp(s, "ok") ? 0 : !strcmp(s, "degraded") ? 1 : 2;
+		code = c > code ? c : code;
+	}
+	return code;
+}
+
+/* No healblk module: heald's view alone (exit 1, or 3 with --test, if heald is not running either). */
+static int status_heald_only(struct healctl *ctl, bool test)
 {
 	struct json_object *hd = heald_status(), *out;
+	int code = health_code(hd);
 
 	if (!hd) {
 		hb_err("the healblk module is not loaded and heald is not running");
-		return 1;
+		return test ? EXIT_NO_HEALD : 1;
 	}
 	if (ctl->json) {
 		out = json_object_new_object();
+		json_object_object_add(out, "schema", json_object_new_int(HEAL_SCHEMA));
 		json_object_object_add(out, "devices", json_object_new_array());
 		json_object_object_add(out, "heald", hd);
 		printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY));
@@ -225,7 +286,7 @@ static int status_heald_only(struct healctl *ctl)
 		print_heald_text(hd);
 		json_object_put(hd);
 	}
-	return 0;
+	return test ? code : 0;
 }
 
 int cmd_status(struct healctl *ctl, int argc, char **argv)
@@ -233,15 +294,29 @@ int cmd_status(struct healctl *ctl, int argc, char **argv)
 	struct json_object *out, *hd;
 	struct nl_msg *msg;
 	uint32_t index;
-	int ret;
+	bool test = false;
+	int ret, i, n = 0, code;
 
-	if (argc > 1)
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--test"))
+			test = true;
+		else
+			argv[n++] = argv[i];
+	}
+	argc = n;
+	if (argc > 1 || (argc == 1 && test)) {
+		if (test)
+			hb_err("status --test: the node's health as a whole: no DEV");
 		return usage();
+	}
 	if (argc == 1 && parse_dev(argv[0], &index))
 		return EXIT_USAGE;
-	if (!ctl->nl.sk)
-		return status_heald_only(ctl);
-	msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_GET, argc ? 0 : NLM_F_DUMP);
+	ret = ctl_open(ctl, true);
+	if (ret == -ENOENT)
+		return status_heald_only(ctl, test);	/* heald may run without healblk */
+	if (ret)
+		return test ? EXIT_NO_HEALD : 1;
+	msg = ctl_msg(ctl, HEALBLK_CMD_GET, argc ? 0 : NLM_F_DUMP);
 	if (!msg)
 		return kernel_error(ctl, "status", -ENOMEM);
 	if (argc)
@@ -250,11 +325,14 @@ int cmd_status(struct healctl *ctl, int argc, char **argv)
 	ret = hb_nl_call(&ctl->nl, msg, collect_dev, ctl);
 	if (ret) {
 		json_object_put(ctl->collected);
-		return kernel_error(ctl, "status", ret);
+		kernel_error(ctl, "status", ret);
+		return test ? EXIT_NO_HEALD : 1;
 	}
 	hd = argc ? NULL : heald_status();
+	code = health_code(hd);
 	if (ctl->json) {
 		out = json_object_new_object();
+		json_object_object_add(out, "schema", json_object_new_int(HEAL_SCHEMA));
 		json_object_object_add(out, "devices", ctl->collected);
 		if (hd)
 			json_object_object_add(out, "heald", hd);
@@ -267,7 +345,9 @@ int cmd_status(struct healctl *ctl, int argc, char **argv)
 		if (hd) {
 			print_heald_text(hd);
 			json_object_put(hd);
+		} else if (test) {
+			printf("heald is not running: the node's health is unknown\n");
 		}
 	}
-	return 0;
+	return test ? code : 0;
 }

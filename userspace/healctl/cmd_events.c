@@ -9,6 +9,8 @@
 #include <json-c/json.h>
 #include <netlink/netlink.h>
 #include "../lib/hb_parse.h"
+#include "../lib/hb_time.h"
+#include "../lib/schema.h"
 #include "../lib/log.h"
 #include "healctl.h"
 
@@ -26,7 +28,14 @@ static int on_event(struct nl_msg *msg, void *arg)
 	if (hb_parse_event(msg, &ev))
 		return NL_SKIP;
 	if (f->ctl->json) {
+		struct timespec rx = hb_wall_now();
+		char stamp[48];
+
 		o = event_to_json(&ev);
+		json_object_object_add(o, "schema", json_object_new_int(HEAL_SCHEMA));
+		/* When healctl received it: the kernel's events carry no time. */
+		json_object_object_add(o, "received", json_object_new_string(
+			hb_rfc3339(stamp, sizeof(stamp), &rx, 9)));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		fflush(stdout);
 		json_object_put(o);
@@ -86,6 +95,8 @@ int cmd_events(struct healctl *ctl, int argc, char **argv)
 		return usage();
 	}
 
+	if (ctl_open(ctl, false))
+		return 1;
 	ret = hb_nl_subscribe(&ctl->nl);
 	if (ret)
 		return kernel_error(ctl, "events", ret);

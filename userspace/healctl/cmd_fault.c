@@ -104,7 +104,7 @@ int cmd_fault(struct healctl *ctl, int argc, char **argv)
 	if (parse_fault_args(argc, argv, &a))
 		return EXIT_USAGE;
 
-	msg = hb_nl_msg(&ctl->nl, set ? HEALBLK_CMD_FAULT_SET : HEALBLK_CMD_FAULT_CLEAR, 0);
+	msg = ctl_msg(ctl, set ? HEALBLK_CMD_FAULT_SET : HEALBLK_CMD_FAULT_CLEAR, 0);
 	if (!msg)
 		return kernel_error(ctl, "fault", -ENOMEM);
 	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, a.dev);

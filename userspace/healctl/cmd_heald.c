@@ -13,16 +13,26 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "../lib/hb_parse.h"
+#include "../lib/hb_text.h"
 #include "../lib/heald_client.h"
 #include "../lib/log.h"
 #include "healctl.h"
 
+/*
+ * A string of heald's reply, for a terminal: names in it are anyone's (an
+ * interface, a cgroup) and an escape sequence must be shown, not obeyed.
+ * In one of STR_SLOTS buffers used in turn: enough for one printf.
+ */
+#define STR_SLOTS 12
 static const char *str(struct json_object *o, const char *key)
 {
+	static char ring[STR_SLOTS][1024];
+	static unsigned int next;
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) && !json_object_is_type(v, json_type_null) ?
-	       json_object_get_string(v) : "";
+	return hb_term_safe(ring[next++ % STR_SLOTS], sizeof(ring[0]),
+			    json_object_object_get_ex(o, key, &v) &&
+			    !json_object_is_type(v, json_type_null) ? json_object_get_string(v) : "");
 }
 
 /* One request, one reply with "ok": the reply, or NULL with the exit code in *rc. */
@@ -86,33 +96,167 @@ static void print_entry(struct json_object *e)
 	printf("\n");
 }
 
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One entry as --follow prints it: a line of JSON, or of text. */
+static void follow_print(struct healctl *ctl, struct json_object *e)
+{
+	if (ctl->json)
+		printf("%s\n", json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
+	else
+		print_entry(e);
+	fflush(stdout);
+}
+
+static uint64_t entry_id(struct json_object *e)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(e, "id", &v) ? (uint64_t)json_object_get_int64(v) : 0;
+}
+
+/*
+ * journal --follow: on one connection, follow heald's events first, then
+ * ask for the newest entries, so that nothing written in between is
+ * missed; an entry seen both ways is printed once (ids only grow).
+ * Ends after --count entries, at --timeout, or when heald goes (exit 1).
+ */
+static int journal_follow(struct healctl *ctl, struct json_object *req, uint64_t count,
+			  uint64_t timeout)
+{
+	struct json_object *sub = request("events"), *early = json_object_new_array(), *o, *v;
+	double deadline = timeout ? mono() + (double)timeout : 0;
+	uint64_t last = 0, seen = 0;
+	bool have_reply = false;
+	char err[256];
+	size_t i;
+	int fd = hd_connect(hd_socket_path(), err, sizeof(err)), rc = 0;
+
+	if (fd < 0) {
+		json_object_put(req);
+		json_object_put(sub);
+		json_object_put(early);
+		hb_err("%s", err);
+		return EXIT_NO_HEALD;
+	}
+	if (hd_send(fd, sub) || hd_send(fd, req)) {
+		hb_err("journal: cannot send to heald");
+		rc = 1;
+		goto out;
+	}
+	while (!count || seen < count) {
+		int wait = -1;
+
+		if (deadline) {
+			double left = deadline - mono();
+
+			if (left <= 0)
+				break;
+			wait = (int)(left * 1000) + 1;
+		}
+		o = hd_recv(fd, wait, err, sizeof(err));
+		if (!o) {
+			if (deadline && mono() >= deadline)
+				break;
+			hb_err("journal --follow: %s", err);
+			rc = 1;
+			goto out;
+		}
+		if (json_object_object_get_ex(o, "ok", &v) && !json_object_get_boolean(v)) {
+			hb_err("heald: %s", str(o, "error"));
+			json_object_put(o);
+			rc = 1;
+			goto out;
+		}
+		if (json_object_object_get_ex(o, "entries", &v)) {
+			/* The newest entries, then what came while they were asked for. */
+			for (i = 0; i < json_object_array_length(v) && (!count || seen < count); i++) {
+				struct json_object *e = json_object_array_get_idx(v, i);
+
+				follow_print(ctl, e);
+				last = entry_id(e) > last ? entry_id(e) : last;
+				seen++;
+			}
+			for (i = 0; i < json_object_array_length(early) && (!count || seen < count); i++) {
+				struct json_object *e = json_object_array_get_idx(early, i);
+
+				if (entry_id(e) > last) {
+					follow_print(ctl, e);
+					last = entry_id(e);
+					seen++;
+				}
+			}
+			have_reply = true;
+		} else if (!strcmp(str(o, "type"), "journal") &&
+			   json_object_object_get_ex(o, "entry", &v)) {
+			if (!have_reply) {
+				json_object_array_add(early, json_object_get(v));
+			} else if (entry_id(v) > last) {
+				follow_print(ctl, v);
+				last = entry_id(v);
+				seen++;
+			}
+		}
+		json_object_put(o);
+	}
+out:
+	json_object_put(early);
+	close(fd);
+	return rc;
+}
+
 int cmd_journal(struct healctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "after", required_argument, NULL, 'a' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ 0 },
 	};
 	struct json_object *req = request("journal"), *r, *entries;
-	uint64_t after = 0, limit = 50;
+	uint64_t after = 0, limit = 50, count = 0, timeout = 0;
+	bool follow = false, limit_given = false;
 	size_t i;
 	int c, rc;
 
 	optind = 0;
-	while ((c = getopt_long(argc + 1, argv - 1, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc + 1, argv - 1, "f", opts, NULL)) != -1) {
+		if (c == 'l')
+			limit_given = true;
 		if ((c == 'a' && !hb_parse_u64(optarg, &after)) ||
-		    (c == 'l' && !hb_parse_u64(optarg, &limit) && limit <= 1024))
+		    (c == 'l' && !hb_parse_u64(optarg, &limit) && limit <= 1024) ||
+		    (c == 'c' && !hb_parse_u64(optarg, &count)) ||
+		    (c == 't' && !hb_parse_u64(optarg, &timeout)))
 			continue;
+		if (c == 'f') {
+			follow = true;
+			continue;
+		}
 		json_object_put(req);
-		hb_err("journal: --after ID, --limit N (at most 1024)");
+		hb_err("journal: --after ID, --limit N (at most 1024), --follow [--count N] [--timeout SEC]");
 		return usage();
 	}
-	if (optind != argc + 1) {
+	if (optind != argc + 1 || (!follow && (count || timeout))) {
 		json_object_put(req);
+		if (optind == argc + 1)
+			hb_err("journal: --count and --timeout go with --follow");
 		return usage();
 	}
+	/* As tail -f: the last 10 first, unless --after or --limit say otherwise. */
+	if (follow && !limit_given)
+		limit = after ? 1024 : 10;
 	json_object_object_add(req, "after", json_object_new_int64((int64_t)after));
 	json_object_object_add(req, "limit", json_object_new_int64((int64_t)limit));
+	if (follow)
+		return journal_follow(ctl, req, count, timeout);
 	r = ask(req, &rc);
 	if (!r)
 		return rc;
@@ -173,9 +317,31 @@ int cmd_why(struct healctl *ctl, int argc, char **argv)
 	return 0;
 }
 
+/* A decision and its first outcome, as act prints them; exit 1 when it failed. */
+static int print_decision(struct healctl *ctl, struct json_object *r)
+{
+	struct json_object *out, *v, *e;
+	int rc;
+
+	json_object_object_get_ex(r, "outcomes", &out);
+	v = out && json_object_array_length(out) ? json_object_array_get_idx(out, 0) : NULL;
+	if (ctl->json) {
+		json_object_object_del(r, "ok");
+		printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));
+	} else {
+		json_object_object_get_ex(r, "entry", &e);
+		printf("decision %s: %s %s: %s%s%s\n", str(e, "id"), str(e, "action"),
+		       str(e, "resource"), v ? str(v, "outcome") : "no outcome",
+		       v && *str(v, "detail") ? ": " : "", v ? str(v, "detail") : "");
+	}
+	rc = v && (!strcmp(str(v, "outcome"), "failed") || !strcmp(str(v, "outcome"), "skipped"));
+	json_object_put(r);
+	return rc;
+}
+
 int cmd_act(struct healctl *ctl, int argc, char **argv)
 {
-	struct json_object *req, *r, *out, *v;
+	struct json_object *req, *r;
 	uint32_t dev, leg;
 	int rc;
 
@@ -209,36 +375,97 @@ int cmd_act(struct healctl *ctl, int argc, char **argv)
 	}
 send:
 	r = ask(req, &rc);
+	return r ? print_decision(ctl, r) : rc;
+}
+
+/* drain WORKLOAD | --all, and undrain: the workloads leave (stay) when they can. */
+static int drain_request(struct healctl *ctl, const char *action, int argc, char **argv)
+{
+	struct json_object *req, *r;
+	int rc;
+
+	if (argc != 1) {
+		hb_err("%s: give a workload's name or --all", action);
+		return usage();
+	}
+	req = request("act");
+	json_object_object_add(req, "action", json_object_new_string(action));
+	if (!strcmp(argv[0], "--all"))
+		json_object_object_add(req, "all", json_object_new_boolean(true));
+	else
+		json_object_object_add(req, "workload", json_object_new_string(argv[0]));
+	r = ask(req, &rc);
+	return r ? print_decision(ctl, r) : rc;
+}
+
+int cmd_drain(struct healctl *ctl, int argc, char **argv)
+{
+	return drain_request(ctl, "drain", argc, argv);
+}
+
+int cmd_undrain(struct healctl *ctl, int argc, char **argv)
+{
+	return drain_request(ctl, "undrain", argc, argv);
+}
+
+/*
+ * receive begin WORKLOAD --from NODE | receive end WORKLOAD --from NODE
+ * (--pid PID | --failed): what a source's heald asks of this node's heald
+ * over SSH around a move.  Exit 1 with heald's reason when it refuses.
+ */
+int cmd_receive(struct healctl *ctl, int argc, char **argv)
+{
+	struct json_object *req, *r;
+	const char *from = NULL;
+	bool failed = false;
+	uint32_t pid = 0;
+	int i, rc;
+
+	(void)ctl;
+	if (argc < 2 || (strcmp(argv[0], "begin") && strcmp(argv[0], "end")))
+		return usage();
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--from") && i + 1 < argc)
+			from = argv[++i];
+		else if (!strcmp(argv[i], "--pid") && i + 1 < argc && !strcmp(argv[0], "end") &&
+			 !hb_parse_u32(argv[i + 1], INT32_MAX, &pid) && pid)
+			i++;
+		else if (!strcmp(argv[i], "--failed") && !strcmp(argv[0], "end"))
+			failed = true;
+		else
+			return usage();
+	}
+	if (!from || (!strcmp(argv[0], "end") && !pid == !failed)) {
+		hb_err("receive: begin WORKLOAD --from NODE | end WORKLOAD --from NODE (--pid PID | --failed)");
+		return usage();
+	}
+	req = request("receive");
+	json_object_object_add(req, "phase", json_object_new_string(argv[0]));
+	json_object_object_add(req, "workload", json_object_new_string(argv[1]));
+	json_object_object_add(req, "from", json_object_new_string(from));
+	if (pid)
+		json_object_object_add(req, "pid", json_object_new_int((int)pid));
+	if (failed)
+		json_object_object_add(req, "failed", json_object_new_boolean(true));
+	r = ask(req, &rc);
 	if (!r)
 		return rc;
-	json_object_object_get_ex(r, "outcomes", &out);
-	v = out && json_object_array_length(out) ? json_object_array_get_idx(out, 0) : NULL;
-	if (ctl->json) {
-		json_object_object_del(r, "ok");
-		printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));
-	} else {
-		struct json_object *e;
-
-		json_object_object_get_ex(r, "entry", &e);
-		printf("decision %s: %s %s: %s%s%s\n", str(e, "id"), str(e, "action"),
-		       str(e, "resource"), v ? str(v, "outcome") : "no outcome",
-		       v && *str(v, "detail") ? ": " : "", v ? str(v, "detail") : "");
-	}
-	rc = v && (!strcmp(str(v, "outcome"), "failed") || !strcmp(str(v, "outcome"), "skipped"));
 	json_object_put(r);
-	return rc;
+	return 0;
 }
 
 /* status: heald's view after the kernel's; nothing when heald is not running. */
 struct json_object *heald_status(void)
 {
-	struct json_object *r;
+	struct json_object *r, *req;
 	char err[256];
 	int fd = hd_connect(hd_socket_path(), err, sizeof(err));
 
 	if (fd < 0)
 		return NULL;
-	r = hd_call(fd, request("status"), err, sizeof(err));
+	req = request("status");
+	r = hd_call(fd, req, err, sizeof(err));
+	json_object_put(req);
 	close(fd);
 	if (r && !json_object_get_boolean(json_object_object_get(r, "ok"))) {
 		hb_err("heald: %s", str(r, "error"));
@@ -248,6 +475,62 @@ struct json_object *heald_status(void)
 	if (r)
 		json_object_object_del(r, "ok");
 	return r;
+}
+
+/* One line a workload (what runs on what), a peer, and what this node received. */
+static void print_migration_text(struct json_object *st)
+{
+	struct json_object *mg, *a, *v;
+	size_t i, k;
+	char devs[256];
+
+	if (!json_object_object_get_ex(st, "migration", &mg))
+		return;
+	json_object_object_get_ex(mg, "workloads", &a);
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		struct json_object *w = json_object_array_get_idx(a, i), *mv;
+		size_t o = 0;
+
+		devs[0] = '\0';
+		json_object_object_get_ex(w, "devices", &v);
+		for (k = 0; v && k < json_object_array_length(v) && o < sizeof(devs); k++)
+			o += (size_t)snprintf(devs + o, sizeof(devs) - o, "%s%s", k ? "," : "",
+					      json_object_get_string(json_object_array_get_idx(v, k)));
+		printf("  workload %-10s %-8s %-8s %s, %s process%s, cgroup %s, on %s%s%s%s%s\n",
+		       str(w, "name"), str(w, "state"), str(w, "health"), str(w, "kind"),
+		       str(w, "processes"), !strcmp(str(w, "processes"), "1") ? "" : "es",
+		       *str(w, "cgroup") ? str(w, "cgroup") : "(not found)", *devs ? devs : "no disk",
+		       !strcmp(str(w, "drain"), "true") ? ", drained" : "",
+		       *str(w, "peer") ? ", peer " : "", str(w, "peer"),
+		       *str(w, "reason") ? ": " : "");
+		if (*str(w, "reason"))
+			printf("      %s\n", str(w, "reason"));
+		if (json_object_object_get_ex(w, "move", &mv))
+			printf("      moving to %s: %s for %.0f s (decision %s)\n", str(mv, "peer"),
+			       str(mv, "step"), json_object_get_double(json_object_object_get(mv, "for_s")),
+			       str(mv, "decision"));
+	}
+	json_object_object_get_ex(mg, "peers", &a);
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		struct json_object *p = json_object_array_get_idx(a, i);
+
+		printf("  peer %-14s %-8s %s: receiving %s, holds %s of %s, %s of ours (capacity %s)%s%s\n",
+		       str(p, "name"), str(p, "health"), str(p, "address"), str(p, "receiving"),
+		       str(p, "hosted"), str(p, "receive_max"), str(p, "sent"), str(p, "capacity"),
+		       *str(p, "error") ? ": " : "", str(p, "error"));
+	}
+	json_object_object_get_ex(mg, "hosted", &a);
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+
+		printf("  received %s from %s: pid %s\n", str(o, "workload"), str(o, "from"), str(o, "pid"));
+	}
+	json_object_object_get_ex(mg, "receiving", &a);
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+
+		printf("  receiving %s from %s\n", str(o, "workload"), str(o, "from"));
+	}
 }
 
 void print_heald_text(struct json_object *st)
@@ -268,6 +551,7 @@ void print_heald_text(struct json_object *st)
 		if (strcmp(str(o, "state"), "ok"))
 			printf("  %-24s %-9s %s\n", str(o, "name"), str(o, "state"), str(o, "reason"));
 	}
+	print_migration_text(st);
 	{
 		struct json_object *ups;
 

@@ -11,6 +11,7 @@
 #include <netlink/msg.h>
 #include "../lib/hb_parse.h"
 #include "../lib/log.h"
+#include "../lib/schema.h"
 #include "healctl.h"
 
 static int spare_add(struct healctl *ctl, const char *dev, const char *path)
@@ -30,7 +31,7 @@ static int spare_add(struct healctl *ctl, const char *dev, const char *path)
 		hb_err("spare add: %s is not a block device", path);
 		return 1;
 	}
-	msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_SPARE_ADD, 0);
+	msg = ctl_msg(ctl, HEALBLK_CMD_SPARE_ADD, 0);
 	if (!msg)
 		return kernel_error(ctl, "spare add", -ENOMEM);
 	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
@@ -84,7 +85,7 @@ static void keep_dev(const struct hb_dev_info *dev, void *arg)
 
 static int get_dev(struct healctl *ctl, uint32_t index, struct hb_dev_info *dev)
 {
-	struct nl_msg *msg = hb_nl_msg(&ctl->nl, HEALBLK_CMD_GET, 0);
+	struct nl_msg *msg = ctl_msg(ctl, HEALBLK_CMD_GET, 0);
 
 	if (!msg)
 		return -ENOMEM;
@@ -122,6 +123,8 @@ int cmd_scrub(struct healctl *ctl, int argc, char **argv)
 	}
 	if (ctl->json) {
 		o = sync_to_json(&dev.sync);
+		if (o)
+			json_object_object_add(o, "schema", json_object_new_int(HEAL_SCHEMA));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	} else {

@@ -4,18 +4,24 @@
 #include <stdio.h>
 #include <json-c/json.h>
 #include "../lib/hb_names.h"
+#include "../lib/hb_text.h"
 #include "healctl.h"
+
+/* The kernel's names and reasons for a terminal (healblk copies leg paths as given). */
+#define SAFE(buf, s) hb_term_safe(buf, sizeof(buf), s)
 
 static void print_leg_text(const struct hb_leg_info *l, const char *what)
 {
+	char name[4 * sizeof(l->name)], why[4 * sizeof(l->reason)];
+
 	printf("  %s %u %-10s %-10s reads %" PRIu64 " writes %" PRIu64
 	       " read_errors %" PRIu64 " write_errors %" PRIu64
 	       " retried %" PRIu64 " repairs %" PRIu64 " bad_ranges %u\n",
-	       what, l->index, l->name, hb_leg_state_name(l->state), l->reads,
+	       what, l->index, SAFE(name, l->name), hb_leg_state_name(l->state), l->reads,
 	       l->writes, l->read_errors, l->write_errors, l->retried_reads,
 	       l->repairs, l->bad_ranges);
 	if (l->reason[0])
-		printf("    why: %s\n", l->reason);
+		printf("    why: %s\n", SAFE(why, l->reason));
 	if (l->state == HEALBLK_LEG_REBUILDING)
 		printf("    copied: %" PRIu64 " sectors\n", l->sync_pos);
 	if (l->fault.armed)
@@ -48,13 +54,13 @@ void print_sync_text(const char *prefix, const struct hb_sync_info *s)
 
 void print_dev_text(const struct hb_dev_info *dev)
 {
-	char uuid[37];
+	char uuid[37], name[4 * sizeof(dev->name)];
 	uint32_t i;
 
 	hb_uuid_str(dev->uuid, uuid);
 	printf("%s: %s, %" PRIu64 " sectors (%.1f MiB), %u legs, data offset %" PRIu64
 	       ", %u open\n  uuid %s, event %" PRIu64 ", a leg fails at %u errors in %u s%s\n",
-	       dev->name, hb_dev_state_name(dev->state), dev->sectors, dev->sectors / 2048.0,
+	       SAFE(name, dev->name), hb_dev_state_name(dev->state), dev->sectors, dev->sectors / 2048.0,
 	       dev->nr_legs, dev->data_offset, dev->openers, uuid, dev->events,
 	       dev->fail_errors, dev->fail_window, dev->fail_errors ? "" : " (never)");
 	printf("  spares step in by themselves: %s; rebuild/scrub rate %u KiB/s busy, ",
@@ -223,6 +229,7 @@ static const char *event_name(uint8_t cmd)
 void print_event_text(const struct hb_event *ev)
 {
 	const struct hb_sync_info *s = &ev->sync;
+	char why[4 * sizeof(ev->reason)];
 
 	if (ev->cmd == HEALBLK_CMD_EVENT_SYNC) {
 		printf("sync dev=%u kind=%s status=%s leg=%u pos=%" PRIu64 " sectors=%" PRIu64
@@ -249,7 +256,7 @@ void print_event_text(const struct hb_event *ev)
 		break;
 	case HEALBLK_CMD_EVENT_LEG_STATE:
 		printf(" state=%s old_state=%s reason=%s", hb_leg_state_name(ev->state),
-		       hb_leg_state_name(ev->old_state), ev->reason);
+		       hb_leg_state_name(ev->old_state), SAFE(why, ev->reason));
 		break;
 	case HEALBLK_CMD_EVENT_REMAP:
 		printf(" sector=%" PRIu64 " sectors=%u errno=%u used=%u blocks=%u", ev->sector,

@@ -5,12 +5,16 @@
  * journal the outcome.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <json-c/json.h>
 #include <netlink/attr.h>
+#include "../lib/schema.h"
 #include "heald.h"
+#include "hooks.h"
 
 static int request(struct heald *h, uint8_t cmd, uint32_t dev, int leg,
 		   struct nl_msg **keep, char *why, size_t wlen)
@@ -144,22 +148,36 @@ struct json_object *outcome_entry(uint64_t ref, const char *outcome, const char 
 
 uint64_t jappend(struct heald *h, struct json_object *entry)
 {
-	struct json_object *o, *b;
 	uint64_t id = journal_append(&h->journal, entry);
+	const char *line;
+	char *ev;
+	size_t len;
 
 	if (!id) {
 		hlog(LOG_ERR, "journal: %s: the entry is lost", strerror(errno));
 		return 0;
 	}
-	/* Parsed back only for subscribers: it sits between a threshold and its action. */
-	o = h->subscribers ? json_tokener_parse(h->journal.recent[(h->journal.nrecent - 1) %
-							   JOURNAL_RECENT]) : NULL;
-	if (o) {
-		b = json_object_new_object();
-		json_object_object_add(b, "type", json_object_new_string("journal"));
-		json_object_object_add(b, "entry", o);
-		api_broadcast(h, b);
-		json_object_put(b);
+	line = h->journal.recent[(h->journal.nrecent - 1) % JOURNAL_RECENT];
+	/* Queued for the hooks too: the loop starts them (hooks_dispatch). */
+	if (line)
+		hooks_queue(h, id, line, strlen(line));
+	if (!h->subscribers)
+		return id;
+	/*
+	 * Queued for subscribers, never sent from here: the loop delivers
+	 * it after the dispatch that is running (see api.c).  The line is
+	 * wrapped as it was written, not parsed back.
+	 */
+	if (!line)
+		return id;
+	len = strlen(line) + 64;
+	ev = malloc(len);
+	if (ev) {
+		int n = snprintf(ev, len, "{\"schema\":%d,\"type\":\"journal\",\"entry\":%s}",
+				 HEAL_SCHEMA, line);
+
+		api_queue_line(h, ev, (size_t)n);
+		free(ev);
 	}
 	return id;
 }
@@ -220,7 +238,7 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	else
 		snprintf(res, sizeof(res), "%s", d->info.name);
 	e = decision_entry(h, res, policy_action_name(a), who, reason, evidence,
-			   !not_taken && a != ACT_REPORT);
+			   !not_taken && a != ACT_REPORT && a != ACT_KEEP);
 	json_object_object_add(e, "dev", json_object_new_int((int)d->info.index));
 	if (leg >= 0)
 		json_object_object_add(e, "leg", json_object_new_int(leg));
@@ -229,8 +247,10 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 	if (!id)
 		return 0;
 	decided = now_mono();
-	hlog(LOG_NOTICE, "decision %llu: %s %s: %s%s", (unsigned long long)id,
-	     policy_action_name(a), res, reason, not_taken ? " (not taken)" : "");
+	/* A failing leg with no other copy: data is at risk and heald cannot act. */
+	hlogj(a == ACT_REPORT ? LOG_ALERT : LOG_NOTICE, d->info.name, leg, id, id,
+	      "decision %llu: %s %s: %s%s", (unsigned long long)id,
+	      policy_action_name(a), res, reason, not_taken ? " (not taken)" : "");
 
 	e = outcome_entry(id, NULL, NULL, true);
 	steps = json_object_new_array();
@@ -239,6 +259,12 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 		json_object_object_add(e, "outcome", json_object_new_string("reported"));
 		json_object_object_add(e, "detail", json_object_new_string(
 			"no redundancy: the leg is kept and the device's workloads are flagged failing"));
+		goto out;
+	}
+	if (a == ACT_KEEP) {
+		json_object_object_add(e, "outcome", json_object_new_string("kept"));
+		json_object_object_add(e, "detail", json_object_new_string(
+			"the disk still holds a good copy: it stays until a spare can take its place"));
 		goto out;
 	}
 	if (not_taken) {

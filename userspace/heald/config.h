@@ -2,7 +2,9 @@
 /*
  * heald's configuration: "key = value" lines, '#' comments, and
  * "[device healblkN]" sections whose keys override the disk defaults for
- * that device.  Every key and its default is in heald.conf.example.
+ * that device; "[uplink NAME]", "[workload NAME]" and "[peer NAME]"
+ * sections describe what heald watches and where workloads may go.
+ * Every key and its default is in heald.conf.example.
  * A bad line is an error naming the file and line; nothing is guessed.
  */
 #ifndef HEALD_CONFIG_H
@@ -11,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "slow.h"
+#include "../lib/hb_arrays.h"
 
 #define CONFIG_MAX_DEVICES 16
 
@@ -21,6 +24,7 @@ struct disk_conf {
 	double serd_quiet;	/* seconds without errors that clear the alarm */
 	struct slow_params slow;
 	bool slow_acts;		/* a slow leg is failed like an erroring one */
+	double scrub_interval;	/* days between scheduled scrubs; 0: none (scrub.h) */
 };
 
 struct device_conf {
@@ -40,6 +44,47 @@ struct uplink_conf {
 	int line;		/* where its section starts, for messages */
 };
 
+#define CONFIG_MAX_WORKLOADS 16
+#define CONFIG_MAX_PEERS 8
+
+/* How a workload leaves the node. */
+enum wl_kind {
+	WL_KIND_NONE,	/* inventory only: heald reports, never moves it */
+	WL_KIND_CRIU,	/* its process tree checkpointed, copied, restored on a peer */
+	WL_KIND_HOOK,	/* an operator's program moves it (a cluster manager's drain) */
+};
+
+/* A workload: the processes of one cgroup (v2), named directly or by its systemd unit. */
+struct workload_conf {
+	char name[32];
+	char cgroup[160];	/* under the cgroup2 mount, "/system.slice/x.service" */
+	char unit[96];		/* or a systemd unit; its cgroup is found by name */
+	enum wl_kind kind;
+	uint32_t priority;	/* 0..1000: higher moves first */
+	bool opt_out;		/* never moved (reported only) */
+	char hook[200];		/* kind = hook: the program, the decision as JSON on stdin */
+	char data[400];		/* absolute paths copied with it, space-separated */
+	char uplinks[160];	/* the [uplink] sections it uses, space-separated */
+	bool tcp_established;	/* CRIU: checkpoint established TCP connections */
+	double deadline;	/* seconds a move may take; 0: move_deadline */
+	int line;
+};
+
+/* A peer node: reached over SSH with the operator's key, asked for its health first. */
+struct peer_conf {
+	char name[32];
+	char address[128];	/* host name or address */
+	char user[32];		/* default root */
+	uint16_t port;		/* 0: ssh's own default */
+	char identity[200];	/* private key (ssh -i) */
+	char known_hosts[200];	/* its host key (UserKnownHostsFile); empty: ssh's default */
+	char healctl[200];	/* healctl on the peer; default "healctl" on its PATH */
+	char socket[108];	/* the peer's heald socket; empty: healctl's default */
+	uint32_t capacity;	/* workloads it may take from this node */
+	uint32_t bwlimit;	/* KiB/s for copies to it (rsync --bwlimit); 0: no limit */
+	int line;
+};
+
 struct config {
 	bool dry_run;
 	char socket[108];
@@ -47,15 +92,24 @@ struct config {
 	uint64_t journal_max_bytes;
 	int journal_keep;
 	char group[32];		/* readers: root and this group */
-	uint16_t metrics_port;	/* on 127.0.0.1; 0: no metrics */
+	uint32_t max_clients_per_user;	/* control-socket connections of one uid outside group */
+	double client_idle_timeout;	/* seconds an unprivileged connection may stay silent */
+	uint16_t metrics_port;	/* 0: no metrics */
+	char metrics_address[46];	/* IPv4 or IPv6 address it listens on */
 	uint32_t poll_ms;	/* BPF maps and healblk status */
 	double cooldown;
 	uint32_t max_actions_per_hour;
 	bool manage_spares;	/* heald, not the kernel, activates spares */
 	bool bpf;		/* load the eBPF monitors */
+	char hooks_dir[200];	/* programs that get each journal entry (hooks.c) */
+	double hook_timeout;	/* seconds a hook may run */
+	char smartctl[200];	/* disk health (smart.c) */
+	double smart_interval;	/* seconds between reads of a disk; 0: none */
+	double smart_timeout;	/* seconds one smartctl may run */
 	struct disk_conf disk;	/* defaults for every device */
 	struct device_conf dev[CONFIG_MAX_DEVICES];
 	int ndev;
+	struct hb_arrays arrays;	/* [array NAME] and auto_assemble: what udev assembles at boot */
 	/* Network healing (net.c) */
 	struct uplink_conf uplink[CONFIG_MAX_UPLINKS];
 	int nuplink;
@@ -67,12 +121,29 @@ struct config {
 	uint32_t route_metric;		/* the metric of the routes heald replaces */
 	uint32_t route_table;
 	bool ecmp;			/* one multipath route over every healthy uplink */
+	/* Workload migration (workload.c, act_workload.c) */
+	struct workload_conf workload[CONFIG_MAX_WORKLOADS];
+	int nworkload;
+	struct peer_conf peer[CONFIG_MAX_PEERS];
+	int npeer;
+	char node_name[64];		/* how this node names itself to peers; empty: host name */
+	char migrate_dir[200];		/* checkpoint images, here and on the peer */
+	uint32_t max_moves;		/* moves under way at once */
+	double move_deadline;		/* seconds a move may take before it is abandoned */
+	double move_cooldown;		/* seconds before a workload whose move failed is tried again */
+	double peer_interval;		/* seconds between asks of each peer's health */
+	double peer_max_age;		/* a peer's answer older than this is asked again before a move */
+	double peer_timeout;		/* seconds an ask may take */
+	uint32_t move_on_kills;		/* crashes + OOM kills of a workload within kill_window that move it; 0: never */
+	double kill_window;
+	uint32_t receive_max;		/* workloads this node takes from peers; 0: none */
 };
 
 void config_default(struct config *c);
 /* Parse @text (named @file in messages) over @c.  0, or -EINVAL with @err set. */
 int config_parse(struct config *c, const char *file, const char *text, char *err, size_t errlen);
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
+const char *wl_kind_name(enum wl_kind k);
 /* The settings for device @name: its section's, else the defaults. */
 const struct disk_conf *config_disk(const struct config *c, const char *name);
 

@@ -12,7 +12,10 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 #include "../lib/hb_names.h"
+#include "../lib/hb_time.h"
 #include "heald.h"
+#include "scrub.h"
+#include "smart.h"
 
 static struct json_object *leg_evidence(const struct dev_track *d, uint32_t leg,
 					const struct disk_conf *dc, double now)
@@ -23,6 +26,14 @@ static struct json_object *leg_evidence(const struct dev_track *d, uint32_t leg,
 
 	json_object_object_add(ev, "source", json_object_new_string("healblk io_error events"));
 	json_object_object_add(ev, "disk", json_object_new_string(d->info.legs[leg].name));
+	{
+		const char *serial, *wwn;
+
+		/* For the RMA ticket: which disk, by what its maker printed on it. */
+		smart_ids(NULL, d->info.legs[leg].name, &serial, &wwn, NULL);
+		json_object_object_add(ev, "serial", json_object_new_string(serial));
+		json_object_object_add(ev, "wwn", json_object_new_string(wwn));
+	}
 	json_object_object_add(ev, "serd", json_object_new_string("n errors within t seconds"));
 	json_object_object_add(ev, "n", json_object_new_int((int)dc->serd_n));
 	json_object_object_add(ev, "t", json_object_new_double(dc->serd_t));
@@ -33,6 +44,11 @@ static struct json_object *leg_evidence(const struct dev_track *d, uint32_t leg,
 		uint32_t k = (lt->nrecent - 1 - i) % 8;
 		struct json_object *e = json_object_new_object();
 
+		struct timespec ts = { (time_t)lt->recent[k].wall,
+				       (long)((lt->recent[k].wall - (double)(time_t)lt->recent[k].wall) * 1e9) };
+		char stamp[48];
+
+		json_object_object_add(e, "time", json_object_new_string(hb_rfc3339(stamp, sizeof(stamp), &ts, 6)));
 		json_object_object_add(e, "age_s", json_object_new_double(now - lt->recent[k].t));
 		json_object_object_add(e, "sector", json_object_new_int64((int64_t)lt->recent[k].sector));
 		json_object_object_add(e, "sectors", json_object_new_int((int)lt->recent[k].sectors));
@@ -71,6 +87,7 @@ static void policy_run(struct heald *h, struct dev_track *d, int leg, uint64_t a
 	double now = now_mono();
 
 	dev_policy_view(d, &in.dev);
+	in.predictive = leg >= 0 && d->legs[leg].predicted && !d->legs[leg].serd.fired;
 	in.now = now;
 	in.last_action = d->last_action;
 	in.actions_last_hour = act_count_last_hour(h);
@@ -119,8 +136,27 @@ static void leg_alarm(struct heald *h, struct dev_track *d, uint32_t leg, const 
 	json_object_object_add(e, "reason", json_object_new_string(why));
 	json_object_object_add(e, "evidence", json_object_get(evidence));
 	lt->alarm_entry = jappend(h, e);
-	hlog(LOG_WARNING, "%s: failing: %s", res, why);
+	hlogj(LOG_WARNING, d->info.name, (int)leg, 0, lt->alarm_entry, "%s: failing: %s", res, why);
 	policy_run(h, d, (int)leg, lt->alarm_entry, evidence);
+}
+
+/*
+ * An error that no other leg could recover went up to the file system:
+ * data is being lost.  At most one line per device every 10 s in a storm
+ * (the events and the journal keep the count).
+ */
+static void lost_io(struct heald *h, const struct dev_track *d, const struct hb_event *ev,
+		    double now)
+{
+	static double last[HEALD_MAX_DEVS];
+	int i = (int)(d - h->devs);
+
+	if (i < 0 || i >= HEALD_MAX_DEVS || (last[i] && now - last[i] < 10))
+		return;
+	last[i] = now;
+	hlogj(LOG_ALERT, d->info.name, (int)ev->leg, 0, 0,
+	      "%s: %s error at sector %llu (+%u) on leg %u reached the file system: no leg had a good copy",
+	      d->info.name, hb_op_name(ev->op), (unsigned long long)ev->sector, ev->sectors, ev->leg);
 }
 
 void diag_io_error(struct heald *h, const struct hb_event *ev)
@@ -137,6 +173,8 @@ void diag_io_error(struct heald *h, const struct hb_event *ev)
 	}
 	if (!d || ev->leg >= HEALBLK_MAX_LEGS || !ev->err)
 		return;
+	if (!ev->recovered)
+		lost_io(h, d, ev, now);
 	/*
 	 * An alarmed leg: is it still the same device?  One destroyed and
 	 * made anew under the same number starts afresh (the dump compares
@@ -150,11 +188,13 @@ void diag_io_error(struct heald *h, const struct hb_event *ev)
 	}
 	lt = &d->legs[ev->leg];
 	lt->recent[lt->nrecent % 8].t = now;
+	lt->recent[lt->nrecent % 8].wall = now_wall();
 	lt->recent[lt->nrecent % 8].sector = ev->sector;
 	lt->recent[lt->nrecent % 8].sectors = ev->sectors;
 	lt->recent[lt->nrecent % 8].op = ev->op;
 	lt->recent[lt->nrecent % 8].err = ev->err;
 	lt->nrecent++;
+	smart_poke(h, d->info.legs[ev->leg].name);	/* what does the disk say of itself? */
 	if (!serd_record(&lt->serd, now) || lt->alarm)
 		return;
 	dc = config_disk(&h->cfg, d->info.name);
@@ -163,6 +203,42 @@ void diag_io_error(struct heald *h, const struct hb_event *ev)
 	h->trigger = now;
 	leg_alarm(h, d, ev->leg, why, leg_evidence(d, ev->leg, dc, now));
 	h->trigger = 0;
+}
+
+void diag_leg_predict(struct heald *h, struct dev_track *d, uint32_t leg, const char *why,
+		      struct json_object *evidence)
+{
+	if (leg >= d->info.nr_legs || leg >= HEALBLK_MAX_LEGS || d->legs[leg].alarm ||
+	    d->info.legs[leg].state != HEALBLK_LEG_IN_SYNC) {
+		json_object_put(evidence);
+		return;
+	}
+	d->legs[leg].predicted = true;
+	h->trigger = now_mono();
+	leg_alarm(h, d, leg, why, evidence);
+	h->trigger = 0;
+}
+
+void diag_leg_predict_clear(struct heald *h, struct dev_track *d, uint32_t leg, const char *why)
+{
+	struct leg_track *lt = &d->legs[leg];
+	struct json_object *e;
+	char res[48];
+
+	/* An alarm of its errors (SERD) clears by its own quiet period. */
+	if (!lt->alarm || !lt->predicted || lt->serd.fired)
+		return;
+	lt->alarm = false;
+	lt->predicted = false;
+	d->flagged = false;
+	snprintf(res, sizeof(res), "%s/leg%u", d->info.name, leg);
+	e = json_object_new_object();
+	json_object_object_add(e, "type", json_object_new_string("clear"));
+	json_object_object_add(e, "ref", json_object_new_int64((int64_t)lt->alarm_entry));
+	json_object_object_add(e, "resource", json_object_new_string(res));
+	json_object_object_add(e, "reason", json_object_new_string(why));
+	jappend(h, e);
+	hlog(LOG_INFO, "%s: alarm cleared: %s", res, why);
 }
 
 void diag_leg_state(struct heald *h, const struct hb_event *ev)
@@ -201,6 +277,31 @@ void diag_sync(struct heald *h, const struct hb_event *ev)
 	src_healblk_refresh(h);
 }
 
+/*
+ * A device of two or more legs down to one in sync: one more failure
+ * loses data (LOG_CRIT, once, and once more when it has its redundancy
+ * back).  After a degraded start at boot this is the line that says so.
+ */
+static void redundancy_check(struct dev_track *d)
+{
+	uint32_t l, in_sync = 0;
+	bool risk;
+
+	for (l = 0; l < d->info.nr_legs && l < HEALBLK_MAX_LEGS; l++)
+		in_sync += d->info.legs[l].state == HEALBLK_LEG_IN_SYNC;
+	risk = d->info.nr_legs >= 2 && in_sync <= 1;
+	if (risk == d->at_risk)
+		return;
+	d->at_risk = risk;
+	if (risk)
+		hlogj(in_sync ? LOG_CRIT : LOG_ALERT, d->info.name, -1, 0, 0,
+		      "%s: %u of %u legs in sync: %s", d->info.name, in_sync, d->info.nr_legs,
+		      in_sync ? "no redundancy left, one more failure loses data" : "no good copy left");
+	else
+		hlogj(LOG_NOTICE, d->info.name, -1, 0, 0, "%s: %u of %u legs in sync again",
+		      d->info.name, in_sync, d->info.nr_legs);
+}
+
 void diag_tick(struct heald *h)
 {
 	double now = now_mono();
@@ -222,6 +323,7 @@ void diag_tick(struct heald *h)
 			if (!lt->alarm || !(serd_tick(&lt->serd, now) || gone))
 				continue;
 			lt->alarm = false;
+			lt->predicted = false;
 			d->flagged = false;
 			if (gone)
 				serd_reset(&lt->serd);
@@ -235,57 +337,20 @@ void diag_tick(struct heald *h)
 			jappend(h, e);
 			hlog(LOG_INFO, "%s: alarm cleared", res);
 		}
+		redundancy_check(d);
 		if (!d->pending && d->info.sync.status != HEALBLK_SYNC_RUNNING)
 			policy_run(h, d, -1, 0, NULL);
 	}
 }
 
-/* Replay: remember decisions that wait for an outcome. */
+/* Replay: remember decisions that wait for an outcome (replay.c, pure). */
 void diag_replay(struct json_object *entry, void *ctx)
 {
 	struct heald *h = ctx;
-	struct json_object *v;
-	const char *type;
-	uint64_t id, ref;
-	int i;
 
-	if (!json_object_object_get_ex(entry, "type", &v))
-		return;
-	type = json_object_get_string(v);
-	json_object_object_get_ex(entry, "id", &v);
-	id = (uint64_t)json_object_get_int64(v);
-	if (!strcmp(type, "decision")) {
-		struct json_object *act, *dry, *dev, *leg;
-
-		if (!json_object_object_get_ex(entry, "action", &act) ||
-		    !json_object_object_get_ex(entry, "dev", &dev) ||
-		    (json_object_object_get_ex(entry, "taken", &dry) && !json_object_get_boolean(dry)))
-			return;
-		if (h->npending == HEALD_MAX_DEVS)
-			memmove(h->pending, h->pending + 1, sizeof(h->pending[0]) * --h->npending);
-		h->pending[h->npending].id = id;
-		h->pending[h->npending].dev = (uint32_t)json_object_get_int(dev);
-		h->pending[h->npending].leg = json_object_object_get_ex(entry, "leg", &leg) ?
-					      (uint32_t)json_object_get_int(leg) : 0;
-		snprintf(h->pending[h->npending].action, sizeof(h->pending[0].action), "%s",
-			 json_object_get_string(act));
-		h->pending[h->npending].started = false;
-		h->npending++;
-		return;
-	}
-	if (strcmp(type, "outcome") || !json_object_object_get_ex(entry, "ref", &v))
-		return;
-	ref = (uint64_t)json_object_get_int64(v);
-	for (i = 0; i < h->npending; i++) {
-		if (h->pending[i].id != ref)
-			continue;
-		if (json_object_object_get_ex(entry, "final", &v) && json_object_get_boolean(v)) {
-			h->pending[i] = h->pending[--h->npending];
-		} else {
-			h->pending[i].started = true;
-		}
-		return;
-	}
+	replay_entry(h->pending, &h->npending, HEALD_MAX_DEVS, entry);
+	scrub_replay_entry(entry);
+	replay_drain(h->drained, &h->ndrained, CONFIG_MAX_WORKLOADS, entry);
 }
 
 /*
@@ -302,6 +367,10 @@ void diag_resume(struct heald *h)
 		struct dev_track *d = dev_find(h, p->dev);
 		struct json_object *e;
 
+		if (p->workload[0]) {
+			wl_resume(h, p);
+			continue;
+		}
 		if (!p->started) {
 			outcome(h, p->id, "interrupted",
 				"heald stopped between the decision and the action; the policy decides again");
@@ -456,16 +525,9 @@ static int ino_cb(const char *path, const struct stat *st, int flag, struct FTW 
 	return 0;
 }
 
-void cgroup_path(uint64_t id, char *buf, size_t len)
+const char *cgroup_mount(void)
 {
-	snprintf(buf, len, "id:%llu", (unsigned long long)id);
-	want_ino = id;
-	found = buf;
-	found_len = len;
-	/*
-	 * cgroup v2's id is its directory's inode number.  Its mount is
-	 * /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems.
-	 */
+	/* /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems. */
 	if (!cg_root[0]) {
 		FILE *f = fopen("/proc/self/mounts", "re");
 		char dev[64], dir[200], type[32];
@@ -477,8 +539,18 @@ void cgroup_path(uint64_t id, char *buf, size_t len)
 			}
 		if (f)
 			fclose(f);
-		if (!cg_root[0])
-			return;
 	}
+	return cg_root;
+}
+
+void cgroup_path(uint64_t id, char *buf, size_t len)
+{
+	snprintf(buf, len, "id:%llu", (unsigned long long)id);
+	want_ino = id;
+	found = buf;
+	found_len = len;
+	/* cgroup v2's id is its directory's inode number. */
+	if (!cgroup_mount()[0])
+		return;
 	nftw(cg_root, ino_cb, 16, FTW_PHYS | FTW_MOUNT);
 }

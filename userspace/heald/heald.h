@@ -4,6 +4,15 @@
  * rings, rtnetlink), decide (diagnose: SERD and slow-disk engines; policy),
  * act (act_disk), and say what it did (journal, api, metrics).  One thread,
  * one epoll loop: nothing here needs a lock.
+ *
+ * Data flows one way: sources (and operators' requests) -> diagnosis ->
+ * pure policy -> actions -> journal -> publish.  Nothing downstream calls
+ * back up: an action may re-read a source (a healblk dump) but never
+ * diagnoses, and publishing only queues a line that the loop delivers
+ * after the dispatch that made it (api_deliver).  A client is only ever
+ * marked to be dropped, and freed by the loop after the epoll batch
+ * (api_sweep), so no caller and no later event of the batch can hold a
+ * freed one.
  */
 #ifndef HEALD_H
 #define HEALD_H
@@ -19,9 +28,12 @@
 #include "serd.h"
 #include "slow.h"
 #include "policy.h"
+#include "replay.h"
+#include "workload.h"
 
 #define HEALD_MAX_DEVS 16
-#define HEALD_MAX_CLIENTS 64
+/* Root always finds a slot: others together hold at most CLIENTS_OTHERS. */
+#define HEALD_MAX_CLIENTS 256
 #define HEALD_MAX_DISKS 64
 #define HEALD_MAX_LINKS 32
 #define HEALD_MAX_CGROUPS 64
@@ -30,6 +42,14 @@ extern int heald_log_stderr;
 /* One log macro: syslog (the journal under systemd), and stderr in the foreground. */
 #define hlog(prio, fmt, ...) heald_log(prio, fmt, ##__VA_ARGS__)
 void heald_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * log_journal.c: a line about a device, leg or decision, with journal
+ * fields DEVICE=, LEG=, DECISION_ID=, ENTRY_ID= (NULL, -1, 0: none).
+ */
+void heald_logj(int prio, const char *dev, int leg, uint64_t decision, uint64_t entry,
+		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+#define hlogj(prio, dev, leg, decision, entry, fmt, ...) \
+	heald_logj(prio, dev, leg, decision, entry, fmt, ##__VA_ARGS__)
 
 enum health { H_OK, H_DEGRADED, H_FAILING, H_FAILED };
 const char *health_name(enum health h);
@@ -37,10 +57,12 @@ const char *health_name(enum health h);
 struct leg_track {
 	struct serd serd;	/* healblk io_error events on this leg */
 	bool alarm;		/* SERD fired or slow: the leg is failing */
+	bool predicted;		/* the alarm came from its disk's SMART (smart.c) */
 	char why[160];
 	uint64_t alarm_entry;	/* journal id of the alarm */
 	struct {		/* the newest errors: the alarm's evidence */
 		double t;
+		double wall;	/* CLOCK_REALTIME when heald received it */
 		uint64_t sector;
 		uint32_t sectors, op, err;
 	} recent[8];
@@ -56,15 +78,9 @@ struct dev_track {
 	bool took_auto_spare;	/* heald turned the kernel's auto_spare off */
 	double last_dry;	/* dry run: when a decision was last journaled */
 	bool flagged;		/* failing without redundancy: its workloads are at risk */
+	bool at_risk;		/* down to one leg in sync: said once at LOG_CRIT */
 };
 
-/* Decisions found in the journal at start that have no final outcome. */
-struct pending {
-	uint64_t id;
-	uint32_t dev, leg;
-	char action[24];
-	bool started;		/* an outcome said the rebuild started */
-};
 
 /* A block device iomon sees (per disk, all ops summed but flush). */
 struct disk_track {
@@ -107,22 +123,44 @@ struct client {
 	uid_t uid;
 	pid_t pid;
 	bool may_read, may_act, subscribed;
+	/*
+	 * To be closed: set by whatever finds it gone or too slow, freed by
+	 * the loop after the epoll batch, so no pointer to it (an event of
+	 * the same batch, a caller up the stack) ever dangles.
+	 */
+	bool dead;
+	uint32_t events;	/* what epoll watches now (EPOLLIN, EPOLLOUT) */
+	uint64_t served_turn;	/* the loop turn its requests were last served in */
+	double last_request;	/* monotonic: accepted or last complete request */
 	char in[4096];
 	size_t inlen;
 	char *out;
 	size_t outlen, outcap;
+	size_t reply_end;	/* out holds replies up to here: events are limited after it */
+	bool rd_eof;		/* the client sent all it will: close once answered */
+};
+
+/* An event for subscribers, queued until the loop delivers it (api_deliver). */
+struct pub {
+	struct pub *next;
+	size_t len;
+	char line[];	/* JSON and '\n' */
 };
 
 struct bpfmon;
+struct child;
 struct metrics;
 struct net;
 struct nl_cache_mngr;
+struct nl_sock;
 struct nl_cache;
 
 struct heald {
 	struct config cfg;
 	const char *config_path;
+	bool config_given, cli_dry_run, cli_no_bpf;	/* what start-up had: reload keeps them */
 	int epfd, sigfd, timerfd, listen_fd;
+	int lock_fd;		/* heald.lock, held for life: one heald at a time */
 	bool stop;
 	double started;		/* monotonic */
 	double last_action_wall;	/* realtime of the last action, 0: none */
@@ -138,10 +176,15 @@ struct heald {
 	struct cgroup_track cgroups[HEALD_MAX_CGROUPS];
 	int ncgroups;
 	struct client *clients[HEALD_MAX_CLIENTS];
+	uint64_t turn;			/* epoll batches so far */
+	struct pub *pub_head, **pub_tail;	/* events not yet delivered */
+	bool client_dead;		/* a client waits to be freed */
 	double last_refresh;	/* last healblk dump */
 	double trigger;		/* when the event that met a threshold came in, 0: none */
 	struct pending pending[HEALD_MAX_DEVS];
 	int npending;
+	char drained[CONFIG_MAX_WORKLOADS][REPLAY_NAME];	/* drains replayed from the journal */
+	int ndrained;
 	double action_times[64];	/* for max_actions_per_hour */
 	uint32_t naction_times;
 	uint64_t actions_total, actions_failed, alarms_total, events_total;
@@ -150,10 +193,29 @@ struct heald {
 	struct bpfmon *bpf;
 	char bpf_status[512];
 	struct metrics *metrics;
+	double metrics_retry_at;	/* metrics not listening (port taken): next try, monotonic */
+	uint32_t metrics_tries;		/* failed tries in a row */
 	struct net *net;	/* uplinks and routes: NULL without [uplink] sections */
 	struct nl_cache_mngr *rtnl;
+	struct nl_sock *rtnl_sync;	/* dumps after lost events */
+	uint64_t rtnl_resyncs;
 	struct nl_cache *link_cache;
 	struct nl_cache *route_cache;
+	/* Workloads and peers (workload.c, peer.c, act_workload.c) */
+	struct wl_track wl[CONFIG_MAX_WORKLOADS];
+	int nwl;
+	struct peer_track peers[CONFIG_MAX_PEERS];
+	int npeers;
+	struct incoming incoming[HEALD_MAX_INCOMING];
+	int nincoming;
+	struct hosted hosted[HEALD_MAX_HOSTED];
+	int nhosted;
+	uint32_t moving;		/* moves under way */
+	double last_inventory;		/* monotonic */
+	char node_name[64];		/* node_name, or the host name */
+	struct child *children;		/* hooks, smartctl, ssh, rsync, criu (child.c) */
+	int nchildren;			/* in that list: at most CHILD_MAX */
+	bool child_dead;		/* a child waits to be freed */
 	struct watch w_sig, w_timer, w_healblk, w_rtnl, w_bpf, w_listen, w_metrics;
 	bool watchdog;
 	uint64_t watchdog_usec;
@@ -185,9 +247,16 @@ struct dev_track *dev_find(struct heald *h, uint32_t index);
 /* What the policy sees of a device: its legs, spares and sync, from the last dump. */
 void dev_policy_view(const struct dev_track *d, struct policy_dev *pd);
 void diag_disk_error(struct heald *h, struct disk_track *t);
+/* The disk under @leg predicts its failure (SMART): an alarm, the policy decides.  Takes @evidence. */
+void diag_leg_predict(struct heald *h, struct dev_track *d, uint32_t leg, const char *why,
+		      struct json_object *evidence);
+/* ... and is healthy again: a predicted alarm clears. */
+void diag_leg_predict_clear(struct heald *h, struct dev_track *d, uint32_t leg, const char *why);
 void diag_disk_latency(struct heald *h, struct disk_track *t, uint64_t ios);
 /* The path of cgroup v2 @id under /sys/fs/cgroup ("/" for the root), or "id:N". */
 void cgroup_path(uint64_t id, char *buf, size_t len);
+/* Where cgroup v2 is mounted ("/sys/fs/cgroup"), "" if nowhere. */
+const char *cgroup_mount(void);
 
 /* act_disk.c */
 int act_fail_leg(struct heald *h, uint32_t dev, uint32_t leg, char *why, size_t wlen);
@@ -208,18 +277,38 @@ struct json_object *outcome_entry(uint64_t ref, const char *outcome, const char 
 /* Append to the journal (taking @entry) and tell subscribers; the id or 0. */
 uint64_t jappend(struct heald *h, struct json_object *entry);
 
-/* api.c */
+/*
+ * api.c: the control socket.  Data flows one way: sources -> diagnosis ->
+ * policy -> actions -> journal -> publish.  Publishing only queues; the
+ * loop delivers the queue after each dispatch (api_deliver) and frees the
+ * clients that were dropped after each batch (api_sweep).  Nothing called
+ * from a source, an action or a request ever writes to a client but its
+ * own reply, or frees one.
+ */
+int api_lock(struct heald *h);
 int api_open(struct heald *h);
 void api_accept(struct heald *h);
 void api_client_ready(struct heald *h, struct client *c, uint32_t events);
-/* Send @o (kept by the caller) to every subscriber.  Callers build @o only when
- * h->subscribers: the event loop does no JSON work for nobody. */
+/* Queue @o (kept by the caller) for every subscriber. */
 void api_broadcast(struct heald *h, struct json_object *o);
+/* Queue a line of JSON (@len bytes, no newline) for every subscriber. */
+void api_queue_line(struct heald *h, const char *line, size_t len);
 /* An event for subscribers, {"type", "time"}: NULL when nobody follows. */
 struct json_object *api_event(struct heald *h, const char *type);
-/* Broadcast and free what api_event() made (NULL: nothing). */
+/* Queue and free what api_event() made (NULL: nothing). */
 void api_publish(struct heald *h, struct json_object *o);
+/* The loop: deliver queued events; serve requests left over from a turn. */
+void api_deliver(struct heald *h);
+bool api_backlog(struct heald *h);
+void api_serve_backlog(struct heald *h);
+/* The loop, after a batch: free dropped clients.  The timer: idle ones. */
+void api_sweep(struct heald *h);
+void api_idle(struct heald *h);
 void api_close(struct heald *h);
+
+/* reload.c: SIGHUP reads the configuration again; STATUS= for systemd */
+int heald_reload(struct heald *h);
+void status_notify(struct heald *h, bool force);
 
 /* health.c */
 struct json_object *health_status(struct heald *h);
@@ -229,12 +318,16 @@ enum health dev_health(const struct dev_track *d);
 /* metrics.c */
 int metrics_open(struct heald *h);
 void metrics_ready(struct heald *h);
+void metrics_retry(struct heald *h);
 void metrics_close(struct heald *h);
+/* What a scrape gets, malloc()ed (NULL: out of memory). */
+char *metrics_text(struct heald *h, size_t *len);
 
 /* net.c: uplinks, probes, reroute */
 int net_open(struct heald *h, char *err, size_t errlen);
 void net_ready(struct heald *h, struct watch *w);
 void net_link(struct heald *h, int ifindex, bool up, bool carrier);
+void net_link_gone(struct heald *h, int ifindex);
 void net_tick(struct heald *h);
 struct rtnl_route;
 /* rtnetlink: a route was added or changed, by heald or anyone. */
@@ -245,9 +338,76 @@ uint64_t net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err
 void net_metrics(struct heald *h, void (*put)(void *b, const char *fmt, ...), void *b);
 void net_close(struct heald *h);
 
+/* net.c: 1 up, 0 down, -1 no such uplink or not known yet */
+int net_uplink_up(struct heald *h, const char *name);
+
+/* workload.c: the inventory */
+void wl_open(struct heald *h);
+/* Look at every workload's processes and devices again (at most every 2 s unless @force). */
+void wl_inventory(struct heald *h, bool force);
+struct wl_track *wl_find(struct heald *h, const char *name);
+struct json_object *wl_status(struct heald *h);
+/* SIGCONT its processes that are stopped (a checkpoint left them so): how many. */
+int wl_resume_stopped(const struct wl_track *w);
+/* Its processes (pids into @pids, at most @max): the count. */
+int wl_pids(const struct wl_track *w, pid_t *pids, int max);
+/* The directory of @w's cgroup under the cgroup2 mount (@buf): false if unknown. */
+bool wl_cgroup_dir(const struct wl_track *w, char *buf, size_t len);
+
+/* peer.c: asking peers over SSH, and receiving from them */
+void peer_open(struct heald *h);
+/* Ask @p's heald for its health (asynchronous); false if it could not start. */
+bool peer_ask(struct heald *h, struct peer_track *p);
+/* Build argv for "ssh PEER -- COMMAND" into @store; the number of arguments. */
+struct argv_buf {
+	char *argv[48];
+	int argc;
+	char store[4096];
+	size_t used;
+};
+void argv_add(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Run a tool of a move or an ask (ssh, rsync, criu, systemctl) from the
+ * loop (child.c): heald's environment, its stdout and stderr kept.  NULL
+ * with @err set when it did not start.
+ */
+struct child *peer_run(struct heald *h, const char *what, char *const argv[], double timeout,
+		       void (*done)(struct heald *h, struct child *c, void *ctx), void *ctx, char *err,
+		       size_t errlen);
+void peer_ssh_argv(struct heald *h, const struct peer_conf *p, struct argv_buf *a);
+/* The same ssh command (no destination) as one string, for rsync -e. */
+void peer_ssh_cmdline(struct heald *h, const struct peer_conf *p, char *buf, size_t len);
+/* "[env HEAL_SOCKET=...] 'healctl' @args" for the peer's shell. */
+void peer_healctl(const struct peer_conf *p, const char *args, char *buf, size_t len);
+/* "'...'" with every ' of @s made safe for a POSIX shell (@buf). */
+const char *shell_quote(const char *s, char *buf, size_t len);
+void peer_tick(struct heald *h);
+struct json_object *peer_status(struct heald *h);
+/* A control-socket "receive" request (this node as the peer); the reply. */
+struct json_object *peer_receive(struct heald *h, const char *phase, const char *workload,
+				 const char *from, int pid, bool failed);
+
+/* migrate.c: the migration policy's decisions */
+void wl_tick(struct heald *h);
+/* healctl drain / undrain: NULL name with @all; the journal id, or 0 with @err set. */
+uint64_t wl_act_drain(struct heald *h, const char *name, bool all, bool drain, uid_t uid, pid_t pid,
+		      char *err, size_t errlen);
+
+/* act_workload.c: the moves */
+/* Start the move of decision @id onto peer @peer (-1: the hook places it); takes @evidence. */
+void move_begin(struct heald *h, struct wl_track *w, int peer, uint64_t id, const char *reason,
+		struct json_object *evidence);
+/* A move under way, into the workload's status. */
+void move_json(const struct move *m, struct json_object *o);
+/* At start: a move heald left without an outcome (it stopped or crashed mid-move). */
+void wl_resume(struct heald *h, const struct pending *p);
+/* heald stops: moves under way are abandoned, their workloads resumed here. */
+void wl_close(struct heald *h);
+
 /* main.c: epoll */
 enum { TAG_SIG = 1, TAG_TIMER, TAG_HEALBLK, TAG_RTNL, TAG_BPF, TAG_LISTEN, TAG_METRICS, TAG_CLIENT,
-       TAG_NET_TIMER, TAG_NET_SOCK };
+       TAG_NET_TIMER, TAG_NET_SOCK,
+       TAG_CHILD };
 int loop_add(struct heald *h, struct watch *w);
 
 #endif

@@ -12,6 +12,8 @@
 #include <json-c/json.h>
 #include "../healctl/healctl.h"
 #include "heald.h"
+#include "scrub.h"
+#include "smart.h"
 
 const char *health_name(enum health s)
 {
@@ -97,6 +99,18 @@ static void flag_mounts(struct json_object *arr, int *counts, const struct dev_t
 	fclose(f);
 }
 
+/* A leg's or spare's disk by serial number and WWN, and its SMART readings. */
+static void disk_names(struct heald *h, struct json_object *o, const char *name)
+{
+	const char *serial, *wwn, *model;
+
+	smart_ids(h, name, &serial, &wwn, &model);
+	json_object_object_add(o, "serial", json_object_new_string(serial));
+	json_object_object_add(o, "wwn", json_object_new_string(wwn));
+	json_object_object_add(o, "model", json_object_new_string(model));
+	json_object_object_add(o, "smart", smart_status(h, name));
+}
+
 struct json_object *health_status(struct heald *h)
 {
 	struct json_object *o = json_object_new_object(), *res = json_object_new_array();
@@ -140,7 +154,17 @@ struct json_object *health_status(struct heald *h)
 						json_object_new_boolean(d->legs[l].alarm));
 					json_object_object_add(lj, "errors_seen",
 						json_object_new_int64((int64_t)d->legs[l].serd.total));
+					disk_names(h, lj, d->info.legs[l].name);
 				}
+		}
+		json_object_object_add(dj, "scrub", scrub_status(h, d->info.uuid));
+		{
+			struct json_object *sp;
+
+			if (json_object_object_get_ex(dj, "spares", &sp))
+				for (l = 0; l < json_object_array_length(sp) && l < d->info.nr_spares &&
+					    l < HEALBLK_MAX_SPARES; l++)
+					disk_names(h, json_object_array_get_idx(sp, l), d->info.spares[l].name);
 		}
 		if (d->flagged)
 			flag_mounts(res, counts, d);
@@ -167,6 +191,8 @@ struct json_object *health_status(struct heald *h)
 		json_object_object_add(dj, "p50_us", json_object_new_double(t->p50_us));
 		json_object_object_add(dj, "p99_us", json_object_new_double(t->p99_us));
 		json_object_object_add(dj, "baseline_p99_us", json_object_new_double(t->slow.baseline_us));
+		/* Intervals the baseline learned from so far (slow_learn: done). */
+		json_object_object_add(dj, "baseline_intervals", json_object_new_int64(t->slow.learned));
 		json_object_object_add(dj, "alarm", json_object_new_boolean(t->alarm));
 		json_object_array_add(disks, dj);
 	}
@@ -202,6 +228,18 @@ struct json_object *health_status(struct heald *h)
 		json_object_object_add(cj, "oom_kills", json_object_new_int64((int64_t)c->oom_kills));
 		json_object_object_add(cj, "crashes", json_object_new_int64((int64_t)c->crashes));
 		json_object_array_add(cgs, cj);
+	}
+	for (i = 0; i < h->nwl; i++) {
+		const struct wl_track *w = &h->wl[i];
+
+		snprintf(name, sizeof(name), "workload:%s", w->conf->name);
+		resource(res, counts, name, "workload", w->health, w->why);
+	}
+	{
+		struct json_object *mg = peer_status(h);
+
+		json_object_object_add(mg, "workloads", wl_status(h));
+		json_object_object_add(o, "migration", mg);
 	}
 	{
 		struct json_object *ups = net_status(h);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <json-c/json.h>
+#include "../lib/schema.h"
 #include "journal.h"
 
 static void remember(struct journal *j, const char *line, size_t len)
@@ -21,14 +22,46 @@ static void remember(struct journal *j, const char *line, size_t len)
 		j->nrecent++;
 }
 
+void (*journal_log)(const char *msg);
+
+/* The id of entry @o: a whole number 1..INT64_MAX, else 0. */
 static uint64_t entry_id(struct json_object *o)
 {
 	struct json_object *v;
+	int64_t id;
 
 	if (!json_object_is_type(o, json_type_object) ||
 	    !json_object_object_get_ex(o, "id", &v) || !json_object_is_type(v, json_type_int))
 		return 0;
-	return (uint64_t)json_object_get_int64(v);
+	id = json_object_get_int64(v);
+	return id > 0 && id < INT64_MAX ? (uint64_t)id : 0;
+}
+
+/* Why @o is not an entry, or NULL: an object with an id and a "type" string. */
+static const char *entry_invalid(struct json_object *o)
+{
+	struct json_object *v;
+
+	if (!json_object_is_type(o, json_type_object))
+		return "not a JSON object";
+	if (!entry_id(o))
+		return "no \"id\" that is a whole number from 1";
+	if (!json_object_object_get_ex(o, "type", &v) || !json_object_is_type(v, json_type_string))
+		return "no \"type\" string";
+	return NULL;
+}
+
+static void bad_line(struct journal *j, const char *path, uint64_t lineno, const char *why)
+{
+	char msg[400];
+
+	j->bad++;
+	snprintf(msg, sizeof(msg), "journal %s:%llu: %s: line skipped", path,
+		 (unsigned long long)lineno, why);
+	if (journal_log)
+		journal_log(msg);
+	else
+		fprintf(stderr, "%s\n", msg);
 }
 
 /*
@@ -44,7 +77,10 @@ static int replay_file(struct journal *j, const char *path, int cut,
 	size_t off = 0;
 	int fd, ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t lineno = 0;
+
+	/* Never through a symlink: root would read (and append to) whatever it names. */
+	fd = open(path, (cut ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (fstat(fd, &st) < 0 || !(buf = malloc((size_t)st.st_size + 1))) {
@@ -62,23 +98,27 @@ static int replay_file(struct journal *j, const char *path, int cut,
 	buf[off] = '\0';
 	for (p = buf; p < buf + off; p = nl + 1) {
 		struct json_object *o;
+		const char *why;
 		uint64_t id;
 
 		nl = memchr(p, '\n', (size_t)(buf + off - p));
 		if (!nl) {
 			j->torn++;
-			if (cut && truncate(path, p - buf) < 0)
+			if (cut && ftruncate(fd, p - buf) < 0)
 				ret = -errno;
 			break;
 		}
 		*nl = '\0';
+		lineno++;
 		o = json_tokener_parse(p);
+		/* An id seen is never given again, even on a line that is skipped. */
 		id = entry_id(o);
-		if (!id) {
-			j->bad++;
+		if (id >= j->next_id)
+			j->next_id = id + 1;
+		why = o ? entry_invalid(o) : "not JSON";
+		if (why) {
+			bad_line(j, path, lineno, why);
 		} else {
-			if (id >= j->next_id)
-				j->next_id = id + 1;
 			remember(j, p, (size_t)(nl - p));
 			if (cb)
 				cb(o, ctx);
@@ -112,15 +152,24 @@ int journal_open(struct journal *j, const char *path, uint64_t max_bytes, int ke
 			snprintf(old, sizeof(old), "%s.%d", path, k);
 		ret = replay_file(j, k ? old : path, !k, cb, ctx);
 		if (ret) {
-			snprintf(err, errlen, "journal %s: %s", k ? old : path, strerror(-ret));
+			snprintf(err, errlen, "journal %s: %s", k ? old : path,
+				 ret == -ELOOP ? "is a symbolic link (refused: give the real path)" :
+				 strerror(-ret));
 			return ret;
 		}
 	}
-	j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (j->fd < 0 || fstat(j->fd, &st) < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "journal %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "journal %s: %s", path,
+			 errno == ELOOP ? "is a symbolic link (refused: give the real path)" : strerror(errno));
 		return ret;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "journal %s: not a regular file", path);
+		close(j->fd);
+		j->fd = -1;
+		return -EINVAL;
 	}
 	j->size = st.st_size;
 	return 0;
@@ -172,7 +221,7 @@ static int rotate(struct journal *j)
 	}
 	if (!j->keep && unlink(j->path) < 0)
 		return -errno;
-	fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0)
 		return -errno;
 	close(j->fd);
@@ -204,8 +253,9 @@ uint64_t journal_append(struct journal *j, struct json_object *entry)
 
 		json_object_object_add(o, "id", json_object_new_int64((int64_t)id));
 		json_object_object_add(o, "time", json_object_new_string(stamp));
+		json_object_object_add(o, "schema", json_object_new_int(HEAL_SCHEMA));
 		json_object_object_foreach(entry, key, val) {
-			if (strcmp(key, "id") && strcmp(key, "time"))
+			if (strcmp(key, "id") && strcmp(key, "time") && strcmp(key, "schema"))
 				json_object_object_add(o, key, json_object_get(val));
 		}
 		json_object_put(entry);

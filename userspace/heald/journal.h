@@ -6,6 +6,10 @@
  * rotation: past max_bytes the file becomes FILE.1 (FILE.1 -> FILE.2 ...,
  * `keep` old files).  Opening replays every file, oldest first; a torn
  * last line (a crash mid-write) is cut off and counted, never parsed.
+ * Any other line that is not an entry (a JSON object with a positive
+ * whole "id" and a "type" string) is reported with its file and line
+ * number and skipped; an id seen on it is still never given again.
+ * The journal's own file is never opened through a symlink.
  * The last `JOURNAL_RECENT` lines stay in memory for queries.
  */
 #ifndef HEALD_JOURNAL_H
@@ -31,6 +35,9 @@ struct journal {
 	char *recent[JOURNAL_RECENT];	/* ring of the newest lines */
 	uint64_t nrecent;	/* lines ever put in the ring */
 };
+
+/* Where replay reports a skipped line (heald: its log); NULL: stderr. */
+extern void (*journal_log)(const char *msg);
 
 /* Called for each valid entry found at open, oldest first. */
 typedef void (*journal_replay_cb)(struct json_object *entry, void *ctx);

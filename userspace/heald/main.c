@@ -21,6 +21,10 @@
 #include <systemd/sd-daemon.h>
 #include <json-c/json.h>
 #include "heald.h"
+#include "child.h"
+#include "hooks.h"
+#include "scrub.h"
+#include "smart.h"
 
 const char *hb_prog = "heald";
 int heald_log_stderr = 1;
@@ -70,15 +74,22 @@ int loop_add(struct heald *h, struct watch *w)
 	return 0;
 }
 
+/* Replay's reports of skipped journal lines go to heald's log. */
+static void journal_hlog(const char *msg)
+{
+	hlog(LOG_WARNING, "%s", msg);
+}
+
 static int usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: heald [-c FILE] [--check-config] [--dry-run] [--no-bpf] [-q]\n"
+		"usage: heald [-c FILE] [--check-config] [--dry-run] [--no-bpf] [-q] | --version\n"
 		"  -c, --config FILE   configuration (default /etc/heal/heald.conf; missing: defaults)\n"
 		"  --check-config      parse the configuration, print it, and exit (0: valid, 1: not)\n"
 		"  --dry-run           decide and journal, but change nothing\n"
 		"  --no-bpf            do not load the eBPF monitors\n"
-		"  -q, --quiet         log to syslog only, not to stderr\n");
+		"  -q, --quiet         log to syslog only, not to stderr\n"
+		"  --version           print the version and the commit built from\n");
 	return code;
 }
 
@@ -87,12 +98,18 @@ static void print_config(const struct config *c)
 	int i;
 
 	printf("dry_run = %s\nsocket = %s\njournal = %s\njournal_max_bytes = %llu\n"
-	       "journal_keep = %d\ngroup = %s\nmetrics_port = %u\npoll_ms = %u\ncooldown = %g\n"
+	       "journal_keep = %d\ngroup = %s\nmax_clients_per_user = %u\nclient_idle_timeout = %g\n"
+	       "metrics_port = %u\npoll_ms = %u\ncooldown = %g\n"
 	       "max_actions_per_hour = %u\nmanage_spares = %s\nbpf = %s\n",
 	       c->dry_run ? "yes" : "no", c->socket, c->journal,
 	       (unsigned long long)c->journal_max_bytes, c->journal_keep, c->group,
+	       c->max_clients_per_user, c->client_idle_timeout,
 	       c->metrics_port, c->poll_ms, c->cooldown, c->max_actions_per_hour,
 	       c->manage_spares ? "yes" : "no", c->bpf ? "yes" : "no");
+	printf("metrics_address = %s\n", c->metrics_address);
+	printf("hooks_dir = %s\nhook_timeout = %g\n", c->hooks_dir, c->hook_timeout);
+	printf("smartctl = %s\nsmart_interval = %g\nsmart_timeout = %g\n", c->smartctl,
+	       c->smart_interval, c->smart_timeout);
 	printf("probe_interval_ms = %u\nprobe_multiplier = %u\nhold_down = %g\nhold_down_max = %g\n"
 	       "routes = %s\nroute_metric = %u\nroute_table = %u\necmp = %s\n",
 	       c->probe_interval_ms, c->probe_multiplier, c->hold_down, c->hold_down_max, c->routes,
@@ -100,6 +117,42 @@ static void print_config(const struct config *c)
 	for (i = 0; i < c->nuplink; i++)
 		printf("[uplink %s]\ninterface = %s\ngateway = %s\npriority = %u\n", c->uplink[i].name,
 		       c->uplink[i].ifname, c->uplink[i].gateway, c->uplink[i].priority);
+	printf("node_name = %s\nmigrate_dir = %s\nmax_moves = %u\nmove_deadline = %g\n"
+	       "move_cooldown = %g\npeer_interval = %g\npeer_max_age = %g\npeer_timeout = %g\n"
+	       "move_on_kills = %u\nkill_window = %g\nreceive_max = %u\n",
+	       c->node_name[0] ? c->node_name : "(the host name)", c->migrate_dir, c->max_moves,
+	       c->move_deadline, c->move_cooldown, c->peer_interval, c->peer_max_age, c->peer_timeout,
+	       c->move_on_kills, c->kill_window, c->receive_max);
+	for (i = 0; i < c->nworkload; i++) {
+		const struct workload_conf *w = &c->workload[i];
+
+		printf("[workload %s]\n%s = %s\nkind = %s\npriority = %u\nopt_out = %s\n"
+		       "tcp_established = %s\n", w->name, w->cgroup[0] ? "cgroup" : "unit",
+		       w->cgroup[0] ? w->cgroup : w->unit, wl_kind_name(w->kind), w->priority,
+		       w->opt_out ? "yes" : "no", w->tcp_established ? "yes" : "no");
+		if (w->hook[0])
+			printf("hook = %s\n", w->hook);
+		if (w->data[0])
+			printf("data = %s\n", w->data);
+		if (w->uplinks[0])
+			printf("uplinks = %s\n", w->uplinks);
+		printf("deadline = %g\n", w->deadline ? w->deadline : c->move_deadline);
+	}
+	for (i = 0; i < c->npeer; i++) {
+		const struct peer_conf *p = &c->peer[i];
+
+		printf("[peer %s]\naddress = %s\nuser = %s\n", p->name, p->address, p->user);
+		if (p->port)
+			printf("port = %u\n", p->port);
+		if (p->identity[0])
+			printf("identity = %s\n", p->identity);
+		if (p->known_hosts[0])
+			printf("known_hosts = %s\n", p->known_hosts);
+		printf("healctl = %s\n", p->healctl);
+		if (p->socket[0])
+			printf("socket = %s\n", p->socket);
+		printf("capacity = %u\nbwlimit = %u\n", p->capacity, p->bwlimit);
+	}
 	for (i = -1; i < c->ndev; i++) {
 		const struct disk_conf *d = i < 0 ? &c->disk : &c->dev[i].disk;
 
@@ -107,10 +160,17 @@ static void print_config(const struct config *c)
 			printf("[device %s]\n", c->dev[i].name);
 		printf("serd_n = %u\nserd_t = %g\nserd_quiet = %g\nslow_factor = %g\n"
 		       "slow_floor_us = %g\nslow_min_ios = %u\nslow_learn = %u\nslow_raise = %u\n"
-		       "slow_clear = %u\nslow_acts = %s\n",
+		       "slow_clear = %u\nslow_acts = %s\nscrub_interval = %g\n",
 		       d->serd_n, d->serd_t, d->serd_quiet, d->slow.factor, d->slow.floor_us,
 		       d->slow.min_ios, d->slow.learn, d->slow.raise, d->slow.clear,
-		       d->slow_acts ? "yes" : "no");
+		       d->slow_acts ? "yes" : "no", d->scrub_interval);
+	}
+	printf("auto_assemble = %s\n", hb_auto_name(c->arrays.autoasm));
+	for (i = 0; i < c->arrays.n; i++) {
+		char u[37];
+
+		hb_uuid_str(c->arrays.a[i].uuid, u);
+		printf("[array %s]\nuuid = %s\n", c->arrays.a[i].name, u);
 	}
 }
 
@@ -159,9 +219,17 @@ static void on_timer(struct heald *h)
 		src_bpf_poll(h, last ? now - last : h->cfg.poll_ms / 1000.0);
 	last = now;
 	diag_tick(h);
+	scrub_tick(h);
+	smart_tick(h);
 	net_tick(h);
+	child_tick(h);
+	wl_tick(h);
+	api_idle(h);
 	if (h->metrics)
 		metrics_ready(h);	/* its connection timeouts */
+	else
+		metrics_retry(h);	/* the port was taken, the address absent */
+	status_notify(h, false);
 	if (h->watchdog)
 		sd_notify(0, "WATCHDOG=1");
 }
@@ -172,7 +240,7 @@ static void on_signal(struct heald *h)
 
 	while (read(h->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			hlog(LOG_INFO, "SIGHUP: the configuration is read at start only; restart to change it");
+			heald_reload(h);
 			continue;
 		}
 		hlog(LOG_INFO, "signal %u: stopping", si.ssi_signo);
@@ -186,12 +254,16 @@ static void shutdown_heald(struct heald *h)
 	char why[128];
 
 	sd_notify(0, "STOPPING=1");
+	/* Moves under way end here: their workloads run on where they are. */
+	wl_close(h);
 	/* Hand spares back to the kernel: without heald it heals by itself. */
 	for (i = 0; i < HEALD_MAX_DEVS; i++)
 		if (h->devs[i].present && h->devs[i].took_auto_spare &&
 		    !act_auto_spare(h, h->devs[i].info.index, true, why, sizeof(why)))
 			hlog(LOG_INFO, "%s: auto_spare handed back to the kernel", h->devs[i].info.name);
 	api_close(h);
+	child_close_all(h);
+	hooks_close();
 	net_close(h);
 	metrics_close(h);
 	journal_close(&h->journal);
@@ -210,6 +282,7 @@ int main(int argc, char **argv)
 		{ "no-bpf", no_argument, NULL, 'B' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	static struct heald heald;	/* big: not on the stack */
@@ -227,6 +300,7 @@ int main(int argc, char **argv)
 		case 'B': nobpf = true; break;
 		case 'q': heald_log_stderr = 0; break;
 		case 'h': return usage(0);
+		case 'V': printf("heald %s (commit %s)\n", HEAL_VERSION, HEAL_COMMIT); return 0;
 		default: return usage(2);
 		}
 	}
@@ -240,6 +314,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	h->config_path = path;
+	h->config_given = given;
+	h->cli_dry_run = dry;
+	h->cli_no_bpf = nobpf;
 	if (dry)
 		h->cfg.dry_run = true;
 	if (nobpf)
@@ -254,6 +331,9 @@ int main(int argc, char **argv)
 	}
 
 	h->started = now_mono();
+	journal_log = journal_hlog;
+	if (api_lock(h))
+		return 1;
 	if (open_loop(h))
 		return 1;
 	{
@@ -272,13 +352,16 @@ int main(int argc, char **argv)
 		hlog(LOG_ERR, "%s", err);
 		return 1;
 	}
+	if (h->journal.bad)
+		hlog(LOG_WARNING, "journal: skipped %llu line(s) that were not entries (above)",
+		     (unsigned long long)h->journal.bad);
 	if (h->journal.torn)
 		hlog(LOG_WARNING, "journal: cut %llu torn line(s) (a crash mid-write)",
 		     (unsigned long long)h->journal.torn);
 	if (api_open(h))
 		return 1;
-	if (h->cfg.metrics_port && metrics_open(h))
-		return 1;
+	if (h->cfg.metrics_port)
+		metrics_open(h);	/* optional: on failure heald runs, and tries again */
 	if (src_healblk_open(h))
 		hlog(LOG_WARNING, "healblk is not loaded: watching for it every %u ms", h->cfg.poll_ms);
 	if (src_rtnl_open(h))
@@ -289,6 +372,9 @@ int main(int argc, char **argv)
 	}
 	if (h->cfg.bpf)
 		src_bpf_open(h);
+	wl_open(h);
+	peer_open(h);
+	wl_inventory(h, true);
 	/*
 	 * Loading the monitors parses the kernel's BTF (measured: peak RSS
 	 * 25 MiB, 15 MiB after); give the freed heap back to the kernel.
@@ -307,13 +393,15 @@ int main(int argc, char **argv)
 	}
 	h->watchdog = sd_watchdog_enabled(0, &h->watchdog_usec) > 0;
 	sd_notify(0, "READY=1");
+	status_notify(h, true);
 	hlog(LOG_INFO, "ready%s: socket %s, journal %s (next id %llu)",
 	     h->cfg.dry_run ? " (dry run: nothing will be changed)" : "", h->cfg.socket,
 	     h->cfg.journal, (unsigned long long)h->journal.next_id);
 
 	while (!h->stop) {
 		struct epoll_event evs[32];
-		int i, n = epoll_wait(h->epfd, evs, 32, -1);
+		/* Requests left over from the last turn: look for more, do not sleep. */
+		int i, n = epoll_wait(h->epfd, evs, 32, api_backlog(h) ? 0 : -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -321,6 +409,7 @@ int main(int argc, char **argv)
 			hlog(LOG_ERR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
+		h->turn++;
 		for (i = 0; i < n; i++) {
 			struct watch *w = evs[i].data.ptr;
 
@@ -336,11 +425,22 @@ int main(int argc, char **argv)
 			case TAG_NET_SOCK:
 				net_ready(h, w);
 				break;
+			case TAG_CHILD:
+				child_ready(h, w, evs[i].events);
+				break;
 			case TAG_CLIENT:
+				/* A client dropped earlier in this batch is only marked: still here. */
 				api_client_ready(h, (struct client *)w, evs[i].events);
 				break;
 			}
+			/* What that dispatch published, after it: no client changes under it. */
+			api_deliver(h);
+			hooks_dispatch(h);
 		}
+		api_serve_backlog(h);
+		hooks_dispatch(h);
+		api_sweep(h);
+		child_sweep(h);
 	}
 	shutdown_heald(h);
 	return 0;

@@ -63,6 +63,8 @@ struct uplink {
 	bool loss[LOSS_WINDOW];		/* the last probes: lost? */
 	uint32_t nloss;
 	uint64_t alarm;
+	bool attached;		/* its interface is there, the probe socket open */
+	char detached_why[256];	/* why not, as last said */
 };
 
 struct net {
@@ -138,8 +140,14 @@ static void arm(struct heald *h)
 		struct uplink *u = &nt->up[i];
 		double t = u->deadline ? u->deadline : u->next_send;
 
+		if (!u->attached)
+			continue;
 		if (!next || t < next)
 			next = t;
+	}
+	if (!next) {
+		timerfd_settime(nt->timerfd, 0, &its, NULL);	/* none attached: disarmed */
+		return;
 	}
 	d = next - now;
 	if (d < 0.0005)
@@ -240,6 +248,8 @@ static void probe_timer(struct heald *h)
 	for (i = 0; i < nt->n; i++) {
 		struct uplink *u = &nt->up[i];
 
+		if (!u->attached)
+			continue;
 		if (u->deadline && now >= u->deadline) {
 			u->deadline = 0;
 			u->loss[u->nloss++ % LOSS_WINDOW] = true;
@@ -590,10 +600,120 @@ static int current_uplink(struct heald *h)
 	return found;
 }
 
+/* @msg without its "uplink NAME: " prefix, for set_state()'s reason. */
+static const char *bare(const struct uplink *u, const char *msg)
+{
+	size_t n = strlen(u->conf->name);
+
+	if (!strncmp(msg, "uplink ", 7) && !strncmp(msg + 7, u->conf->name, n) && !strncmp(msg + 7 + n, ": ", 2))
+		return msg + 7 + n + 2;
+	return msg;
+}
+
+/*
+ * Find @u's interface and address and open its probe socket.  -ENODEV: the
+ * interface is not there, or has no IPv4 address yet (an LTE dongle not
+ * plugged in, its DHCP not done): the uplink waits for it, down.  Another
+ * error is a configuration mistake (at start) or a transient failure.
+ */
+static int uplink_attach(struct heald *h, struct uplink *u, char *err, size_t errlen)
+{
+	const struct uplink_conf *c = u->conf;
+	struct icmp_filter filt = { .data = ~(1u << ICMP_ECHOREPLY) };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char have[200];
+	int ret;
+
+	inet_pton(AF_INET, c->gateway, &u->gw);
+	u->ifindex = (int)if_nametoindex(c->ifname);
+	if (!u->ifindex) {
+		snprintf(err, errlen, "uplink %s: interface %s does not exist (yet)", c->name, c->ifname);
+		return -ENODEV;
+	}
+	if (source_for(c, u->gw, &u->src, have, sizeof(have))) {
+		snprintf(err, errlen, "uplink %s: gateway %s is not on %s's subnet (%s has %s)",
+			 c->name, c->gateway, c->ifname, c->ifname, have[0] ? have : "no IPv4 address");
+		u->ifindex = 0;
+		return have[0] ? -EINVAL : -ENODEV;
+	}
+	u->sock = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+	sa.sin_addr = u->src;
+	if (u->sock < 0 ||
+	    setsockopt(u->sock, SOL_SOCKET, SO_BINDTODEVICE, c->ifname, (socklen_t)strlen(c->ifname)) ||
+	    setsockopt(u->sock, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) ||
+	    bind(u->sock, (struct sockaddr *)&sa, sizeof(sa))) {
+		ret = -errno;
+		snprintf(err, errlen, "uplink %s: probe socket: %s", c->name, strerror(errno));
+		goto fail;
+	}
+	u->w = (struct watch){ TAG_NET_SOCK, u->sock };
+	ret = loop_add(h, &u->w);
+	if (ret) {
+		snprintf(err, errlen, "uplink %s: probe socket: epoll", c->name);
+		goto fail;
+	}
+	u->attached = true;
+	u->carrier = true;
+	u->misses = 0;
+	u->deadline = 0;
+	u->detached_why[0] = '\0';
+	return 0;
+fail:
+	if (u->sock >= 0)
+		close(u->sock);
+	u->sock = -1;
+	u->ifindex = 0;
+	return ret;
+}
+
+/* Uplinks still without their interface: try again (timer, link events). */
+static void uplinks_attach(struct heald *h)
+{
+	struct net *nt = h->net;
+	char err[sizeof(nt->up[0].detached_why)];
+	bool any = false;
+	int i;
+
+	for (i = 0; i < nt->n; i++) {
+		struct uplink *u = &nt->up[i];
+
+		if (u->attached)
+			continue;
+		if (uplink_attach(h, u, err, sizeof(err))) {
+			/* Said once per reason, not every tick. */
+			if (strcmp(err, u->detached_why)) {
+				snprintf(u->detached_why, sizeof(u->detached_why), "%s", err);
+				hlog(LOG_NOTICE, "%s: still down", err);
+			}
+			continue;
+		}
+		hlog(LOG_NOTICE, "uplink %s: interface %s is there: probing %s", u->conf->name,
+		     u->conf->ifname, u->conf->gateway);
+		u->next_send = now_mono();
+		any = true;
+	}
+	if (any)
+		arm(h);
+}
+
+/* @u's interface went away: down, and waiting for it again. */
+static void uplink_detach(struct heald *h, struct uplink *u, const char *why)
+{
+	close(u->sock);
+	u->sock = -1;
+	u->attached = false;
+	u->ifindex = 0;
+	u->deadline = 0;
+	u->carrier = false;
+	snprintf(u->detached_why, sizeof(u->detached_why), "uplink %s: %s", u->conf->name, why);
+	set_state(h, u, false, now_mono(), why);
+	arm(h);
+}
+
 int net_open(struct heald *h, char *err, size_t errlen)
 {
 	struct net *nt;
-	char have[200], tok[64];
+	char tok[64];
 	const char *p;
 	int i, n;
 
@@ -623,40 +743,22 @@ int net_open(struct heald *h, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (i = 0; i < h->cfg.nuplink; i++) {
-		const struct uplink_conf *c = &h->cfg.uplink[i];
 		struct uplink *u = &nt->up[nt->n];
-		struct icmp_filter filt = { .data = ~(1u << ICMP_ECHOREPLY) };
-		struct sockaddr_in sa = { .sin_family = AF_INET };
+		int ret;
 
-		u->conf = c;
-		u->ifindex = (int)if_nametoindex(c->ifname);
-		if (!u->ifindex) {
-			snprintf(err, errlen, "uplink %s: interface %s does not exist", c->name, c->ifname);
-			return -ENODEV;
-		}
-		inet_pton(AF_INET, c->gateway, &u->gw);
-		if (source_for(c, u->gw, &u->src, have, sizeof(have))) {
-			snprintf(err, errlen, "uplink %s: gateway %s is not on %s's subnet (%s has %s)",
-				 c->name, c->gateway, c->ifname, c->ifname, have[0] ? have : "no IPv4 address");
-			return -EINVAL;
-		}
-		u->sock = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
-		sa.sin_addr = u->src;
-		if (u->sock < 0 ||
-		    setsockopt(u->sock, SOL_SOCKET, SO_BINDTODEVICE, c->ifname, (socklen_t)strlen(c->ifname)) ||
-		    setsockopt(u->sock, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) ||
-		    bind(u->sock, (struct sockaddr *)&sa, sizeof(sa))) {
-			snprintf(err, errlen, "uplink %s: probe socket: %s", c->name, strerror(errno));
-			return -errno;
-		}
+		u->conf = &h->cfg.uplink[i];
+		u->sock = -1;
 		u->ident = (uint16_t)(getpid() * 4 + i);
-		u->carrier = true;
+		ret = uplink_attach(h, u, err, errlen);
+		/* Not there yet (an LTE dongle): down until it is; anything else is a mistake. */
+		if (ret && ret != -ENODEV)
+			return ret;
+		if (ret)
+			snprintf(u->detached_why, sizeof(u->detached_why), "%s", err);
 		u->next_send = now_mono() + 0.001 * i;
-		u->w = (struct watch){ TAG_NET_SOCK, u->sock };
-		if (loop_add(h, &u->w))
-			return -EIO;
 		nt->n++;
 	}
+	err[0] = '\0';
 	nt->rt = nl_socket_alloc();
 	if (!nt->rt || nl_connect(nt->rt, NETLINK_ROUTE) < 0) {
 		snprintf(err, errlen, "rtnetlink: cannot connect");
@@ -670,6 +772,11 @@ int net_open(struct heald *h, char *err, size_t errlen)
 	if (nt->timerfd < 0 || loop_add(h, &nt->w_timer))
 		return -EIO;
 	arm(h);
+	for (i = 0; i < nt->n; i++)
+		if (!nt->up[i].attached) {
+			nt->up[i].carrier = false;
+			set_state(h, &nt->up[i], false, now_mono(), bare(&nt->up[i], nt->up[i].detached_why));
+		}
 	hlog(LOG_INFO, "network: %d uplinks, routes '%s' now through %s", nt->n, h->cfg.routes,
 	     nt->active >= 0 ? nt->up[nt->active].conf->name : "none of them");
 	return 0;
@@ -696,10 +803,11 @@ void net_link(struct heald *h, int ifindex, bool up, bool carrier)
 
 	if (!h->net)
 		return;
+	uplinks_attach(h);	/* a new interface may be one that was missing */
 	for (i = 0; i < h->net->n; i++) {
 		struct uplink *u = &h->net->up[i];
 
-		if (u->ifindex != ifindex || u->carrier == (up && carrier))
+		if (!u->attached || u->ifindex != ifindex || u->carrier == (up && carrier))
 			continue;
 		u->carrier = up && carrier;
 		if (!u->carrier) {
@@ -714,11 +822,39 @@ void net_link(struct heald *h, int ifindex, bool up, bool carrier)
 	}
 }
 
-/* The hold-down of a preferred uplink may end between events. */
+/* rtnetlink: an interface was removed; an uplink on it waits for it to come back. */
+void net_link_gone(struct heald *h, int ifindex)
+{
+	char why[96];
+	int i;
+
+	for (i = 0; h->net && i < h->net->n; i++) {
+		struct uplink *u = &h->net->up[i];
+
+		if (!u->attached || u->ifindex != ifindex)
+			continue;
+		snprintf(why, sizeof(why), "interface %s is gone", u->conf->ifname);
+		uplink_detach(h, u, why);
+	}
+}
+
+/* The hold-down of a preferred uplink may end between events; a missing interface may appear. */
 void net_tick(struct heald *h)
 {
-	if (h->net)
-		net_evaluate(h, "hold-down passed");
+	if (!h->net)
+		return;
+	uplinks_attach(h);
+	net_evaluate(h, "hold-down passed");
+}
+
+int net_uplink_up(struct heald *h, const char *name)
+{
+	int i;
+
+	for (i = 0; h->net && i < h->net->n; i++)
+		if (!strcmp(h->net->up[i].conf->name, name))
+			return h->net->up[i].known ? h->net->up[i].up : -1;
+	return -1;
 }
 
 struct json_object *net_status(struct heald *h)
@@ -807,7 +943,8 @@ void net_close(struct heald *h)
 	if (!h->net)
 		return;
 	for (i = 0; i < h->net->n; i++)
-		close(h->net->up[i].sock);
+		if (h->net->up[i].sock >= 0)
+			close(h->net->up[i].sock);
 	for (i = 0; i < h->net->ndst; i++)
 		nl_addr_put(h->net->dst[i]);
 	if (h->net->rt)

@@ -11,6 +11,7 @@ const char *policy_action_name(enum policy_action a)
 	case ACT_REPLACE_LEG: return "replace-leg";
 	case ACT_REBUILD: return "rebuild";
 	case ACT_REPORT: return "report";
+	case ACT_KEEP: return "keep";
 	}
 	return "?";
 }
@@ -78,9 +79,23 @@ void policy_decide(const struct policy_in *in, const struct policy_limits *lim,
 				 in->leg);
 			return;
 		}
+		/*
+		 * A disk that only predicts its failure still holds a good
+		 * copy: failing it with nothing to rebuild onto would lose
+		 * that copy sooner.  It is replaced when a spare can take its
+		 * place, and kept until then.
+		 */
+		if (in->predictive && !(d->nr_spares && !d->sync_running)) {
+			out->action = ACT_KEEP;
+			snprintf(out->reason, sizeof(out->reason),
+				 "leg %d's disk predicts its failure; %s: kept in the mirror until a spare can take its place",
+				 in->leg, d->sync_running ? "a sync runs" : "no spare stands by");
+			return;
+		}
 		out->action = d->nr_spares && !d->sync_running ? ACT_REPLACE_LEG : ACT_FAIL_LEG;
 		snprintf(out->reason, sizeof(out->reason),
-			 "leg %d is failing; %u other leg%s in sync%s", in->leg, others,
+			 "leg %d %s; %u other leg%s in sync%s", in->leg,
+			 in->predictive ? "predicts its failure" : "is failing", others,
 			 others == 1 ? "" : "s",
 			 out->action == ACT_REPLACE_LEG ? ", a spare stands by: fail it and rebuild" :
 			 d->sync_running ? ", a sync runs: fail it, rebuild later" :

@@ -18,6 +18,7 @@ enum policy_action {
 	ACT_REPLACE_LEG,	/* fail it, and rebuild onto a spare */
 	ACT_REBUILD,		/* a leg already failed: rebuild it onto a spare */
 	ACT_REPORT,		/* no redundancy: never fail it, flag its workloads */
+	ACT_KEEP,		/* predicted to fail, no spare: keep it in until one comes */
 };
 
 /* What the policy needs to know of the device (from a healblk dump). */
@@ -37,6 +38,7 @@ struct policy_limits {
 struct policy_in {
 	struct policy_dev dev;
 	int leg;		/* the leg with the alarm, or -1: a failed leg seen */
+	bool predictive;	/* the alarm is its disk's own prediction (SMART), not errors */
 	double now, last_action;	/* last_action 0: never */
 	uint32_t actions_last_hour;
 };

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <linux/if.h>
 #include <json-c/json.h>
 #include <netlink/netlink.h>
@@ -14,13 +15,19 @@
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 #include "../healctl/healctl.h"
+#include "../lib/hb_time.h"
 #include "heald.h"
+#include "scrub.h"
+#include "smart.h"
 
 static int on_event(struct nl_msg *msg, void *arg)
 {
 	struct heald *h = arg;
+	/* When heald received it: the kernel's events carry no time of their own. */
+	struct timespec rx = hb_wall_now();
 	struct json_object *o;
 	struct hb_event ev;
+	char stamp[48];
 
 	if (hb_parse_event(msg, &ev))
 		return NL_SKIP;
@@ -34,13 +41,26 @@ static int on_event(struct nl_msg *msg, void *arg)
 		break;
 	case HEALBLK_CMD_EVENT_SYNC:
 		diag_sync(h, &ev);
+		scrub_sync_event(h, &ev);
 		break;
 	default:
 		break;
 	}
 	o = api_event(h, "kernel");
 	if (o) {
+		json_object_object_add(o, "received", json_object_new_string(
+			hb_rfc3339(stamp, sizeof(stamp), &rx, 9)));
+		json_object_object_add(o, "received_ns", json_object_new_int64(hb_ts_ns(&rx)));
 		json_object_object_add(o, "event", event_to_json(&ev));
+		if (ev.cmd != HEALBLK_CMD_EVENT_SYNC && dev_find(h, ev.dev) && ev.leg < HEALBLK_MAX_LEGS &&
+		    ev.leg < dev_find(h, ev.dev)->info.nr_legs) {
+			const char *name = dev_find(h, ev.dev)->info.legs[ev.leg].name, *serial, *wwn;
+
+			smart_ids(h, name, &serial, &wwn, NULL);
+			json_object_object_add(o, "disk", json_object_new_string(name));
+			json_object_object_add(o, "serial", json_object_new_string(serial));
+			json_object_object_add(o, "wwn", json_object_new_string(wwn));
+		}
 		api_publish(h, o);
 	}
 	return NL_OK;
@@ -254,6 +274,7 @@ static void on_link_change(struct nl_cache *cache, struct nl_object *obj, int ac
 	(void)cache;
 	ifindex = rtnl_link_get_ifindex((struct rtnl_link *)obj);
 	if (action == NL_ACT_DEL) {
+		net_link_gone(h, ifindex);
 		for (i = 0; i < h->nlinks; i++)
 			if (h->links[i].ifindex == ifindex) {
 				h->links[i] = h->links[--h->nlinks];
@@ -283,10 +304,18 @@ static void on_route_change(struct nl_cache *cache, struct nl_object *obj, int a
 		net_route_seen(arg, (struct rtnl_route *)obj);
 }
 
+/*
+ * The kernel drops rtnetlink events once a listener's receive buffer is
+ * full (ENOBUFS, which libnl reports as NLE_NOMEM): a link storm while
+ * heald is busy or stopped.  A larger buffer makes that rarer; when it
+ * happens anyway the tables are read again (rtnl_resync()).
+ */
+#define RTNL_RCVBUF	(4 << 20)
+
 int src_rtnl_open(struct heald *h)
 {
 	struct nl_object *obj;
-	int ret;
+	int ret, size = RTNL_RCVBUF;
 
 	ret = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, NL_AUTO_PROVIDE, &h->rtnl);
 	if (ret < 0)
@@ -306,14 +335,65 @@ int src_rtnl_open(struct heald *h)
 		if (ret < 0)
 			hlog(LOG_WARNING, "rtnetlink routes: %s", nl_geterror(ret));
 	}
+	/* Past rmem_max as root (FORCE); else what rmem_max allows. */
+	if (setsockopt(nl_cache_mngr_get_fd(h->rtnl), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &size, sizeof(size)) &&
+	    setsockopt(nl_cache_mngr_get_fd(h->rtnl), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
+		hlog(LOG_WARNING, "rtnetlink: receive buffer: %s", strerror(errno));
+	/* Its own socket for the dumps of a resync: the manager's carries events. */
+	h->rtnl_sync = nl_socket_alloc();
+	if (!h->rtnl_sync || nl_connect(h->rtnl_sync, NETLINK_ROUTE) < 0) {
+		hlog(LOG_WARNING, "rtnetlink: no socket to resync with after lost events");
+		nl_socket_free(h->rtnl_sync);
+		h->rtnl_sync = NULL;
+	}
 	h->w_rtnl = (struct watch){ TAG_RTNL, nl_cache_mngr_get_fd(h->rtnl) };
 	return loop_add(h, &h->w_rtnl);
 }
 
+/*
+ * Events were lost: read the link and route tables again.  libnl calls the
+ * same handlers for every difference, deletions included, so heald's view
+ * (uplinks, tracked links, managed routes) catches up with the kernel's.
+ */
+static void rtnl_resync(struct heald *h)
+{
+	int ret;
+
+	h->rtnl_resyncs++;
+	if (!h->rtnl_sync) {
+		hlog(LOG_ERR, "rtnetlink: events lost and no socket to read the tables again");
+		return;
+	}
+	hlog(LOG_WARNING, "rtnetlink: events lost (receive buffer overflowed): reading links and routes again");
+	ret = nl_cache_resync(h->rtnl_sync, h->link_cache, on_link_change, h);
+	if (ret < 0)
+		hlog(LOG_ERR, "rtnetlink: links: %s", nl_geterror(ret));
+	if (h->route_cache) {
+		ret = nl_cache_resync(h->rtnl_sync, h->route_cache, on_route_change, h);
+		if (ret < 0)
+			hlog(LOG_ERR, "rtnetlink: routes: %s", nl_geterror(ret));
+	}
+}
+
+/*
+ * The kernel reports the overflow before the events still queued, which
+ * are older than the loss: those are read first, then the tables, so
+ * that nothing stale is applied after the resync.
+ */
 void src_rtnl_ready(struct heald *h)
 {
-	int ret = nl_cache_mngr_data_ready(h->rtnl);
+	bool lost = false;
+	int ret, i;
 
-	if (ret < 0)
+	for (i = 0; i < 64; i++) {
+		ret = nl_cache_mngr_data_ready(h->rtnl);
+		if (ret != -NLE_NOMEM)
+			break;
+		lost = true;
+	}
+	if (ret < 0 && ret != -NLE_NOMEM)
 		hlog(LOG_WARNING, "rtnetlink: %s", nl_geterror(ret));
+	if (lost)
+		rtnl_resync(h);
 }

@@ -92,6 +92,12 @@ static uint64_t get_u64(struct nlattr **tb, int attr)
 	return tb[attr] && nla_len(tb[attr]) == 8 ? nla_get_u64(tb[attr]) : 0;
 }
 
+/* A flag: a u8 that may come without its byte. */
+static bool get_u8(struct nlattr **tb, int attr)
+{
+	return tb[attr] && nla_len(tb[attr]) >= 1 && nla_get_u8(tb[attr]);
+}
+
 static void get_str(struct nlattr **tb, int attr, char *buf, size_t size)
 {
 	buf[0] = 0;
@@ -178,7 +184,7 @@ int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev)
 	dev->fail_errors = get_u32(tb, HEALBLK_A_DEV_FAIL_ERRORS);
 	dev->fail_window = get_u32(tb, HEALBLK_A_DEV_FAIL_WINDOW);
 	get_uuid(tb, HEALBLK_A_DEV_UUID, dev->uuid);
-	dev->auto_spare = tb[HEALBLK_A_DEV_AUTO_SPARE] && nla_get_u8(tb[HEALBLK_A_DEV_AUTO_SPARE]);
+	dev->auto_spare = get_u8(tb, HEALBLK_A_DEV_AUTO_SPARE);
 	dev->sync_min_kbs = get_u32(tb, HEALBLK_A_DEV_SYNC_MIN_KBS);
 	dev->sync_max_kbs = get_u32(tb, HEALBLK_A_DEV_SYNC_MAX_KBS);
 	dev->bitmap_sectors = get_u32(tb, HEALBLK_A_DEV_BITMAP_SECTORS);
@@ -207,6 +213,15 @@ int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev)
 	return 0;
 }
 
+int hb_parse_dev_msg(struct nlmsghdr *hdr, struct hb_dev_info *dev)
+{
+	struct nlattr *tb[HEALBLK_A_MAX + 1];
+
+	if (genlmsg_parse(hdr, 0, tb, HEALBLK_A_MAX, hb_policy) < 0)
+		return -EPROTO;
+	return hb_parse_dev(tb, dev);
+}
+
 struct hb_call {
 	struct hb_nl *nl;
 	hb_dev_cb cb;
@@ -218,11 +233,9 @@ struct hb_call {
 static int hb_valid_cb(struct nl_msg *msg, void *arg)
 {
 	struct hb_call *call = arg;
-	struct nlattr *tb[HEALBLK_A_MAX + 1];
 	struct hb_dev_info dev;
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HEALBLK_A_MAX, hb_policy) < 0 ||
-	    hb_parse_dev(tb, &dev)) {
+	if (hb_parse_dev_msg(nlmsg_hdr(msg), &dev)) {
 		call->err = -EPROTO;
 		return NL_SKIP;
 	}
@@ -232,28 +245,49 @@ static int hb_valid_cb(struct nl_msg *msg, void *arg)
 }
 
 /* Take the extack message that follows the error, if the kernel sent one. */
+int hb_nl_parse_err(struct nlmsghdr *hdr, char *reason, size_t rlen, int *bad_offset)
+{
+	struct nlmsgerr *err = nlmsg_data(hdr);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { NULL };
+	size_t off = NLMSG_HDRLEN + sizeof(*err), len = hdr->nlmsg_len;
+
+	reason[0] = '\0';
+	*bad_offset = -1;
+	/* libnl checks this before its callback; the fuzzer does not. */
+	if (len < off)
+		return -EPROTO;
+	if (!(hdr->nlmsg_flags & NLM_F_ACK_TLVS))
+		return err->error;
+	/*
+	 * Uncapped, the request follows (its header is in struct nlmsgerr),
+	 * padded as nlmsg_put() pads: as long as the request's header says,
+	 * which is only a claim; the TLVs are not read unless it is within
+	 * what came.
+	 */
+	if (!(hdr->nlmsg_flags & NLM_F_CAPPED)) {
+		if (err->msg.nlmsg_len < NLMSG_HDRLEN ||
+		    err->msg.nlmsg_len - NLMSG_HDRLEN > len - off)
+			return err->error;
+		off = NLMSG_ALIGN(off + err->msg.nlmsg_len - NLMSG_HDRLEN);
+	}
+	if (off >= len ||
+	    nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)hdr + off), (int)(len - off), NULL))
+		return err->error;
+	if (tb[NLMSGERR_ATTR_MSG])
+		nla_strlcpy(reason, tb[NLMSGERR_ATTR_MSG], rlen);
+	if (tb[NLMSGERR_ATTR_OFFS] && nla_len(tb[NLMSGERR_ATTR_OFFS]) == 4)
+		*bad_offset = (int)nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+	return err->error;
+}
+
 static int hb_error_cb(struct sockaddr_nl *who, struct nlmsgerr *err, void *arg)
 {
-	struct nlmsghdr *hdr = (struct nlmsghdr *)((char *)err - NLMSG_HDRLEN);
 	struct hb_call *call = arg;
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { NULL };
-	int off, len;
 
 	(void)who;
-	call->err = err->error;
+	call->err = hb_nl_parse_err((struct nlmsghdr *)((char *)err - NLMSG_HDRLEN),
+				    call->nl->reason, sizeof(call->nl->reason), &call->nl->bad_offset);
 	call->done = true;
-	if (!(hdr->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-	off = NLMSG_HDRLEN + sizeof(*err);
-	if (!(hdr->nlmsg_flags & NLM_F_CAPPED))
-		off += err->msg.nlmsg_len - NLMSG_HDRLEN;
-	len = (int)hdr->nlmsg_len - off;
-	if (len > 0 &&
-	    !nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)hdr + off), len, NULL) &&
-	    tb[NLMSGERR_ATTR_MSG])
-		nla_strlcpy(call->nl->reason, tb[NLMSGERR_ATTR_MSG], sizeof(call->nl->reason));
-	if (len > 0 && tb[NLMSGERR_ATTR_OFFS] && nla_len(tb[NLMSGERR_ATTR_OFFS]) == 4)
-		call->nl->bad_offset = (int)nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
 	return NL_STOP;
 }
 
@@ -307,15 +341,25 @@ int hb_nl_subscribe(struct hb_nl *nl)
 	if (grp < 0)
 		return -ENOENT;
 	nl_socket_disable_seq_check(nl->sk);
-	return nl_socket_add_membership(nl->sk, grp) < 0 ? -EIO : 0;
+	/* The kernel's reason: EPERM without CAP_NET_ADMIN (the group is restricted). */
+	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+		       &grp, sizeof(grp)) < 0)
+		return -errno;
+	return 0;
 }
 
 int hb_parse_event(struct nl_msg *msg, struct hb_event *ev)
 {
-	struct nlattr *tb[HEALBLK_A_MAX + 1];
-	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	return hb_parse_event_msg(nlmsg_hdr(msg), ev);
+}
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HEALBLK_A_MAX, hb_policy) < 0)
+int hb_parse_event_msg(struct nlmsghdr *hdr, struct hb_event *ev)
+{
+	struct nlattr *tb[HEALBLK_A_MAX + 1];
+	struct genlmsghdr *gh = nlmsg_data(hdr);
+
+	/* genlmsg_parse() checks that the genl header is there before gh is read. */
+	if (genlmsg_parse(hdr, 0, tb, HEALBLK_A_MAX, hb_policy) < 0)
 		return -EPROTO;
 	memset(ev, 0, sizeof(*ev));
 	ev->cmd = gh->cmd;
@@ -331,7 +375,7 @@ int hb_parse_event(struct nl_msg *msg, struct hb_event *ev)
 	ev->sector = get_u64(tb, HEALBLK_A_EV_SECTOR);
 	ev->sectors = get_u32(tb, HEALBLK_A_EV_SECTORS);
 	ev->err = get_u32(tb, HEALBLK_A_EV_ERRNO);
-	ev->recovered = tb[HEALBLK_A_EV_RECOVERED] && nla_get_u8(tb[HEALBLK_A_EV_RECOVERED]);
+	ev->recovered = get_u8(tb, HEALBLK_A_EV_RECOVERED);
 	ev->to_leg = get_u32(tb, HEALBLK_A_EV_TO_LEG);
 	ev->state = get_u32(tb, HEALBLK_A_LEG_STATE);
 	ev->old_state = get_u32(tb, HEALBLK_A_EV_OLD_STATE);

@@ -84,6 +84,16 @@ int hb_nl_call(struct hb_nl *nl, struct nl_msg *msg, hb_dev_cb cb, void *arg);
 int hb_nl_subscribe(struct hb_nl *nl);
 int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev);
 int hb_parse_event(struct nl_msg *msg, struct hb_event *ev);
+/*
+ * An NLMSG_ERROR message (@hdr->nlmsg_len bytes, as received): its errno,
+ * and the kernel's extack message and blamed offset if it sent them ("" and
+ * -1 if not).  Pure: the fuzzer and the unit tests call it without a socket.
+ */
+struct nlmsghdr;
+/* A device (a reply to DEV_GET) or an event in one message: pure, as below. */
+int hb_parse_dev_msg(struct nlmsghdr *hdr, struct hb_dev_info *dev);
+int hb_parse_event_msg(struct nlmsghdr *hdr, struct hb_event *ev);
+int hb_nl_parse_err(struct nlmsghdr *hdr, char *reason, size_t rlen, int *bad_offset);
 /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into @buf (37 bytes). */
 void hb_uuid_str(const uint8_t *uuid, char *buf);
 

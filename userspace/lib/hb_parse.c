@@ -43,3 +43,16 @@ int hb_parse_dev_index(const char *s, uint32_t *index)
 		s += 7;
 	return hb_parse_u32(s, UINT32_MAX, index) ? -EINVAL : 0;
 }
+
+/* @s without its leading and trailing white space (cut in place). */
+char *hb_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}

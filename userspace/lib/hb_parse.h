@@ -11,4 +11,7 @@ int hb_parse_u32(const char *s, uint32_t max, uint32_t *out);
 /* "healblkN", "/dev/healblkN" or "N": 0, or -EINVAL. */
 int hb_parse_dev_index(const char *s, uint32_t *index);
 
+/* @s without its leading and trailing white space (cut in place). */
+char *hb_trim(char *s);
+
 #endif

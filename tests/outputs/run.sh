@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The output tests on the host (metrics, text, healtop, healctl, alerts),
+# as root, in namespaces each test makes and removes.
+# One TAP line per test, its output as comments (tests/host_run.sh), each
+# cut at 180 s.
+#   tests/outputs/run.sh [test_... ...]
+here=$(cd "$(dirname "$0")" && pwd) || exit 1
+exec "$here/../host_run.sh" "$here" 180 "$@"
