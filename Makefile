@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # heal: `make` builds what exists; `make check` sets up, builds and runs every
 # test (host, then the kernel tests in virtme-ng on Debian's 6.1 and 6.12);
-# `make demo` shows healblk healing a failing leg; `make bench` measures it.
+# `make demo` shows healblk healing a failing leg; `make bench` measures it;
+# `make check-debug` runs the kernel tests in a 6.1 kernel with KASAN and
+# lockdep (Documentation/check-debug.md).
 #   make kmod [KDIR=/lib/modules/<kver>/build] [W=1] [C=1]
 #       -> build/kmod/<kver>/kmod/healblk.ko
 TOP	:= $(CURDIR)
@@ -50,6 +52,7 @@ kmod-%:
 
 # Both Debian kernels, as make check and the VM scripts want them.
 kmods: $(addprefix kmod-,$(KVERS))
+	@test -n "$(K61)" -a -n "$(K612)" || { echo "Debian's 6.1 and 6.12 kernels are not both in /lib/modules: make setup" >&2; exit 1; }
 
 # The eBPF monitors: vmlinux.h from this kernel's BTF, objects, skeletons.
 bpf:
@@ -62,13 +65,23 @@ userspace: bpf
 		echo "userspace: no userspace/Makefile yet, skipped"; \
 	fi
 
+# The kernel tests' C program (tests/kmod/nl_test.c): on kselftest's
+# harness, which only setup extracts, so not part of make userspace.
+test-progs: userspace
+	$(MAKE) -C userspace BUILD=$(BUILD) nl_test
+
 check: setup
 	@scripts/check.sh
 
-demo: setup kmods userspace tui
+# Targets that need what setup installs go through a second make: this
+# one computed K61 and K612 when it read this file, before setup could
+# install the kernels; the second reads /lib/modules afresh.
+demo: setup
+	@$(MAKE) --no-print-directory kmods userspace tui
 	@scripts/demo.sh
 
-bench: setup kmods userspace tui
+bench: setup
+	@$(MAKE) --no-print-directory kmods userspace tui
 	@scripts/bench/blk.sh
 	@scripts/bench/sync.sh
 	@$(MAKE) -s -C tests/bpf BUILD=$(BUILD)
@@ -76,6 +89,40 @@ bench: setup kmods userspace tui
 	@scripts/bench/heald.sh
 	@scripts/bench/net.sh
 	@scripts/bench/healtop.sh
+
+# The randomized torture test (tests/torture.py) in a VM of Debian's 6.1
+# kernel: make torture SEED=1234 STEPS=500.  Without SEED, one from the
+# clock (printed: the same SEED and STEPS replay the run).  About 6 s a
+# step under TCG; the log goes to build/results/torture-SEED.log.
+SEED	?= $(shell date +%s)
+SEED	:= $(SEED)
+STEPS	?= 200
+torture: setup
+	@$(MAKE) --no-print-directory torture-run SEED=$(SEED)
+
+torture-run: kmod-$(K61) userspace
+	@test -n "$(K61)" || { echo "no Debian 6.1 kernel in /lib/modules: make setup" >&2; exit 1; }
+	@mkdir -p $(BUILD)/results
+	@{ HEAL_RESULTS=$(BUILD)/results HEAL_VM_TIMEOUT=$$(($(STEPS) * 15 + 600)) \
+		scripts/vm.sh $(K61) env TORTURE_SEED=$(SEED) TORTURE_STEPS=$(STEPS) \
+		tests/kmod/test_torture_01.sh; echo $$? > $(BUILD)/results/torture.rc; } 2>&1 | \
+		tee $(BUILD)/results/torture-$(SEED).log
+	@exit $$(cat $(BUILD)/results/torture.rc)
+
+# The kernel tests, test_torture_01 among them, in Debian's 6.1 kernel
+# built with KASAN, lockdep, DEBUG_ATOMIC_SLEEP and a hung-task panic
+# (scripts/debug-kernel.sh: built once into build/deps/debug-kernel, which
+# make clean keeps).  Fails on a failing test and on any KASAN report,
+# lockdep splat, "sleeping function called from invalid context", hung task
+# or WARNING.  Not part of make check: the first build takes hours on 2
+# cores.  HEAL_TESTS="test_a_01 test_b_01" runs only those; results in
+# build/check-debug/.  Documentation/check-debug.md says more.
+check-debug: setup
+	@scripts/check-debug.sh
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c): each for FUZZ_SECONDS (60).
+fuzz:
+	$(MAKE) -C tests/fuzz BUILD=$(BUILD) fuzz
 
 # healtop, the console: a client of heald's socket.
 tui:
@@ -90,10 +137,17 @@ install: userspace tui
 	install -D -m 0644 userspace/heald/heald.conf.example $(DESTDIR)/usr/local/share/doc/heal/heald.conf.example
 	test -e $(DESTDIR)/etc/heal/heald.conf || \
 		install -D -m 0644 userspace/heald/heald.conf.example $(DESTDIR)/etc/heal/heald.conf
-	install -D -m 0644 userspace/heald/heald.service $(DESTDIR)/etc/systemd/system/heald.service
+	install -d $(DESTDIR)/etc/systemd/system
+	sed 's|/usr/sbin/heald|/usr/local/sbin/heald|' system/heald.service > $(DESTDIR)/etc/systemd/system/heald.service
+
+# Debian packages heal and healblk-dkms (debian/) from an export of the
+# tree, into build/deb/, checked by lintian (scripts/deb.sh).
+deb:
+	@scripts/deb.sh
+.PHONY: deb
 
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/obj $(BUILD)/lib $(BUILD)/bin $(BUILD)/tests \
-		$(BUILD)/results $(BUILD)/check $(BUILD)/bpf
+		$(BUILD)/results $(BUILD)/check $(BUILD)/check-debug $(BUILD)/bpf $(BUILD)/asan $(BUILD)/fuzz
 
-.PHONY: all setup kmod kmods bpf userspace tui check demo bench install clean
+.PHONY: all setup kmod kmods bpf userspace test-progs tui fuzz torture torture-run check check-debug demo bench install clean

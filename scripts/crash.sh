@@ -20,17 +20,30 @@ cd "$top" || exit 1
 start=$(date +%s)
 "$top/scripts/vm.sh" "$kver" tests/crash/crash_01.sh write > "$dir/write.log" 2>&1 < /dev/null
 rc=$?
+# A guest that never ran the test (no line of it, no phase: CI once saw
+# 6.12's write boot end at once with 255 while another guest stopped) is
+# booted once more; the retry is said in the TAP.  A test that ran and
+# failed is not retried.
+retried=""
+if [ ! -s "$dir/phase" ] && ! grep -q '^# \|FAIL' "$dir/write.log"; then
+	retried="the write boot ended with $rc before the test ran: booted again"
+	mv "$dir/write.log" "$dir/write-1.log"
+	"$top/scripts/vm.sh" "$kver" tests/crash/crash_01.sh write > "$dir/write.log" 2>&1 < /dev/null
+	rc=$?
+fi
 "$top/scripts/vm.sh" "$kver" tests/crash/crash_01.sh check > "$dir/check.log" 2>&1 < /dev/null
 rc2=$?
 {
 	echo "TAP version 13"
 	echo "1..1"
+	[ -n "$retried" ] && echo "# $retried"
 	grep -h '^# ' "$dir/write.log" "$dir/check.log"
 	if [ "$(cat "$dir/phase" 2>/dev/null)" != crashing ]; then
 		tail -20 "$dir/write.log" | sed 's/^/# /'
 		echo "not ok 1 crash_01 # the write boot did not crash as planned (exit $rc)"
 	elif [ $rc2 -ne 0 ]; then
-		grep -E 'FAIL|SKIP' "$dir/check.log" | sed 's/^/# /'
+		# The whole end of the guest's output: CI keeps only what is printed.
+		tail -40 "$dir/check.log" | sed 's/^/# /'
 		echo "not ok 1 crash_01 # exit $rc2 after the crash, see $dir/check.log"
 	else
 		echo "ok 1 crash_01 # $(( $(date +%s) - start ))s, resynced $(cat "$dir/resynced") regions"

@@ -36,7 +36,8 @@ echo "disk 0: $d0    disk 1: /dev/mapper/disk1 (over $d1)"
 
 say "Load healblk and mirror the two disks"
 insmod "build/kmod/$(uname -r)/kmod/healblk.ko"
-dev=$("$healctl" create "$d0" /dev/mapper/disk1)
+# Fresh, all-zero images: identical already, no initial sync to wait for.
+dev=$("$healctl" create --assume-clean "$d0" /dev/mapper/disk1)
 udevadm settle
 echo "created /dev/$dev"
 "$healctl" status "$dev"

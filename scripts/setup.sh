@@ -13,10 +13,11 @@ pkgs=(
 	build-essential bc bison flex kmod cpio pkg-config git
 	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libncurses-dev
-	sparse cppcheck shellcheck
+	sparse cppcheck shellcheck debhelper dh-dkms lintian mmdebstrap
 	qemu-system-x86 fio mdadm dmsetup udev e2fsprogs xz-utils util-linux
-	python3-venv busybox-static jq libjson-c-dev
+	python3-venv busybox-static jq libjson-c-dev file
 	libmicrohttpd-dev libsystemd-dev nftables iproute2 tmux curl iputils-ping
+	prometheus smartmontools criu openssh-server rsync
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1
@@ -48,7 +49,8 @@ if ! "$VENV/bin/vng" --version 2>/dev/null | grep -q "$VNG_VERSION"; then
 	"$VENV/bin/pip" install -q "virtme-ng==$VNG_VERSION"
 fi
 
-# kselftest and checkpatch come from Debian's kernel source package: a dependency,
+# kselftest (its headers, lib.mk and runner) and checkpatch come from Debian's
+# kernel source package: a dependency,
 # extracted here, never copied into the repo.
 src_tar=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null || true)
 if [ -z "$src_tar" ]; then
@@ -56,7 +58,8 @@ if [ -z "$src_tar" ]; then
 	exit 1
 fi
 stamp="$DEPS/linux-source.stamp"
-if [ ! -f "$stamp" ] || [ "$src_tar" -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ "$src_tar" -nt "$stamp" ] ||
+	[ ! -f "$DEPS/linux-source/tools/testing/selftests/lib.mk" ]; then
 	log "extracting kselftest and checkpatch from $src_tar"
 	rm -rf "$DEPS/linux-source"
 	mkdir -p "$DEPS/linux-source"
@@ -64,6 +67,7 @@ if [ ! -f "$stamp" ] || [ "$src_tar" -nt "$stamp" ]; then
 		--wildcards \
 		'linux-source-6.1/tools/testing/selftests/kselftest*.h' \
 		'linux-source-6.1/tools/testing/selftests/kselftest/*' \
+		'linux-source-6.1/tools/testing/selftests/lib.mk' \
 		'linux-source-6.1/scripts/checkpatch.pl' \
 		'linux-source-6.1/scripts/spelling.txt' \
 		'linux-source-6.1/scripts/const_structs.checkpatch'

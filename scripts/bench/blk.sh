@@ -36,7 +36,7 @@ insmod "build/kmod/$(uname -r)/kmod/healblk.ko"
 for i in 0 1 2 3 4 5 6; do
 	dd if=/dev/urandom of=/dev/ram$i bs=1M count=$size_mb oflag=direct status=none
 done
-hb=/dev/$("$healctl" create /dev/ram1 /dev/ram2)
+hb=/dev/$("$healctl" create --assume-clean /dev/ram1 /dev/ram2)
 mdadm --create /dev/md/hbbench --run --level=1 --raid-devices=2 --assume-clean \
 	--metadata=1.2 --bitmap=none /dev/ram3 /dev/ram4 >/dev/null 2>&1
 md=$(readlink -f /dev/md/hbbench)

@@ -66,7 +66,7 @@ printf 'socket = %s\njournal = %s/journal\nserd_n = 5\nserd_t = 60\ncooldown = 0
 hpid=$!
 for ((i = 0; i < 50; i++)); do "$healctl" journal > /dev/null 2>&1 && break; sleep 0.1; done
 for ((t = 1; t <= trials; t++)); do
-	dev=$("$healctl" create /dev/ram0 /dev/ram1)
+	dev=$("$healctl" create --assume-clean /dev/ram0 /dev/ram1)
 	"$healctl" set "$dev" --fail-errors 0
 	"$healctl" spare add "$dev" /dev/ram2
 	"$healctl" fault set "$dev" --leg 1 --op write

@@ -146,7 +146,7 @@ modprobe brd rd_nr=$((2 * NDEV)) rd_size=$((16 * 1024))
 insmod "build/kmod/$(uname -r)/kmod/healblk.ko" fault_injection=1
 devs=()
 for ((i = 0; i < NDEV; i++)); do
-	d=$("$healctl" create "/dev/ram$((2 * i))" "/dev/ram$((2 * i + 1))")
+	d=$("$healctl" create --assume-clean "/dev/ram$((2 * i))" "/dev/ram$((2 * i + 1))")
 	"$healctl" set "$d" --fail-errors 0
 	"$healctl" fault set "$d" --leg 1 --op read --percent 5
 	devs+=("$d")

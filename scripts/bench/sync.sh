@@ -46,7 +46,7 @@ wait_event() {	# wait_event REGEX N: until a line after the first N events match
 }
 lines() { wc -l < "$ev"; }
 
-hb=$("$healctl" create /dev/ram0 /dev/ram1)
+hb=$("$healctl" create --assume-clean /dev/ram0 /dev/ram1)
 udevadm settle
 data=$(( $(blockdev --getsz "/dev/$hb") / 2048 ))	# MiB of data
 
@@ -95,7 +95,7 @@ case $st in running*) ;; *) echo "the rebuild did not outlast the fio run: $st" 
 
 # 3. Resync of 1% of the regions against all of them: the bitmap of a
 # cleanly stopped device is planted with dirty bits, as a crash leaves it.
-hb=$("$healctl" create /dev/ram0 /dev/ram1)
+hb=$("$healctl" create --assume-clean /dev/ram0 /dev/ram1)
 udevadm settle
 regions=$(( $("$healctl" status "$hb" --json | jq -r '.devices[0].sectors') / 2048 ))
 "$healctl" set "$hb" --sync-max 0
