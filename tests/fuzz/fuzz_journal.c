@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct journal j;
 	struct json_object *o;
-	uint64_t max_id = 0, id;
+	uint64_t max_id = 0, id, oldest, omitted;
 	char err[400];
 	int fd;
 
@@ -60,8 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (npending < 0 || npending > MAX_PENDING || j.next_id <= max_id || !j.next_id)
 		abort();
-	json_object_put(journal_query(&j, 0, 0));
-	json_object_put(journal_query(&j, max_id / 2, 10));
+	json_object_put(journal_query(&j, 0, 0, &oldest, &omitted));
+	json_object_put(journal_query(&j, max_id / 2, 10, &oldest, &omitted));
 	json_object_put(journal_why(&j, max_id));
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("start"));

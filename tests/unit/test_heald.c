@@ -270,7 +270,7 @@ TEST_F(jdir, journal_append_replay_why)
 	struct seen s = { 0 };
 	struct json_object *o, *why;
 	char err[256];
-	uint64_t id;
+	uint64_t id, oldest, omitted;
 	int i;
 
 	ASSERT_EQ(0, journal_open(&j, self->path, 1 << 20, 2, NULL, NULL, err, sizeof(err)));
@@ -285,9 +285,11 @@ TEST_F(jdir, journal_append_replay_why)
 	EXPECT_EQ(1, json_object_array_length(json_object_object_get(why, "outcomes")));
 	json_object_put(why);
 	EXPECT_EQ(NULL, journal_why(&j, 99));
-	o = journal_query(&j, 2, 2);	/* the newest two after 2 */
+	o = journal_query(&j, 2, 2, &oldest, &omitted);	/* the newest two after 2 */
 	ASSERT_EQ(2, json_object_array_length(o));
 	EXPECT_EQ(5, json_object_get_int(json_object_object_get(json_object_array_get_idx(o, 0), "id")));
+	EXPECT_EQ(1, oldest);
+	EXPECT_EQ(2, omitted);	/* 3 and 4, of 3 to 6 */
 	json_object_put(o);
 	journal_close(&j);
 

@@ -16,6 +16,7 @@
 #include "../lib/hb_text.h"
 #include "../lib/heald_client.h"
 #include "../lib/log.h"
+#include "../lib/schema.h"
 #include "healctl.h"
 
 /*
@@ -121,14 +122,36 @@ static uint64_t entry_id(struct json_object *e)
 	return json_object_object_get_ex(e, "id", &v) ? (uint64_t)json_object_get_int64(v) : 0;
 }
 
+static uint64_t num(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_int64(v) > 0 ?
+	       (uint64_t)json_object_get_int64(v) : 0;
+}
+
+/* What a journal reply for --after @after did not hold: said on stderr, never a silent gap. */
+static void journal_gaps(struct json_object *r, uint64_t after)
+{
+	uint64_t oldest = num(r, "oldest"), omitted = num(r, "omitted");
+
+	if (after && oldest > after + 1)
+		hb_err("journal: entries %llu to %llu are no longer in heald's memory (it keeps the newest %d): they are in its journal file",
+		       (unsigned long long)after + 1, (unsigned long long)oldest - 1,
+		       HEAL_JOURNAL_RECENT);
+	if (omitted)
+		hb_err("journal: %llu newer entries after %llu left out by --limit (the newest printed)",
+		       (unsigned long long)omitted, (unsigned long long)after);
+}
+
 /*
  * journal --follow: on one connection, follow heald's events first, then
  * ask for the newest entries, so that nothing written in between is
  * missed; an entry seen both ways is printed once (ids only grow).
  * Ends after --count entries, at --timeout, or when heald goes (exit 1).
  */
-static int journal_follow(struct healctl *ctl, struct json_object *req, uint64_t count,
-			  uint64_t timeout)
+static int journal_follow(struct healctl *ctl, struct json_object *req, uint64_t after,
+			  uint64_t count, uint64_t timeout)
 {
 	struct json_object *sub = request("events"), *early = json_object_new_array(), *o, *v;
 	double deadline = timeout ? mono() + (double)timeout : 0;
@@ -175,6 +198,7 @@ static int journal_follow(struct healctl *ctl, struct json_object *req, uint64_t
 			goto out;
 		}
 		if (json_object_object_get_ex(o, "entries", &v)) {
+			journal_gaps(o, after);
 			/* The newest entries, then what came while they were asked for. */
 			for (i = 0; i < json_object_array_length(v) && (!count || seen < count); i++) {
 				struct json_object *e = json_object_array_get_idx(v, i);
@@ -256,10 +280,11 @@ int cmd_journal(struct healctl *ctl, int argc, char **argv)
 	json_object_object_add(req, "after", json_object_new_int64((int64_t)after));
 	json_object_object_add(req, "limit", json_object_new_int64((int64_t)limit));
 	if (follow)
-		return journal_follow(ctl, req, count, timeout);
+		return journal_follow(ctl, req, after, count, timeout);
 	r = ask(req, &rc);
 	if (!r)
 		return rc;
+	journal_gaps(r, after);
 	json_object_object_get_ex(r, "entries", &entries);
 	if (ctl->json) {
 		printf("%s\n", json_object_to_json_string_ext(entries, JSON_C_TO_STRING_PRETTY));

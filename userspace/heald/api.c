@@ -555,11 +555,17 @@ static struct json_object *handle(struct heald *h, struct client *c, const char 
 		r = health_status(h);
 		json_object_object_add(r, "ok", json_object_new_boolean(true));
 		return r;
-	case REQ_JOURNAL:
+	case REQ_JOURNAL: {
+		uint64_t oldest, omitted;
+
 		r = ok_reply();
 		json_object_object_add(r, "entries", journal_query(&h->journal, rq.after,
-								   (uint32_t)rq.limit));
+								   (uint32_t)rq.limit, &oldest,
+								   &omitted));
+		json_object_object_add(r, "oldest", json_object_new_int64((int64_t)oldest));
+		json_object_object_add(r, "omitted", json_object_new_int64((int64_t)omitted));
 		return r;
+	}
 	case REQ_WHY:
 		r = journal_why(&h->journal, rq.id);
 		if (!r)

@@ -321,22 +321,31 @@ static struct json_object *recent_at(const struct journal *j, uint64_t k)
 	return line ? json_tokener_parse(line) : NULL;
 }
 
-struct json_object *journal_query(const struct journal *j, uint64_t after, uint32_t limit)
+struct json_object *journal_query(const struct journal *j, uint64_t after, uint32_t limit,
+				  uint64_t *oldest, uint64_t *omitted)
 {
 	struct json_object *arr = json_object_new_array();
 	uint64_t k, first = j->nrecent > JOURNAL_RECENT ? j->nrecent - JOURNAL_RECENT : 0;
+	size_t n;
 
+	*oldest = 0;
+	*omitted = 0;
 	for (k = first; k < j->nrecent; k++) {
 		struct json_object *o = recent_at(j, k);
 
+		if (o && !*oldest)
+			*oldest = entry_id(o);
 		if (o && entry_id(o) > after)
 			json_object_array_add(arr, o);
 		else
 			json_object_put(o);
 	}
-	/* The newest @limit. */
-	if (limit && json_object_array_length(arr) > limit)
-		json_object_array_del_idx(arr, 0, json_object_array_length(arr) - limit);
+	/* The newest @limit: the older ones after @after are counted, for the reader to know. */
+	n = json_object_array_length(arr);
+	if (limit && n > limit) {
+		json_object_array_del_idx(arr, 0, n - limit);
+		*omitted = n - limit;
+	}
 	return arr;
 }
 

@@ -17,10 +17,11 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include "../lib/schema.h"
 
 struct json_object;
 
-#define JOURNAL_RECENT 1024
+#define JOURNAL_RECENT HEAL_JOURNAL_RECENT
 #define JOURNAL_LINE_MAX 8192
 
 struct journal {
@@ -50,8 +51,14 @@ void journal_close(struct journal *j);
  * Returns the id, or 0 with errno set.
  */
 uint64_t journal_append(struct journal *j, struct json_object *entry);
-/* Entries with id > @after, at most @limit (0: all in memory), in order. */
-struct json_object *journal_query(const struct journal *j, uint64_t after, uint32_t limit);
+/*
+ * Entries with id > @after, the newest @limit of them (0: all in memory),
+ * in order; @oldest: the oldest id in memory (0: none), @omitted: how many
+ * after @after @limit left out.  Ids from @after + 1 to @oldest - 1 are
+ * only in the journal's files.
+ */
+struct json_object *journal_query(const struct journal *j, uint64_t after, uint32_t limit,
+				  uint64_t *oldest, uint64_t *omitted);
 /* The entry @id and the entries that refer to it ("ref": id); NULL if not in memory. */
 struct json_object *journal_why(const struct journal *j, uint64_t id);
 

@@ -4,10 +4,11 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "../lib/hb_parse.h"
+#include "../lib/schema.h"
 #include "../../include/uapi/linux/healblk.h"
 #include "request.h"
 
-#define JOURNAL_QUERY_MAX 1024	/* JOURNAL_RECENT: what is in memory */
+#define JOURNAL_QUERY_MAX HEAL_JOURNAL_RECENT	/* what is in memory */
 
 /* 1: absent, 0: @val set, -1: not a whole number in 0..@max. */
 static int get_uint(struct json_object *req, const char *key, uint64_t max, uint64_t *val)

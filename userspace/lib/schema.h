@@ -11,5 +11,7 @@
 
 #define HEAL_SCHEMA 1
 #define HEAL_SCHEMA_STR "1"
+/* The newest journal entries heald holds in memory and serves: a "journal" request's limit. */
+#define HEAL_JOURNAL_RECENT 1024
 
 #endif
