@@ -139,7 +139,7 @@ static void journal_gaps(struct json_object *r, uint64_t after)
 		hb_err("journal: entries %llu to %llu are no longer in heald's memory (it keeps the newest %d): they are in its journal file",
 		       (unsigned long long)after + 1, (unsigned long long)oldest - 1,
 		       HEAL_JOURNAL_RECENT);
-	if (omitted)
+	if (after && omitted)	/* without --after, the newest are what was asked for */
 		hb_err("journal: %llu newer entries after %llu left out by --limit (the newest printed)",
 		       (unsigned long long)omitted, (unsigned long long)after);
 }
