@@ -60,12 +60,19 @@ plug
 wait_uplink up
 ip -n "$NS" link del hlte0
 wait_uplink down
-sleep 3	# the last hooks: 1 s each at most, 4 at once
+sleep 0.5	# the last entries journaled
 
 # The entries heald journaled since it started (its "start" is its own).
 mapfile -t ids < <(hc journal | jq -r '.entries[] | select(.type != "start") | .id')
 [ "${#ids[@]}" -ge 3 ] || fail "only ${#ids[@]} entries journaled"
 log "entries ${ids[*]}"
+# Each hook takes the entries one at a time: 20-hang 1 s each.
+for _ in $(seq 300); do
+	[ "$(grep -c "hook $HOOKS/20-hang.*killed at its deadline" "$SCRATCH/heald.log")" -ge "${#ids[@]}" ] &&
+		break
+	sleep 0.1
+done
+sleep 0.5	# the other hooks' last runs
 for id in "${ids[@]}"; do
 	f=$(ls "$SCRATCH"/got."$id".* 2>/dev/null)
 	[ "$(echo "$f" | wc -w)" = 1 ] || fail "entry $id reached 10-record $(echo "$f" | wc -w) times"

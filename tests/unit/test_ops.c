@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "kselftest_harness.h"
@@ -53,6 +54,24 @@ TEST(hook_only_what_root_controls_runs)
 	EXPECT_STREQ("writable by group or others", hooks_dir_bad(&st));
 	st = file(1000, S_IFDIR | 0755);
 	EXPECT_STREQ("not owned by root", hooks_dir_bad(&st));
+	/* Above hooks_dir or a linked program: a sticky shared directory is root's to replace in. */
+	st = file(0, S_IFDIR | 01777);
+	EXPECT_EQ(NULL, hook_dir_stat_bad(&st));
+	st = file(0, S_IFDIR | 0777);
+	EXPECT_STREQ("writable by group or others", hook_dir_stat_bad(&st));
+	st = file(1000, S_IFDIR | 0755);
+	EXPECT_STREQ("not owned by root", hook_dir_stat_bad(&st));
+}
+
+TEST(hook_dirs_walked_up_to_root)
+{
+	char at[PATH_MAX];
+
+	EXPECT_EQ(NULL, hook_dirs_bad("/usr/bin/true", at, sizeof(at)));
+	EXPECT_EQ(NULL, hook_dirs_bad("/", at, sizeof(at)));
+	EXPECT_STREQ("not an absolute path", hook_dirs_bad("usr/bin/true", at, sizeof(at)));
+	EXPECT_NE(NULL, hook_dirs_bad("/nonexistent-heal/x/prog", at, sizeof(at)));
+	EXPECT_STREQ("/nonexistent-heal/x", at);
 }
 
 TEST(hook_names_as_run_parts)

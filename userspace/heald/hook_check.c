@@ -3,6 +3,10 @@
  * Which hooks may run (hooks.h): pure checks of a name and a stat, apart
  * from hooks.c so that the unit tests call them directly.
  */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include "hooks.h"
 
@@ -47,5 +51,42 @@ const char *hooks_dir_bad(const struct stat *st)
 		return "not owned by root";
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return "writable by group or others";
+	return NULL;
+}
+
+const char *hook_dir_stat_bad(const struct stat *st)
+{
+	if (!S_ISDIR(st->st_mode))
+		return "not a directory";
+	if (st->st_uid != 0)
+		return "not owned by root";
+	/* Sticky (/tmp): others may add names, not replace root's. */
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX))
+		return "writable by group or others";
+	return NULL;
+}
+
+const char *hook_dirs_bad(const char *real, char *at, size_t atlen)
+{
+	char buf[PATH_MAX], *dir;
+	const char *bad;
+	struct stat st;
+
+	if (real[0] != '/' || snprintf(buf, sizeof(buf), "%s", real) >= (int)sizeof(buf)) {
+		snprintf(at, atlen, "%s", real);
+		return "not an absolute path";
+	}
+	dir = buf;
+	do {
+		dir = dirname(dir);
+		if (lstat(dir, &st) < 0)
+			bad = strerror(errno);
+		else
+			bad = hook_dir_stat_bad(&st);
+		if (bad) {
+			snprintf(at, atlen, "%s", dir);
+			return bad;
+		}
+	} while (strcmp(dir, "/"));
 	return NULL;
 }

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +19,24 @@
 struct entry {
 	struct entry *next;
 	uint64_t id;
-	int next_hook;		/* the hook to start next for it */
 	size_t len;
 	char line[];		/* JSON and '\n' */
 };
 
+/*
+ * Each hook sees the entries in journal order, one run at a time: its
+ * cursor is the id it gets next.  Entries go once every hook is past them.
+ */
 struct hook {
 	char name[256];
-	const char *bad;	/* why it may not run (logged once), or NULL */
+	char bad[320];		/* why it may not run (logged once), or "" */
+	uint64_t next_id;	/* the first entry it has not had */
+	bool running;
 };
 
 struct run {
 	char what[480];
+	char name[256];		/* the hook's, found again by name: a rescan reorders */
 	uint64_t id;
 	double started;
 };
@@ -40,11 +47,12 @@ static struct {
 	size_t bytes;
 	struct hook hooks[HOOKS_MAX];
 	int nhooks, nok;
-	const char *dir_bad;
+	char dir_bad[320];
 	struct stat dir_st;
 	bool dir_seen;
 	double scanned;
 	int running;
+	uint64_t last_id;	/* the last entry queued (or not, with no hook) */
 	struct hooks_stats st;
 	uint64_t drops_burst;
 } hk = { .tail = &hk.head };
@@ -54,15 +62,44 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct hook *)a)->name, ((const struct hook *)b)->name);
 }
 
-/* What was refused last time: said again only when that changes. */
-static const char *was_bad(const struct hook *old, int nold, const char *name)
+static struct hook *find(struct hook *hooks, int n, const char *name)
 {
-	int i;
-
-	for (i = 0; i < nold; i++)
-		if (!strcmp(old[i].name, name))
-			return old[i].bad ? old[i].bad : "";
+	for (int i = 0; i < n; i++)
+		if (!strcmp(hooks[i].name, name))
+			return &hooks[i];
 	return NULL;
+}
+
+/*
+ * Why program @name of @dir may not run, into @why (@len), or NULL.  A
+ * link to a zedlet-like program elsewhere is followed: its target must be
+ * root's, and so must every directory above it, or whoever may write one
+ * of them may put their own program in its place.
+ */
+static const char *program_bad(const char *dir, const char *name, char *why, size_t len)
+{
+	char path[PATH_MAX], real[PATH_MAX], at[PATH_MAX];
+	const char *bad = hook_name_bad(name);
+	struct stat st;
+
+	if (!bad) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (stat(path, &st) < 0)
+			bad = strerror(errno);
+		else
+			bad = hook_stat_bad(&st);
+	}
+	if (!bad && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (!realpath(path, real)) {
+			bad = "a link that does not resolve";
+		} else if ((bad = hook_dirs_bad(real, at, sizeof(at)))) {
+			snprintf(why, len, "a link into %.240s, which is %s", at, bad);
+			return why;
+		}
+	}
+	if (bad)
+		snprintf(why, len, "%s", bad);
+	return bad ? why : NULL;
 }
 
 /* The programs of hooks_dir, in name order (as run-parts), read again when it may have changed. */
@@ -70,9 +107,10 @@ static void scan(struct heald *h)
 {
 	struct hook old[HOOKS_MAX];
 	const char *dir = h->cfg.hooks_dir, *bad;
+	char real[PATH_MAX], at[PATH_MAX], why[sizeof(hk.dir_bad)];
 	struct dirent *de;
 	struct stat st;
-	int nold = hk.nhooks, dfd;
+	int nold = hk.nhooks;
 	double now = now_mono();
 	DIR *d;
 
@@ -93,11 +131,18 @@ static void scan(struct heald *h)
 	hk.dir_st = st;
 	hk.dir_seen = true;
 	hk.scanned = now;
+	/* The directory, and every one above it: whoever may write one may replace what is below. */
 	bad = hooks_dir_bad(&st);
-	if (bad != hk.dir_bad && bad)
+	if (!bad && !realpath(dir, real))
+		bad = strerror(errno);
+	if (!bad && (bad = hook_dirs_bad(real, at, sizeof(at)))) {
+		snprintf(why, sizeof(why), "in %.240s, which is %s", at, bad);
+		bad = why;
+	}
+	if (bad && strcmp(bad, hk.dir_bad))
 		hlog(LOG_ERR, "hooks: %s is %s: none of its programs run (they would run as root)",
 		     dir, bad);
-	hk.dir_bad = bad;
+	snprintf(hk.dir_bad, sizeof(hk.dir_bad), "%s", bad ? bad : "");
 	memcpy(old, hk.hooks, sizeof(old));
 	hk.nhooks = hk.nok = 0;
 	if (bad)
@@ -107,28 +152,31 @@ static void scan(struct heald *h)
 		hlog(LOG_WARNING, "hooks: %s: %s", dir, strerror(errno));
 		return;
 	}
-	dfd = dirfd(d);
 	while ((de = readdir(d)) && hk.nhooks < HOOKS_MAX) {
 		struct hook *k = &hk.hooks[hk.nhooks];
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		snprintf(k->name, sizeof(k->name), "%s", de->d_name);
-		k->bad = hook_name_bad(de->d_name);
-		/* A link to a zedlet-like program elsewhere is followed: its target must be root's. */
-		if (!k->bad)
-			k->bad = fstatat(dfd, de->d_name, &st, 0) < 0 ? "unreadable" : hook_stat_bad(&st);
+		k->running = false;
+		k->next_id = hk.last_id + 1;	/* new: the entries from now on */
+		if (!program_bad(dir, de->d_name, k->bad, sizeof(k->bad)))
+			k->bad[0] = '\0';
 		hk.nhooks++;
 	}
 	closedir(d);
 	qsort(hk.hooks, (size_t)hk.nhooks, sizeof(hk.hooks[0]), by_name);
 	for (int i = 0; i < hk.nhooks; i++) {
-		const char *prev = was_bad(old, nold, hk.hooks[i].name);
+		struct hook *k = &hk.hooks[i], *o = find(old, nold, k->name);
 
-		if (hk.hooks[i].bad && (!prev || strcmp(prev, hk.hooks[i].bad)))
-			hlog(LOG_WARNING, "hooks: %s/%s is %s: not run", dir, hk.hooks[i].name,
-			     hk.hooks[i].bad);
-		hk.nok += !hk.hooks[i].bad;
+		/* Known: its cursor and run go on; what was refused is said again only when that changes. */
+		if (o) {
+			k->next_id = o->next_id;
+			k->running = o->running;
+		}
+		if (k->bad[0] && (!o || strcmp(o->bad, k->bad)))
+			hlog(LOG_WARNING, "hooks: %s/%s is %s: not run", dir, k->name, k->bad);
+		hk.nok += !k->bad[0];
 	}
 	hk.st.programs = (uint32_t)hk.nok;
 }
@@ -138,6 +186,7 @@ void hooks_queue(struct heald *h, uint64_t id, const char *line, size_t len)
 	struct entry *e;
 
 	scan(h);
+	hk.last_id = id;
 	if (!hk.nok)
 		return;
 	if (hk.n >= HOOKS_QUEUE || hk.bytes + len > HOOKS_QUEUE_BYTES ||
@@ -150,7 +199,6 @@ void hooks_queue(struct heald *h, uint64_t id, const char *line, size_t len)
 	}
 	e->next = NULL;
 	e->id = id;
-	e->next_hook = 0;
 	e->len = len + 1;
 	memcpy(e->line, line, len);
 	e->line[len] = '\n';
@@ -168,10 +216,13 @@ void hooks_queue(struct heald *h, uint64_t id, const char *line, size_t len)
 static void hook_done(struct heald *h, struct child *c, void *ctx)
 {
 	struct run *r = ctx;
+	struct hook *k = find(hk.hooks, hk.nhooks, r->name);
 	char res[320];
 
 	(void)h;
 	hk.running--;
+	if (k)
+		k->running = false;
 	if (!child_ok(c)) {
 		hk.st.failed++;
 		if (child_timed_out(c))
@@ -199,18 +250,18 @@ static void entry_type(const struct entry *e, char *buf, size_t len)
 static int start(struct heald *h, struct entry *e, const struct hook *k)
 {
 	char path[sizeof(h->cfg.hooks_dir) + 260], env_id[48], env_type[64], env_schema[32], err[256];
+	char why[320];
 	char *argv[] = { path, NULL };
 	char *env[] = { CHILD_PATH, env_id, env_type, env_schema, NULL };
 	struct child_spec s = { 0 };
 	const char *bad;
-	struct stat st;
 	struct run *r;
 	char type[40];
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", h->cfg.hooks_dir, k->name);
 	/* Checked again now: it may have changed since the directory was read. */
-	bad = stat(path, &st) < 0 ? strerror(errno) : hook_stat_bad(&st);
+	bad = program_bad(h->cfg.hooks_dir, k->name, why, sizeof(why));
 	if (bad) {
 		hlog(LOG_WARNING, "hooks: %s is %s: not run on entry %llu", path, bad,
 		     (unsigned long long)e->id);
@@ -225,6 +276,7 @@ static int start(struct heald *h, struct entry *e, const struct hook *k)
 	snprintf(env_type, sizeof(env_type), "HEAL_ENTRY_TYPE=%s", type);
 	snprintf(env_schema, sizeof(env_schema), "HEAL_SCHEMA=%d", HEAL_SCHEMA);
 	snprintf(r->what, sizeof(r->what), "hook %s", path);
+	snprintf(r->name, sizeof(r->name), "%s", k->name);
 	r->id = e->id;
 	s.path = path;
 	s.argv = argv;
@@ -249,25 +301,50 @@ static int start(struct heald *h, struct entry *e, const struct hook *k)
 	return 0;
 }
 
-void hooks_dispatch(struct heald *h)
+/* The first entry queued for @k, or NULL. */
+static struct entry *next_for(const struct hook *k)
 {
 	struct entry *e;
+
+	for (e = hk.head; e && e->id < k->next_id; e = e->next)
+		;
+	return e;
+}
+
+void hooks_dispatch(struct heald *h)
+{
+	uint64_t low = UINT64_MAX;
+	struct entry *e;
+	int i;
 
 	if (!hk.head)
 		return;
 	scan(h);
-	while ((e = hk.head) && hk.running < HOOKS_RUNNING) {
-		if (e->next_hook < hk.nhooks) {
-			const struct hook *k = &hk.hooks[e->next_hook];
-			int ret = k->bad ? -EPERM : start(h, e, k);
+	/* Each hook that is not running starts on its next entry, in name order. */
+	for (i = 0; i < hk.nhooks && hk.running < HOOKS_RUNNING; i++) {
+		struct hook *k = &hk.hooks[i];
+		int ret;
 
-			if (ret == -EBUSY)
-				return;		/* every child slot taken: when one ends */
-			if (ret && !k->bad)
-				hk.st.failed++;
-			e->next_hook++;
+		if (k->bad[0]) {
+			k->next_id = hk.last_id + 1;	/* never holds an entry back */
 			continue;
 		}
+		if (k->running || !(e = next_for(k)))
+			continue;
+		ret = start(h, e, k);
+		if (ret == -EBUSY)
+			break;		/* every child slot taken: when one ends */
+		if (ret)
+			hk.st.failed++;
+		else
+			k->running = true;
+		k->next_id = e->id + 1;
+	}
+	/* What every hook is past goes. */
+	for (i = 0; i < hk.nhooks; i++)
+		if (!hk.hooks[i].bad[0] && hk.hooks[i].next_id < low)
+			low = hk.hooks[i].next_id;
+	while ((e = hk.head) && e->id < low) {
 		hk.head = e->next;
 		if (!hk.head)
 			hk.tail = &hk.head;

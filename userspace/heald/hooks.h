@@ -11,8 +11,14 @@
  * check): the directory and each program must be owned by root and not
  * writable by group or others; a program must be a regular file that its
  * owner may execute, its name letters, digits, '_', '-' and '.', not
- * starting with '.' nor ending in '~' or a package manager's suffix.
- * Anything else is skipped and logged once.
+ * starting with '.' nor ending in '~' or a package manager's suffix.  A
+ * link is followed, and every directory above its target and above
+ * hooks_dir must be root's too (sticky ones like /tmp aside).  Anything
+ * else is skipped and logged once.
+ *
+ * Each hook gets the entries in journal order, one run at a time (a
+ * notifier never sends "up" before the "down" it is still sending); a
+ * hook added to the directory gets the entries from then on.
  */
 #ifndef HEALD_HOOKS_H
 #define HEALD_HOOKS_H
@@ -39,6 +45,14 @@ const char *hook_name_bad(const char *name);
 const char *hook_stat_bad(const struct stat *st);
 /* Pure: why the directory's stat forbids every hook in it, or NULL. */
 const char *hooks_dir_bad(const struct stat *st);
+/* Pure: why a directory above hooks_dir or above a linked program forbids it (sticky ones may be shared). */
+const char *hook_dir_stat_bad(const struct stat *st);
+/*
+ * Why a directory above @real (a resolved path) forbids what is in it,
+ * or NULL; @at (@atlen) gets the directory.  Every one from @real's up to
+ * "/" must be root's and not writable by others.
+ */
+const char *hook_dirs_bad(const char *real, char *at, size_t atlen);
 
 /* Publish: queue journal line @line (@len bytes, no newline) of entry @id for the hooks. */
 void hooks_queue(struct heald *h, uint64_t id, const char *line, size_t len);

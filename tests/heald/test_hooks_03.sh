@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Hooks in order, and only programs root controls all the way down (issue
+# 12's review):
+#  - a hook gets the entries in journal order, one run at a time: a slow
+#    notifier never sees "up" before the "down" it is still sending (heald
+#    started a hook on the next entry as soon as it had started it on this
+#    one, up to 4 at once);
+#  - a hook added while entries wait for the others gets the entries from
+#    then on, each once, and the hooks already there neither miss nor
+#    repeat one (heald kept a position in the sorted list of hooks, which a
+#    rescan shifted);
+#  - a hook that is a symlink runs only if every directory up to its
+#    target's is root's and not writable by others (sticky /tmp aside): a
+#    root-owned program in a user's directory is the user's to replace.
+. "$(dirname "$0")/common.sh"
+
+GW=$NS-gw
+HOOKS=$SCRATCH/hooks.d
+mkdir -m 755 "$HOOKS" "$SCRATCH/safe" "$SCRATCH/user"
+cat > "$HOOKS/10-slow" <<SH
+#!/bin/sh
+echo "start \$HEAL_ENTRY_ID" >> "$SCRATCH/order.10"
+cat > /dev/null
+sleep 1
+echo "end \$HEAL_ENTRY_ID" >> "$SCRATCH/order.10"
+SH
+for d in safe user; do
+	# shellcheck disable=SC2016  # expanded by the hook's shell
+	printf '#!/bin/sh\necho "$HEAL_ENTRY_ID" >> %s/ran.%s\n' "$SCRATCH" "$d" > "$SCRATCH/$d/prog"
+	chmod 755 "$SCRATCH/$d/prog"
+done
+# The user's directory, a root-owned program in it: the user may rename it away.
+chown "$OTHER_UID" "$SCRATCH/user"
+ln -s "$SCRATCH/safe/prog" "$HOOKS/60-linked-safe"
+ln -s "$SCRATCH/user/prog" "$HOOKS/70-linked-user"
+chmod 755 "$HOOKS/10-slow"
+
+netns_add "$NS"
+netns_add "$GW"
+heald_conf "hooks_dir = $HOOKS" "hook_timeout = 20" "routes = 10.203.9.0/24" \
+	"[uplink lte]" "interface = hlte0" "gateway = 10.203.0.1"
+heald_start
+plug() {
+	ip link add hlte0 netns "$NS" type veth peer name hlte0p netns "$GW" || fail "veth"
+	ip -n "$GW" addr add 10.203.0.1/24 dev hlte0p
+	ip -n "$GW" link set hlte0p up
+	ip -n "$NS" addr add 10.203.0.2/24 dev hlte0
+	ip -n "$NS" link set hlte0 up
+}
+cycle() {
+	plug
+	wait_uplink up
+	ip -n "$NS" link del hlte0
+	wait_uplink down
+}
+ids() { hc journal limit=1024 | jq -r '.entries[] | select(.type != "start") | .id'; }
+wait_uplink down
+cycle
+cycle
+sleep 0.5	# the last entries of the cycle journaled
+before=$(hc journal | jq '.entries[-1].id')
+# A hook added while 10-slow still has entries to go (it takes 1 s each).
+cat > "$HOOKS/05-late" <<SH
+#!/bin/sh
+cat > /dev/null
+echo "\$HEAL_ENTRY_ID" >> "$SCRATCH/ran.late"
+SH
+chmod 755 "$HOOKS/05-late"
+cycle
+sleep 0.5
+mapfile -t all < <(ids)
+last=${all[-1]}
+log "entries ${all[*]}; 05-late added after $before"
+for _ in $(seq 300); do
+	grep -qx "end $last" "$SCRATCH/order.10" 2>/dev/null && break
+	sleep 0.1
+done
+grep -qx "end $last" "$SCRATCH/order.10" || fail "10-slow never ended on entry $last: $(tr '\n' ' ' < "$SCRATCH/order.10")"
+sleep 1	# the others' last runs
+
+# 10-slow: start and end of each entry in turn, ids rising, each once.
+want=""
+for id in "${all[@]}"; do want+="start $id end $id "; done
+got=$(awk -v first="${all[0]}" '{ if ($2 >= first) printf "%s %s ", $1, $2 }' "$SCRATCH/order.10")
+[ "$got" = "$want" ] || fail "10-slow's runs: $got; want $want"
+log "10-slow ran one entry at a time, in order: $(head -4 "$SCRATCH/order.10" | tr '\n' ' ')..."
+
+# 05-late: every entry after it was added, once, in order; none before.
+want=$(for id in "${all[@]}"; do [ "$id" -gt "$before" ] && echo "$id"; done)
+[ "$(cat "$SCRATCH/ran.late" 2>/dev/null)" = "$want" ] ||
+	fail "05-late got $(tr '\n' ' ' < "$SCRATCH/ran.late" 2>/dev/null); want $(echo "$want" | tr '\n' ' ')"
+log "05-late got $(tr '\n' ' ' < "$SCRATCH/ran.late")"
+
+# The links: the one into root's directories ran for every entry, the one into the user's never.
+[ "$(grep -c . "$SCRATCH/ran.safe" 2>/dev/null)" -ge "${#all[@]}" ] ||
+	fail "60-linked-safe ran $(grep -c . "$SCRATCH/ran.safe" 2>/dev/null) times for ${#all[@]} entries"
+[ -e "$SCRATCH/ran.user" ] && fail "70-linked-user ran: its program sits in a directory uid $OTHER_UID owns"
+grep -q "70-linked-user is .*$SCRATCH/user.*: not run" "$SCRATCH/heald.log" ||
+	fail "no word of 70-linked-user"
+log "$(grep -m1 "70-linked-user" "$SCRATCH/heald.log")"
+heald_done
