@@ -2,7 +2,8 @@
 # Notification hooks (issue 12): every program of hooks_dir gets each
 # journal entry as one JSON line on stdin (with "schema"), and
 # HEAL_ENTRY_ID, HEAL_ENTRY_TYPE and HEAL_SCHEMA in its environment; a hook
-# past hook_timeout is killed with its whole process group; a program that
+# past hook_timeout is killed with every process it started, even one in a
+# session of its own (setsid, a double fork); a program that
 # root does not control (writable by others, owned by another user) or a
 # hidden or backup file never runs, and heald says why; a hook's stderr
 # stays out of heald's log but for its last line when it fails.  The entries come
@@ -24,6 +25,14 @@ cat > "$HOOKS/20-hang" <<SH
 sleep 300 &
 echo "\$! \$\$" >> "$SCRATCH/hang.pids"
 cat > /dev/null
+sleep 300
+SH
+cat > "$HOOKS/25-escape" <<SH
+#!/bin/sh
+# A daemon of its own making: setsid leaves the hook's session and group,
+# a double fork its parent.  The deadline must take it all the same.
+cat > /dev/null
+( setsid sh -c 'echo \$\$ >> "$SCRATCH/escape.pids"; exec sleep 300' < /dev/null > /dev/null 2>&1 & )
 sleep 300
 SH
 cat > "$HOOKS/15-chatty" <<SH
@@ -66,9 +75,10 @@ sleep 0.5	# the last entries journaled
 mapfile -t ids < <(hc journal | jq -r '.entries[] | select(.type != "start") | .id')
 [ "${#ids[@]}" -ge 3 ] || fail "only ${#ids[@]} entries journaled"
 log "entries ${ids[*]}"
-# Each hook takes the entries one at a time: 20-hang 1 s each.
+# Each hook takes the entries one at a time: 20-hang and 25-escape 1 s each.
 for _ in $(seq 300); do
 	[ "$(grep -c "hook $HOOKS/20-hang.*killed at its deadline" "$SCRATCH/heald.log")" -ge "${#ids[@]}" ] &&
+		[ "$(grep -c "hook $HOOKS/25-escape.*killed at its deadline" "$SCRATCH/heald.log")" -ge "${#ids[@]}" ] &&
 		break
 	sleep 0.1
 done
@@ -98,6 +108,14 @@ while read -r grandchild hook; do
 	done
 done < "$SCRATCH/hang.pids"
 log "20-hang killed $n times, grandchildren too"
+n=0
+while read -r p; do
+	n=$((n + 1))
+	[ -d "/proc/$p" ] && grep -q sleep "/proc/$p/cmdline" 2>/dev/null &&
+		fail "pid $p, which 25-escape started in a session of its own, outlived its deadline"
+done < "$SCRATCH/escape.pids"
+[ "$n" -ge "${#ids[@]}" ] || fail "25-escape ran $n times for ${#ids[@]} entries"
+log "25-escape's $n daemons (setsid, double fork) killed at its deadline"
 
 for bad in 30-writable 40-notroot .hidden 50-backup~; do
 	[ -e "$SCRATCH/ran.$bad" ] && fail "$bad ran"

@@ -39,6 +39,8 @@ struct child {
 	char what[200];
 	double started, deadline;	/* monotonic */
 	bool killed;		/* at its deadline, or by child_cancel() */
+	bool reap;		/* run through heald --reap (child_spec.reap) */
+	double kill_at;		/* reap: its group's SIGKILL, should SIGTERM not do */
 	bool timed_out;		/* killed at its deadline */
 	/*
 	 * Ended and reported: freed by the loop after the epoll batch
@@ -188,6 +190,7 @@ int child_spawn(struct heald *h, const struct child_spec *s, struct child **cp, 
 		size_t errlen)
 {
 	static char *const path_only[] = { CHILD_PATH, NULL };
+	char *reap_argv[CHILD_ARGS_MAX + 3];
 	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, ret, pidfd;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -239,7 +242,19 @@ int child_spawn(struct heald *h, const struct child_spec *s, struct child **cp, 
 	posix_spawnattr_setsigdefault(&at, &dfl);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
 				 POSIX_SPAWN_SETSIGDEF);
-	if (strchr(s->path, '/'))
+	c->reap = s->reap;
+	if (s->reap) {
+		int i;
+
+		/* heald's own binary as the subreaper (reap.c), the program its argument. */
+		reap_argv[0] = "heald";
+		reap_argv[1] = "--reap";
+		for (i = 0; i < CHILD_ARGS_MAX && s->argv[i]; i++)
+			reap_argv[i + 2] = s->argv[i];
+		reap_argv[i + 2] = NULL;
+		ret = -posix_spawn(&c->pid, "/proc/self/exe", &fa, &at, reap_argv,
+				   s->heald_env ? heald_env() : s->env ? s->env : path_only);
+	} else if (strchr(s->path, '/'))
 		ret = -posix_spawn(&c->pid, s->path, &fa, &at, s->argv,
 				   s->heald_env ? heald_env() : s->env ? s->env : path_only);
 	else
@@ -413,9 +428,15 @@ void child_cancel(struct child *c)
 {
 	if (c->dead || c->killed)
 		return;
+	c->killed = true;
+	/* The subreaper kills all below it, whatever session they made; its group goes if it does not. */
+	if (c->reap) {
+		kill(c->pid, SIGTERM);
+		c->kill_at = now_mono() + CHILD_REAP_GRACE;
+		return;
+	}
 	/* Not reaped yet, so its pid (the session's and group's id) cannot be anyone else's. */
 	kill(-c->pid, SIGKILL);
-	c->killed = true;
 }
 
 void child_tick(struct heald *h)
@@ -423,13 +444,18 @@ void child_tick(struct heald *h)
 	double now = now_mono();
 	struct child *c;
 
-	for (c = h->children; c; c = c->next)
+	for (c = h->children; c; c = c->next) {
 		if (!c->dead && !c->killed && now >= c->deadline) {
 			hlog(LOG_WARNING, "%s (pid %d): still running at its deadline (%.0f s): killed",
 			     c->what, (int)c->pid, c->deadline - c->started);
 			child_cancel(c);
 			c->timed_out = true;
 		}
+		if (!c->dead && c->kill_at && now >= c->kill_at) {
+			kill(-c->pid, SIGKILL);
+			c->kill_at = 0;
+		}
+	}
 }
 
 void child_close_all(struct heald *h)
@@ -439,6 +465,10 @@ void child_close_all(struct heald *h)
 	while ((c = h->children)) {
 		h->children = c->next;
 		if (!c->dead) {
+			/* A subreaper gets a second to kill what is below it. */
+			if (c->reap && !kill(c->pid, SIGTERM))
+				for (int i = 0; i < 100 && !waitpid(c->pid, NULL, WNOHANG); i++)
+					usleep(10000);
 			kill(-c->pid, SIGKILL);
 			waitpid(c->pid, NULL, 0);
 		}

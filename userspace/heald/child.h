@@ -39,6 +39,8 @@ struct child;
 #define CHILD_MAX 64
 #define CHILD_OUT_MAX (1 << 20)	/* the most of a child's stdout kept */
 #define CHILD_ERR_MAX 4096	/* stderr: its last bytes say why it failed */
+#define CHILD_ARGS_MAX 32	/* argv of a child run through heald --reap */
+#define CHILD_REAP_GRACE 2.0	/* seconds a subreaper has to kill what is below it */
 /* The environment of a child given none: this PATH only. */
 #define CHILD_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -63,6 +65,14 @@ struct child_spec {
 	/* stderr's last @errmax bytes kept (at most CHILD_ERR_MAX); 0: heald's stderr (the journal) */
 	size_t errmax;
 	double timeout;		/* seconds */
+	/*
+	 * Run through `heald --reap` (reap.c), a child subreaper: at the
+	 * deadline every process it started goes, even one that left its
+	 * session (setsid, a double fork), and its end is when they all
+	 * have ended.  For programs that must leave nothing behind (hooks);
+	 * not for criu, whose restored tree must outlive it.
+	 */
+	bool reap;
 	const char *what;	/* for logs: "hook /etc/heal/hooks.d/10-mail" */
 	child_done_fn done;	/* may be NULL: nobody waits for it */
 	void *ctx;

@@ -410,4 +410,7 @@ enum { TAG_SIG = 1, TAG_TIMER, TAG_HEALBLK, TAG_RTNL, TAG_BPF, TAG_LISTEN, TAG_M
        TAG_CHILD };
 int loop_add(struct heald *h, struct watch *w);
 
+/* reap.c: `heald --reap PROGRAM [ARG...]`, a hook's subreaper; its exit code. */
+int reap_main(char *const *argv);
+
 #endif

@@ -284,6 +284,7 @@ static int start(struct heald *h, struct entry *e, const struct hook *k)
 	s.in = e->line;
 	s.inlen = e->len;
 	s.timeout = h->cfg.hook_timeout;
+	s.reap = true;
 	s.errmax = CHILD_ERR_MAX;
 	s.what = r->what;
 	s.done = hook_done;
