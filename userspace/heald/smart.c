@@ -35,7 +35,10 @@ struct sdisk {
 	enum smart_level level;
 	char why[256];
 	double next, poked;	/* monotonic */
+	uint64_t diskseq;	/* the kernel's number for this disk's attach: a new disk, a new one */
 	bool reading;
+	struct child *child;	/* the smartctl reading it, while reading */
+	bool stuck_said;
 	uint64_t reads, failures;
 	char error[160];	/* the last failed read's reason */
 	uint64_t alarm;		/* journal id of its alarm, 0: none */
@@ -126,6 +129,17 @@ static bool phys_disk(const char *name, char *out, size_t len)
 	return false;
 }
 
+/* The disk's sequence number (Linux 5.15+): another disk under the same name has another. */
+static uint64_t diskseq_of(const char *name)
+{
+	char path[128], v[32];
+
+	snprintf(path, sizeof(path), "/sys/class/block/%s/diskseq", name);
+	v[0] = '\0';
+	sysfs_read(path, v, sizeof(v));
+	return strtoull(v, NULL, 10);
+}
+
 /* Serial, WWN and model as the kernel knows them (NVMe, SCSI and ATA through SCSI). */
 static void sysfs_ids(struct sdisk *s)
 {
@@ -143,6 +157,16 @@ static void sysfs_ids(struct sdisk *s)
 	sysfs_read(path, s->model, sizeof(s->model));
 }
 
+static void disk_init(struct sdisk *s, const char *phys)
+{
+	memset(s, 0, sizeof(*s));
+	s->used = true;
+	snprintf(s->name, sizeof(s->name), "%s", phys);
+	s->diskseq = diskseq_of(phys);
+	sysfs_ids(s);
+	s->next = now_mono();
+}
+
 static struct sdisk *disk_of(const char *name, bool make)
 {
 	char phys[32];
@@ -158,11 +182,7 @@ static struct sdisk *disk_of(const char *name, bool make)
 	}
 	if (!make || free_i < 0)
 		return NULL;
-	memset(&disks[free_i], 0, sizeof(disks[free_i]));
-	disks[free_i].used = true;
-	snprintf(disks[free_i].name, sizeof(disks[free_i].name), "%s", phys);
-	sysfs_ids(&disks[free_i]);
-	disks[free_i].next = now_mono();
+	disk_init(&disks[free_i], phys);
 	return &disks[free_i];
 }
 
@@ -269,6 +289,8 @@ static void read_done(struct heald *h, struct child *c, void *ctx)
 	char err[160];
 
 	s->reading = false;
+	s->child = NULL;
+	s->stuck_said = false;
 	s->next = now_mono() + h->cfg.smart_interval;
 	if (killed || smart_parse(out, outlen, &sh, err, sizeof(err))) {
 		if (killed)
@@ -307,7 +329,7 @@ static void start_read(struct heald *h, struct sdisk *s)
 
 	snprintf(dev, sizeof(dev), "/dev/%s", s->name);
 	snprintf(what, sizeof(what), "smartctl %s", dev);
-	ret = child_spawn(h, &c, NULL, err, sizeof(err));
+	ret = child_spawn(h, &c, &s->child, err, sizeof(err));
 	if (ret == -EBUSY)
 		return;		/* every child slot taken: the next tick */
 	if (ret) {
@@ -342,6 +364,26 @@ void smart_tick(struct heald *h)
 				seen[s - disks] = true;
 		}
 	}
+	for (k = 0; k < SMART_DISKS; k++) {
+		struct sdisk *s = &disks[k];
+
+		if (!s->used || s->reading)
+			continue;
+		/* No longer under any array: forgotten (its slot, its metrics). */
+		if (!seen[k]) {
+			s->used = false;
+			continue;
+		}
+		/* Another disk under the same name (a disk swapped in): it is read afresh. */
+		if (diskseq_of(s->name) != s->diskseq) {
+			char was[64];
+
+			snprintf(was, sizeof(was), "%s", s->serial);
+			disk_init(s, s->name);
+			hlog(LOG_NOTICE, "disk %s is another disk now (serial %s, was %s): its health is read afresh",
+			     s->name, s->serial[0] ? s->serial : "unknown", was[0] ? was : "unknown");
+		}
+	}
 	if (h->cfg.smart_interval <= 0)
 		return;
 	if (access(h->cfg.smartctl, X_OK)) {
@@ -352,8 +394,29 @@ void smart_tick(struct heald *h)
 		return;
 	}
 	no_smartctl_said = false;
-	for (k = 0, running = 0; k < SMART_DISKS; k++)
-		running += disks[k].reading;
+	running = 0;
+	for (k = 0; k < SMART_DISKS; k++) {
+		struct sdisk *s = &disks[k];
+
+		if (!s->reading)
+			continue;
+		/*
+		 * Killed at its deadline but not ended: stuck in the kernel on a
+		 * disk that does not answer.  It keeps its disk from another read,
+		 * not the other disks from theirs.
+		 */
+		if (s->child && child_timed_out(s->child)) {
+			if (!s->stuck_said) {
+				snprintf(s->error, sizeof(s->error),
+					 "smartctl killed at its deadline (%g s) and still not ended: the disk does not answer",
+					 h->cfg.smart_timeout);
+				hlog(LOG_WARNING, "disk %s: %s", s->name, s->error);
+				s->stuck_said = true;
+			}
+			continue;
+		}
+		running++;
+	}
 	for (k = 0; k < SMART_DISKS && running < SMART_RUNNING; k++)
 		if (seen[k] && !disks[k].reading && now >= disks[k].next) {
 			start_read(h, &disks[k]);
