@@ -11,7 +11,14 @@
 #    rescan shifted);
 #  - a hook that is a symlink runs only if every directory up to its
 #    target's is root's and not writable by others (sticky /tmp aside): a
-#    root-owned program in a user's directory is the user's to replace.
+#    root-owned program in a user's directory is the user's to replace;
+#  - what runs is the path heald checked, every link resolved: a chain
+#    through a link the user owns, flipped between root's program and the
+#    user's own all along, never runs the user's (heald checked the chain's
+#    end, then ran the links again);
+#  - a hook that ends with `kill 0` (a shell's trap) ends as it did (by
+#    its own SIGTERM), not "killed at its deadline" or by SIGKILL: its
+#    subreaper takes only heald's SIGTERM for the deadline.
 . "$(dirname "$0")/common.sh"
 
 GW=$NS-gw
@@ -33,13 +40,29 @@ done
 chown "$OTHER_UID" "$SCRATCH/user"
 ln -s "$SCRATCH/safe/prog" "$HOOKS/60-linked-safe"
 ln -s "$SCRATCH/user/prog" "$HOOKS/70-linked-user"
-chmod 755 "$HOOKS/10-slow"
+# The chain: root's link to the user's link, which the user flips.
+printf '#!/bin/sh\ntouch %s/ran.evil\n' "$SCRATCH" > "$SCRATCH/user/evil"
+chmod 755 "$SCRATCH/user/evil"
+ln -s "$SCRATCH/safe/prog" "$SCRATCH/user/link"
+chown -h "$OTHER_UID" "$SCRATCH/user/link" "$SCRATCH/user/evil"
+ln -s "$SCRATCH/user/link" "$HOOKS/80-chain"
+cat > "$HOOKS/12-killzero" <<SH
+#!/bin/sh
+trap 'kill 0' EXIT
+cat > /dev/null
+exit 0
+SH
+chmod 755 "$HOOKS/10-slow" "$HOOKS/12-killzero"
 
 netns_add "$NS"
 netns_add "$GW"
 heald_conf "hooks_dir = $HOOKS" "hook_timeout = 20" "routes = 10.203.9.0/24" \
 	"[uplink lte]" "interface = hlte0" "gateway = 10.203.0.1"
 heald_start
+# The user flips the link as fast as they can, all through the test.
+as_other sh -c "while :; do ln -sfn '$SCRATCH/user/evil' '$SCRATCH/user/link.new' && mv -T '$SCRATCH/user/link.new' '$SCRATCH/user/link'; ln -sfn '$SCRATCH/safe/prog' '$SCRATCH/user/link.new' && mv -T '$SCRATCH/user/link.new' '$SCRATCH/user/link'; done" 2> /dev/null &
+flipper=$!
+_pids+=("$flipper")
 plug() {
 	ip link add hlte0 netns "$NS" type veth peer name hlte0p netns "$GW" || fail "veth"
 	ip -n "$GW" addr add 10.203.0.1/24 dev hlte0p
@@ -98,4 +121,10 @@ log "05-late got $(tr '\n' ' ' < "$SCRATCH/ran.late")"
 grep -q "70-linked-user is .*$SCRATCH/user.*: not run" "$SCRATCH/heald.log" ||
 	fail "no word of 70-linked-user"
 log "$(grep -m1 "70-linked-user" "$SCRATCH/heald.log")"
+kill "$flipper"; wait "$flipper" 2> /dev/null
+[ -e "$SCRATCH/ran.evil" ] && fail "the user's program ran as root through 80-chain"
+log "80-chain: the user's program never ran; $(grep -c "80-chain is" "$SCRATCH/heald.log") runs refused while the link pointed at it"
+grep "12-killzero" "$SCRATCH/heald.log" | grep -Eq "deadline|signal 9" &&
+	fail "12-killzero ended by its own kill 0 and heald says: $(grep -m1 12-killzero "$SCRATCH/heald.log")"
+grep -q "12-killzero: killed by signal 15" "$SCRATCH/heald.log" || fail "12-killzero's end not as it was"
 heald_done

@@ -8,7 +8,8 @@
 #    counted a killed one that had not ended, so two dead disks stopped the
 #    health reads of every other disk for good;
 #  - status says which disk does not answer;
-#  - a disk no longer under any array is forgotten: gone from the metrics
+#  - heald stops at once all the same (it waited for each child to end);
+#  - a disk no longer under any array is forgotten after 10 s: gone from the metrics
 #    (it stayed, and held one of 32 places, for good), so that a new disk
 #    that gets its kernel name later is read afresh, with its own serial
 #    (heald kept the old disk's).  A name held open by a leg is not given
@@ -71,18 +72,24 @@ for p in $(pgrep -f "dd if=/dev/mapper/hbstuck"); do
 done
 [ "$nd" -ge 1 ] || fail "no stuck read in D state: the test proves nothing"
 log "$nd smartctl stand-ins in D state, killed, not ended"
+t0=$(date +%s%N)
+kill -TERM "$HEALD_PID"; wait "$HEALD_PID"
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -lt 10000 ] || fail "heald took $ms ms to stop beside smartctl stuck on a dead disk"
+log "heald stopped in $ms ms with reads stuck"
 resume
 for ((i = 0; i < 100; i++)); do
 	pgrep -f "dd if=/dev/mapper/hbstuck" > /dev/null || break
 	sleep 0.1
 done
 pgrep -f "dd if=/dev/mapper/hbstuck" > /dev/null && fail "the stuck reads did not end once dm resumed"
+heald_start "smartctl = $wrap" "smart_interval = 1" "smart_timeout = 2" "scrub_interval = 0"
 
 # No array: every disk forgotten, none left in the metrics.
 metrics() { curl -sf "http://127.0.0.1:$HEALD_PORT/metrics"; }
 metrics | grep -q "^heal_disk_info{disk=\"${sds[0]}\"" || fail "metrics: no ${sds[0]} while it is a leg"
 destroy_healblk "$dev"
-for ((i = 0; i < 50; i++)); do
+for ((i = 0; i < 100; i++)); do
 	metrics | grep -q '^heal_disk_info{' || break
 	sleep 0.2
 done

@@ -136,7 +136,7 @@ static void journal_gaps(struct json_object *r, uint64_t after)
 	uint64_t oldest = num(r, "oldest"), omitted = num(r, "omitted");
 
 	if (after && oldest > after + 1)
-		hb_err("journal: entries %llu to %llu are no longer in heald's memory (it keeps the newest %d): they are in its journal file",
+		hb_err("journal: entries %llu to %llu are no longer in heald's memory (it keeps the newest %d): they are in its journal files, unless rotated away",
 		       (unsigned long long)after + 1, (unsigned long long)oldest - 1,
 		       HEAL_JOURNAL_RECENT);
 	if (after && omitted)	/* without --after, the newest are what was asked for */

@@ -460,18 +460,40 @@ void child_tick(struct heald *h)
 
 void child_close_all(struct heald *h)
 {
+	double until = now_mono() + CHILD_REAP_GRACE;
 	struct child *c;
+	bool left;
 
+	/* Signals first, to all: a subreaper kills what is below it, the rest go with their group. */
+	for (c = h->children; c; c = c->next)
+		if (!c->dead) {
+			if (c->reap)
+				kill(c->pid, SIGTERM);
+			else
+				kill(-c->pid, SIGKILL);
+		}
+	/*
+	 * Then a bounded wait for all together: a child stuck in the kernel
+	 * (smartctl on a disk that does not answer) must not hold heald's
+	 * stop; it is left to init.
+	 */
+	do {
+		left = false;
+		for (c = h->children; c; c = c->next)
+			if (!c->dead) {
+				if (waitpid(c->pid, NULL, WNOHANG) == c->pid)
+					c->dead = true;
+				else
+					left = true;
+			}
+		if (left)
+			usleep(10000);
+	} while (left && now_mono() < until);
 	while ((c = h->children)) {
 		h->children = c->next;
-		if (!c->dead) {
-			/* A subreaper gets a second to kill what is below it. */
-			if (c->reap && !kill(c->pid, SIGTERM))
-				for (int i = 0; i < 100 && !waitpid(c->pid, NULL, WNOHANG); i++)
-					usleep(10000);
+		/* Not reaped, so its pid is still its own: a subreaper that did not finish goes with its group. */
+		if (!c->dead)
 			kill(-c->pid, SIGKILL);
-			waitpid(c->pid, NULL, 0);
-		}
 		child_free(h, c);
 	}
 	h->child_dead = false;

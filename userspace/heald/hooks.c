@@ -62,6 +62,29 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct hook *)a)->name, ((const struct hook *)b)->name);
 }
 
+/*
+ * The hooks running now, by name: apart from the scan's list, which a
+ * missing or refused directory empties while runs go on.
+ */
+static char running_name[HOOKS_RUNNING][256];
+
+static bool is_running(const char *name)
+{
+	for (int i = 0; i < HOOKS_RUNNING; i++)
+		if (running_name[i][0] && !strcmp(running_name[i], name))
+			return true;
+	return false;
+}
+
+static void set_running(const char *name, bool on)
+{
+	for (int i = 0; i < HOOKS_RUNNING; i++)
+		if (on ? !running_name[i][0] : !strcmp(running_name[i], name)) {
+			snprintf(running_name[i], sizeof(running_name[i]), "%s", on ? name : "");
+			return;
+		}
+}
+
 static struct hook *find(struct hook *hooks, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
@@ -71,31 +94,34 @@ static struct hook *find(struct hook *hooks, int n, const char *name)
 }
 
 /*
- * Why program @name of @dir may not run, into @why (@len), or NULL.  A
- * link to a zedlet-like program elsewhere is followed: its target must be
- * root's, and so must every directory above it, or whoever may write one
- * of them may put their own program in its place.
+ * Why program @name of @dir may not run, into @why (@len), or NULL; @real
+ * (PATH_MAX) gets the program with every link resolved, which is what
+ * runs.  A link to a zedlet-like program elsewhere is followed: its
+ * target must be root's, and so must every directory above it (and
+ * above @dir), or whoever may write one of them may put their own program
+ * in its place.  Running the resolved path, not the links, leaves nobody
+ * but root a way to change what runs between this check and the exec.
  */
-static const char *program_bad(const char *dir, const char *name, char *why, size_t len)
+static const char *program_bad(const char *dir, const char *name, char *why, size_t len,
+			       char *real)
 {
-	char path[PATH_MAX], real[PATH_MAX], at[PATH_MAX];
+	char path[PATH_MAX], at[PATH_MAX];
 	const char *bad = hook_name_bad(name);
 	struct stat st;
 
 	if (!bad) {
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (stat(path, &st) < 0)
+		if (!realpath(path, real))
+			bad = errno == ENOENT ? "a link that does not resolve" : strerror(errno);
+		else if (stat(real, &st) < 0)
 			bad = strerror(errno);
 		else
 			bad = hook_stat_bad(&st);
 	}
-	if (!bad && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		if (!realpath(path, real)) {
-			bad = "a link that does not resolve";
-		} else if ((bad = hook_dirs_bad(real, at, sizeof(at)))) {
-			snprintf(why, len, "a link into %.240s, which is %s", at, bad);
-			return why;
-		}
+	if (!bad && (bad = hook_dirs_bad(real, at, sizeof(at)))) {
+		snprintf(why, len, "%s %.240s, which is %s",
+			 !lstat(path, &st) && S_ISLNK(st.st_mode) ? "a link into" : "in", at, bad);
+		return why;
 	}
 	if (bad)
 		snprintf(why, len, "%s", bad);
@@ -107,7 +133,7 @@ static void scan(struct heald *h)
 {
 	struct hook old[HOOKS_MAX];
 	const char *dir = h->cfg.hooks_dir, *bad;
-	char real[PATH_MAX], at[PATH_MAX], why[sizeof(hk.dir_bad)];
+	char real[PATH_MAX], at[PATH_MAX], why[sizeof(hk.dir_bad)], prog[PATH_MAX];
 	struct dirent *de;
 	struct stat st;
 	int nold = hk.nhooks;
@@ -158,9 +184,9 @@ static void scan(struct heald *h)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		snprintf(k->name, sizeof(k->name), "%s", de->d_name);
-		k->running = false;
+		k->running = is_running(de->d_name);
 		k->next_id = hk.last_id + 1;	/* new: the entries from now on */
-		if (!program_bad(dir, de->d_name, k->bad, sizeof(k->bad)))
+		if (!program_bad(dir, de->d_name, k->bad, sizeof(k->bad), prog))
 			k->bad[0] = '\0';
 		hk.nhooks++;
 	}
@@ -170,10 +196,8 @@ static void scan(struct heald *h)
 		struct hook *k = &hk.hooks[i], *o = find(old, nold, k->name);
 
 		/* Known: its cursor and run go on; what was refused is said again only when that changes. */
-		if (o) {
+		if (o)
 			k->next_id = o->next_id;
-			k->running = o->running;
-		}
 		if (k->bad[0] && (!o || strcmp(o->bad, k->bad)))
 			hlog(LOG_WARNING, "hooks: %s/%s is %s: not run", dir, k->name, k->bad);
 		hk.nok += !k->bad[0];
@@ -189,12 +213,42 @@ void hooks_queue(struct heald *h, uint64_t id, const char *line, size_t len)
 	hk.last_id = id;
 	if (!hk.nok)
 		return;
-	if (hk.n >= HOOKS_QUEUE || hk.bytes + len > HOOKS_QUEUE_BYTES ||
-	    !(e = malloc(sizeof(*e) + len + 1))) {
+	/*
+	 * Full: the oldest entry goes, for the hooks still behind it (the
+	 * others are past it), so that one slow hook costs the others nothing
+	 * and every hook gets the newest state.
+	 */
+	while (hk.head && (hk.n >= HOOKS_QUEUE || hk.bytes + len > HOOKS_QUEUE_BYTES)) {
+		struct entry *old = hk.head;
+		char behind[160] = "";
+
+		for (int i = 0; i < hk.nhooks; i++) {
+			struct hook *k = &hk.hooks[i];
+
+			if (k->bad[0] || k->next_id > old->id)
+				continue;
+			k->next_id = old->id + 1;
+			if (strlen(behind) + strlen(k->name) + 3 < sizeof(behind))
+				snprintf(behind + strlen(behind), sizeof(behind) - strlen(behind), "%s%s",
+					 behind[0] ? ", " : "", k->name);
+		}
 		hk.st.dropped++;
 		if (!hk.drops_burst++ || !(hk.st.dropped % 100))
-			hlog(LOG_WARNING, "hooks: %u entries wait (the most kept): entry %llu dropped for the hooks (%llu so far)",
-			     hk.n, (unsigned long long)id, (unsigned long long)hk.st.dropped);
+			hlog(LOG_WARNING, "hooks: %u entries wait (the most kept): entry %llu dropped for the hooks behind it (%s; %llu so far)",
+			     hk.n, (unsigned long long)old->id, behind[0] ? behind : "none",
+			     (unsigned long long)hk.st.dropped);
+		hk.head = old->next;
+		if (!hk.head)
+			hk.tail = &hk.head;
+		hk.n--;
+		hk.bytes -= old->len - 1;
+		free(old);
+	}
+	e = malloc(sizeof(*e) + len + 1);
+	if (!e) {
+		hk.st.dropped++;
+		hlog(LOG_WARNING, "hooks: out of memory: entry %llu dropped for the hooks",
+		     (unsigned long long)id);
 		return;
 	}
 	e->next = NULL;
@@ -221,6 +275,7 @@ static void hook_done(struct heald *h, struct child *c, void *ctx)
 
 	(void)h;
 	hk.running--;
+	set_running(r->name, false);
 	if (k)
 		k->running = false;
 	if (!child_ok(c)) {
@@ -250,8 +305,8 @@ static void entry_type(const struct entry *e, char *buf, size_t len)
 static int start(struct heald *h, struct entry *e, const struct hook *k)
 {
 	char path[sizeof(h->cfg.hooks_dir) + 260], env_id[48], env_type[64], env_schema[32], err[256];
-	char why[320];
-	char *argv[] = { path, NULL };
+	char why[320], real[PATH_MAX];
+	char *argv[] = { real, NULL };
 	char *env[] = { CHILD_PATH, env_id, env_type, env_schema, NULL };
 	struct child_spec s = { 0 };
 	const char *bad;
@@ -261,7 +316,7 @@ static int start(struct heald *h, struct entry *e, const struct hook *k)
 
 	snprintf(path, sizeof(path), "%s/%s", h->cfg.hooks_dir, k->name);
 	/* Checked again now: it may have changed since the directory was read. */
-	bad = program_bad(h->cfg.hooks_dir, k->name, why, sizeof(why));
+	bad = program_bad(h->cfg.hooks_dir, k->name, why, sizeof(why), real);
 	if (bad) {
 		hlog(LOG_WARNING, "hooks: %s is %s: not run on entry %llu", path, bad,
 		     (unsigned long long)e->id);
@@ -278,7 +333,7 @@ static int start(struct heald *h, struct entry *e, const struct hook *k)
 	snprintf(r->what, sizeof(r->what), "hook %s", path);
 	snprintf(r->name, sizeof(r->name), "%s", k->name);
 	r->id = e->id;
-	s.path = path;
+	s.path = real;
 	s.argv = argv;
 	s.env = env;
 	s.in = e->line;
@@ -298,6 +353,7 @@ static int start(struct heald *h, struct entry *e, const struct hook *k)
 		return ret;
 	}
 	hk.running++;
+	set_running(k->name, true);
 	hk.st.runs++;
 	return 0;
 }
@@ -321,17 +377,23 @@ void hooks_dispatch(struct heald *h)
 	if (!hk.head)
 		return;
 	scan(h);
-	/* Each hook that is not running starts on its next entry, in name order. */
-	for (i = 0; i < hk.nhooks && hk.running < HOOKS_RUNNING; i++) {
-		struct hook *k = &hk.hooks[i];
+	for (i = 0; i < hk.nhooks; i++)
+		if (hk.hooks[i].bad[0])
+			hk.hooks[i].next_id = hk.last_id + 1;	/* never holds an entry back */
+	/* The hook furthest behind starts first: none starves behind the others. */
+	while (hk.running < HOOKS_RUNNING) {
+		struct hook *k = NULL;
 		int ret;
 
-		if (k->bad[0]) {
-			k->next_id = hk.last_id + 1;	/* never holds an entry back */
-			continue;
+		for (i = 0; i < hk.nhooks; i++) {
+			struct hook *c = &hk.hooks[i];
+
+			if (!c->bad[0] && !c->running && (!k || c->next_id < k->next_id) && next_for(c))
+				k = c;
 		}
-		if (k->running || !(e = next_for(k)))
-			continue;
+		if (!k)
+			break;
+		e = next_for(k);
 		ret = start(h, e, k);
 		if (ret == -EBUSY)
 			break;		/* every child slot taken: when one ends */

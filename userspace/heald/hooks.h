@@ -2,10 +2,11 @@
 /*
  * Notification hooks, as ZFS's zedlets and mdadm's PROGRAM: every program
  * in hooks_dir gets each journal entry as one JSON line on its stdin, run
- * asynchronously (child.c) with a deadline (hook_timeout), at most
- * HOOKS_RUNNING of them at once.  Entries wait in a queue of at most
- * HOOKS_QUEUE entries; one more is dropped, counted and logged, so a flood
- * of entries costs heald bounded memory and never blocks it.
+ * asynchronously (child.c) with a deadline (hook_timeout).  Entries wait
+ * in a queue of at most HOOKS_QUEUE entries; when it is full the oldest is
+ * dropped for the hooks still behind it (counted and logged), so a flood
+ * of entries costs heald bounded memory and never blocks it, and one slow
+ * hook costs the others nothing.
  *
  * Hooks run as root, so only files root controls run (as systemd and zed
  * check): the directory and each program must be owned by root and not
@@ -31,7 +32,8 @@
 struct heald;
 
 #define HOOKS_MAX 32		/* programs in the directory */
-#define HOOKS_RUNNING 4		/* hooks running at once */
+/* Each hook runs one at a time, so at most one run per program: no hook waits for another's. */
+#define HOOKS_RUNNING HOOKS_MAX
 #define HOOKS_QUEUE 128		/* entries waiting for their hooks */
 #define HOOKS_QUEUE_BYTES (1 << 20)
 

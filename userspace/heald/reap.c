@@ -10,10 +10,14 @@
  *
  * It runs PROGRAM with its own stdin, stdout, stderr and environment and
  * keeps none of them, then waits: when PROGRAM and everything it started
- * have ended it ends the same way (exit code, or the same signal).  On
- * SIGTERM (heald's deadline) it kills every process below it with SIGKILL
- * until none is left, and ends killed.  heald kills its group after a
- * grace period should it not.
+ * have ended it ends the same way (exit code, or the same signal, without
+ * a core of its own).  On SIGTERM from heald (its deadline, or heald
+ * stopping; heald's death sends it too) it kills every process below it
+ * with SIGKILL until none is left, and ends killed.  heald kills its group
+ * after a grace period should it not.  Every other signal is blocked: the
+ * hook's `kill 0`, a stray SIGHUP or systemd's SIGTERM to the cgroup
+ * neither ends it early (which would let what is below it escape) nor
+ * counts as the deadline.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include "heald.h"
 
@@ -48,6 +53,13 @@ static int kill_children(void)
 	if (len <= 0)
 		return 0;
 	buf[len] = '\0';
+	/* A full read may end inside a pid (pages over 4 KiB): that one waits for the next round. */
+	if (len == (ssize_t)sizeof(buf) - 1 && buf[len - 1] != ' ') {
+		p = strrchr(buf, ' ');
+		if (!p)
+			return 0;
+		*p = '\0';
+	}
 	for (p = buf; *p; p = end) {
 		long pid = strtol(p, &end, 10);
 
@@ -85,8 +97,11 @@ static void kill_all(void)
 static int end_as(int status)
 {
 	if (WIFSIGNALED(status)) {
+		struct rlimit none = { 0, 0 };
 		sigset_t s;
 
+		/* The hook's core is the hook's: none written in heald's name. */
+		setrlimit(RLIMIT_CORE, &none);
 		signal(WTERMSIG(status), SIG_DFL);
 		sigemptyset(&s);
 		sigaddset(&s, WTERMSIG(status));
@@ -100,19 +115,24 @@ static int end_as(int status)
 int reap_main(char *const *argv)
 {
 	int status, hook_status = 0, fd, sig;
-	sigset_t wait_for, old;
+	sigset_t all, wait_for, old;
 	posix_spawnattr_t at;
 	bool hook_ended = false;
-	pid_t hook, p;
+	pid_t hook, p, heald = getppid();
+	siginfo_t si;
 
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
-		fprintf(stderr, "heald --reap: PR_SET_CHILD_SUBREAPER: %s\n", strerror(errno));
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 || prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) {
+		fprintf(stderr, "heald --reap: prctl: %s\n", strerror(errno));
 		return 127;
 	}
+	/* heald died before PDEATHSIG was set: nobody is waiting. */
+	if (getppid() != heald)
+		return 127;
 	sigemptyset(&wait_for);
 	sigaddset(&wait_for, SIGCHLD);
 	sigaddset(&wait_for, SIGTERM);
-	sigprocmask(SIG_BLOCK, &wait_for, &old);
 	/* The hook gets the mask and dispositions heald gave us. */
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setsigmask(&at, &old);
@@ -133,8 +153,9 @@ int reap_main(char *const *argv)
 			close(fd);
 	}
 	for (;;) {
-		sig = sigwaitinfo(&wait_for, NULL);
-		if (sig == SIGTERM) {
+		sig = sigwaitinfo(&wait_for, &si);
+		/* Only heald's (its deadline, its stop, or its death): the hook's own kill 0 is not one. */
+		if (sig == SIGTERM && si.si_pid == heald) {
 			kill_all();
 			raise(SIGKILL);
 			return 137;

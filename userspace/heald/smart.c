@@ -24,6 +24,14 @@
 #define SMART_POKE_GAP 60	/* seconds between reads an I/O error asks for */
 #define SMART_CLEAR_READS 2	/* healthy reads in a row that clear an alarm */
 #define SMART_RUNNING 2		/* smartctl runs at once: a node's disks are read in turn */
+/*
+ * Reads killed at their deadline but stuck in the kernel that do not hold
+ * a SMART_RUNNING place: past these, a hung controller (every disk behind
+ * it stuck) stops new reads instead of filling CHILD_MAX.
+ */
+#define SMART_STUCK_MAX 4
+/* Seconds a disk is under no array before it is forgotten: not a device list being refreshed. */
+#define SMART_FORGET_AFTER 10
 
 struct sdisk {
 	bool used;
@@ -36,6 +44,7 @@ struct sdisk {
 	char why[256];
 	double next, poked;	/* monotonic */
 	uint64_t diskseq;	/* the kernel's number for this disk's attach: a new disk, a new one */
+	double unseen_since;	/* monotonic: under no array since, 0: under one */
 	bool reading;
 	struct child *child;	/* the smartctl reading it, while reading */
 	bool stuck_said;
@@ -342,11 +351,32 @@ static void start_read(struct heald *h, struct sdisk *s)
 	s->reading = true;
 }
 
+/* The disk's open alarm, closed in the journal as it leaves heald's watch (@why). */
+static void alarm_close(struct heald *h, struct sdisk *s, const char *why)
+{
+	struct json_object *e;
+	char res[48];
+
+	if (s->level < SMART_WARN)
+		return;
+	snprintf(res, sizeof(res), "disk:%s", s->name);
+	e = json_object_new_object();
+	json_object_object_add(e, "type", json_object_new_string("clear"));
+	if (s->alarm)
+		json_object_object_add(e, "ref", json_object_new_int64((int64_t)s->alarm));
+	json_object_object_add(e, "resource", json_object_new_string(res));
+	json_object_object_add(e, "serial", json_object_new_string(s->serial));
+	json_object_object_add(e, "reason", json_object_new_string(why));
+	jappend(h, e);
+	hlog(LOG_INFO, "%s (serial %s): %s", res, s->serial, why);
+	legs_on(h, s, false, why, NULL);
+}
+
 void smart_tick(struct heald *h)
 {
 	double now = now_mono();
 	bool seen[SMART_DISKS] = { false };
-	int i, k, running;
+	int i, k, running, stuck = 0;
 	uint32_t l;
 
 	for (i = 0; i < HEALD_MAX_DEVS; i++) {
@@ -369,16 +399,23 @@ void smart_tick(struct heald *h)
 
 		if (!s->used || s->reading)
 			continue;
-		/* No longer under any array: forgotten (its slot, its metrics). */
+		/* No longer under any array (for a while, not a list being refreshed): forgotten. */
 		if (!seen[k]) {
-			s->used = false;
+			if (!s->unseen_since) {
+				s->unseen_since = now;
+			} else if (now - s->unseen_since >= SMART_FORGET_AFTER) {
+				alarm_close(h, s, "the disk is under no array any more");
+				s->used = false;
+			}
 			continue;
 		}
+		s->unseen_since = 0;
 		/* Another disk under the same name (a disk swapped in): it is read afresh. */
 		if (diskseq_of(s->name) != s->diskseq) {
 			char was[64];
 
 			snprintf(was, sizeof(was), "%s", s->serial);
+			alarm_close(h, s, "another disk took its name");
 			disk_init(s, s->name);
 			hlog(LOG_NOTICE, "disk %s is another disk now (serial %s, was %s): its health is read afresh",
 			     s->name, s->serial[0] ? s->serial : "unknown", was[0] ? was : "unknown");
@@ -405,7 +442,7 @@ void smart_tick(struct heald *h)
 		 * disk that does not answer.  It keeps its disk from another read,
 		 * not the other disks from theirs.
 		 */
-		if (s->child && child_timed_out(s->child)) {
+		if (s->child && child_timed_out(s->child) && ++stuck <= SMART_STUCK_MAX) {
 			if (!s->stuck_said) {
 				snprintf(s->error, sizeof(s->error),
 					 "smartctl killed at its deadline (%g s) and still not ended: the disk does not answer",
