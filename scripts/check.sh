@@ -183,8 +183,9 @@ main() {
 	# The kernels' VM runs go one after the other (HEAL_CHECK_PARALLEL=1:
 	# side by side).  Each VM has two vCPUs on the two cores: side by side,
 	# the guests' own clocks showed a test taking four times as long as
-	# alone (nl_test 190 s against 46 s), their timeouts came near, and the
-	# whole took longer (71 minutes against 12 for one kernel alone).
+	# alone (nl_test 190 s against 46 s) and their timeouts came near;
+	# make check took 71 minutes that way, while one kernel's VM run alone
+	# takes 12 (2026-12-02, an idle machine).
 	local pids=() i
 	for k in "${kvers[@]}"; do
 		if [ "${HEAL_CHECK_PARALLEL:-0}" = 1 ]; then
