@@ -399,12 +399,19 @@ void smart_tick(struct heald *h)
 
 		if (!s->used || s->reading)
 			continue;
-		/* No longer under any array (for a while, not a list being refreshed): forgotten. */
+		/*
+		 * No longer under any array (for a while, not a list being
+		 * refreshed): forgotten.  A disk with an open alarm stays (its
+		 * metrics say which disk to pull) until it is gone from the node.
+		 */
 		if (!seen[k]) {
+			bool gone = diskseq_of(s->name) != s->diskseq;
+
 			if (!s->unseen_since) {
 				s->unseen_since = now;
-			} else if (now - s->unseen_since >= SMART_FORGET_AFTER) {
-				alarm_close(h, s, "the disk is under no array any more");
+			} else if (now - s->unseen_since >= SMART_FORGET_AFTER &&
+				   (gone || s->level < SMART_WARN)) {
+				alarm_close(h, s, "the disk is gone from the node");
 				s->used = false;
 			}
 			continue;
