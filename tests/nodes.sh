@@ -268,6 +268,18 @@ while True:
 	fail "workload $1 did not start"
 }
 
+# The count a workload last wrote: it rewrites the file in place, so a read
+# may find it empty (a reader under load saw "222 then "); tried for 2 s.
+workload_count() {	# workload_count NAME
+	local c i
+	for ((i = 0; i < 40; i++)); do
+		c=$(cat "$DATA/$1/count" 2>/dev/null)
+		[[ $c =~ ^[0-9]+$ ]] && { echo "$c"; return 0; }
+		sleep 0.05
+	done
+	echo "${c:-none}"
+}
+
 # A workload's log on stdin (the source's file, or the peer's through
 # peer_exec): consecutive counts from 1 under one token, else a message on
 # stderr.  Prints "TOKEN LAST".

@@ -85,7 +85,7 @@ grep -q "^heal_workload_device_info{workload=\"counter\",device=\"$want\"} 1$" <
 grep -q '^heal_peer_health{peer="b",health="ok"} 1$' <<< "$m" || fail "metrics: peer"
 
 # kind = criu: the move fails at the checkpoint on this kernel; the workload counts on.
-before=$(cat "$DATA/counter/count")
+before=$(workload_count counter)
 r=$(hs drain counter) || fail "drain counter: $r"
 log "$r"
 jwait hs '.type == "decision" and .resource == "workload:counter" and .action == "move"'
@@ -101,7 +101,7 @@ jq -e '.outcome == "failed" and (.detail | test("^checkpoint: exit [0-9]+.*Error
 	and ([.steps[] | select(.ok)] | map(.step)) == ["receive begin", "copy data"]' <<< "$out" > /dev/null ||
 	fail "outcome: $out"
 sleep 0.5
-after=$(cat "$DATA/counter/count")
+after=$(workload_count counter)
 [ "$after" -gt "$before" ] || fail "the counter stopped: $before then $after"
 log_check < "$DATA/counter/log" > /dev/null || fail "counter's log has a gap or a restart"
 kill -0 "${WL_PID[counter]}" || fail "the workload is gone"

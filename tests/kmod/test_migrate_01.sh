@@ -65,7 +65,7 @@ while [ $SECONDS -lt $end ]; do
 	sleep 0.1
 done
 [ "$step" = copy ] || nodes_fail "the move never reached its copy (last step '$step')"
-stopped_at=$(cat "$DATA/counter/count")
+stopped_at=$(workload_count counter)
 log "copying (the workload stopped at $stopped_at): the peer dies"
 t0=$(date +%s.%N)
 peer_kill
@@ -76,7 +76,7 @@ jq -e '(.detail | test("^copy: ")) and (.detail | test("the originals were resum
 	and ([.steps[] | select(.ok)] | map(.step)) == ["receive begin", "copy data", "checkpoint"]' \
 	<<< "$HIT" > /dev/null || nodes_fail "outcome: $HIT"
 sleep 1
-now=$(cat "$DATA/counter/count")
+now=$(workload_count counter)
 [ "$now" -gt "$stopped_at" ] || nodes_fail "the workload did not resume here: $stopped_at then $now"
 r=$(log_check < "$DATA/counter/log") || nodes_fail "the log here has a gap or a restart"
 [ "${r% *}" = "$token" ] || nodes_fail "its memory changed: $token then ${r% *}"
