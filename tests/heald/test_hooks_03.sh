@@ -83,14 +83,30 @@ cycle
 sleep 0.5	# the last entries of the cycle journaled
 before=$(hc journal | jq '.entries[-1].id')
 # A hook added while 10-slow still has entries to go (it takes 1 s each).
-cat > "$HOOKS/05-late" <<SH
+# Made whole, then moved in, as a package manager does (a file written in
+# place is seen half made, refused until it is whole: up to a second).
+cat > "$SCRATCH/05-late" <<SH
 #!/bin/sh
 cat > /dev/null
 echo "\$HEAL_ENTRY_ID" >> "$SCRATCH/ran.late"
 SH
-chmod 755 "$HOOKS/05-late"
+chmod 755 "$SCRATCH/05-late"
+mv "$SCRATCH/05-late" "$HOOKS/05-late"
 cycle
 sleep 0.5
+# Written in place: seen half made (not executable yet) and refused, then
+# made executable, which changes no directory time: it runs from the next
+# entries on, not half a minute later.
+# shellcheck disable=SC2016  # expanded by the hook's shell
+printf '#!/bin/sh\ncat > /dev/null\necho "$HEAL_ENTRY_ID" >> %s/ran.inplace\n' "$SCRATCH" > "$HOOKS/07-inplace"
+cycle
+grep -q "07-inplace is not executable" "$SCRATCH/heald.log" || fail "07-inplace was not seen half made"
+chmod 755 "$HOOKS/07-inplace"
+sleep 1.5
+cycle
+sleep 0.5
+[ -s "$SCRATCH/ran.inplace" ] || fail "07-inplace, executable for 2 s, did not run on the entries since"
+log "07-inplace ran from entry $(head -1 "$SCRATCH/ran.inplace") on, once executable"
 mapfile -t all < <(ids)
 last=${all[-1]}
 log "entries ${all[*]}; 05-late added after $before"

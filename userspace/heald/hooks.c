@@ -15,6 +15,7 @@
 #include "hooks.h"
 
 #define HOOKS_RESCAN 30	/* seconds: a chmod changes no directory time */
+#define HOOKS_RESCAN_BAD 1	/* ... while a program is refused: it may be being made */
 
 struct entry {
 	struct entry *next;
@@ -152,7 +153,8 @@ static void scan(struct heald *h)
 	    st.st_mtim.tv_sec == hk.dir_st.st_mtim.tv_sec &&
 	    st.st_mtim.tv_nsec == hk.dir_st.st_mtim.tv_nsec &&
 	    st.st_ctim.tv_sec == hk.dir_st.st_ctim.tv_sec &&
-	    st.st_ctim.tv_nsec == hk.dir_st.st_ctim.tv_nsec && now - hk.scanned < HOOKS_RESCAN)
+	    st.st_ctim.tv_nsec == hk.dir_st.st_ctim.tv_nsec &&
+	    now - hk.scanned < (hk.nok < hk.nhooks ? HOOKS_RESCAN_BAD : HOOKS_RESCAN))
 		return;
 	hk.dir_st = st;
 	hk.dir_seen = true;
