@@ -59,8 +59,14 @@ netns_add "$GW"
 heald_conf "hooks_dir = $HOOKS" "hook_timeout = 20" "routes = 10.203.9.0/24" \
 	"[uplink lte]" "interface = hlte0" "gateway = 10.203.0.1"
 heald_start
-# The user flips the link as fast as they can, all through the test.
-as_other sh -c "while :; do ln -sfn '$SCRATCH/user/evil' '$SCRATCH/user/link.new' && mv -T '$SCRATCH/user/link.new' '$SCRATCH/user/link'; ln -sfn '$SCRATCH/safe/prog' '$SCRATCH/user/link.new' && mv -T '$SCRATCH/user/link.new' '$SCRATCH/user/link'; done" 2> /dev/null &
+# The user flips the link as fast as they can, all through the test (and
+# for 3 minutes at most: it stops by itself).  setpriv and sh exec in
+# place, so $! is the loop itself.
+setpriv --reuid="$OTHER_UID" --regid="$OTHER_UID" --clear-groups sh -c "end=\$((\$(date +%s) + 180))
+	while [ \$(date +%s) -lt \$end ]; do
+		ln -sfn '$SCRATCH/user/evil' '$SCRATCH/user/link.new' && mv -T '$SCRATCH/user/link.new' '$SCRATCH/user/link'
+		ln -sfn '$SCRATCH/safe/prog' '$SCRATCH/user/link.new' && mv -T '$SCRATCH/user/link.new' '$SCRATCH/user/link'
+	done" 2> /dev/null &
 flipper=$!
 _pids+=("$flipper")
 plug() {
