@@ -14,11 +14,10 @@ results=$top/build/check
 rm -rf "$results"
 mkdir -p "$results"
 export HEAL_RESULTS=$results
-# A hung guest ends its run, not the whole of CI's 90 minutes: one
-# kernel's 43 tests took 12 minutes of wall time on an idle machine
-# (2026-12-02, TCG, 2 cores); 30 minutes each leaves room for a slow
-# machine, and two hung runs still end inside CI's time.
-export HEAL_VM_TIMEOUT=${HEAL_VM_TIMEOUT:-1800}
+# A hung guest ends its run: one kernel's 45 tests took about 25 minutes
+# of wall time on an idle machine (2026-12-02, TCG, 2 cores); 45 minutes
+# each leaves room for a slower one.
+export HEAL_VM_TIMEOUT=${HEAL_VM_TIMEOUT:-2700}
 t0=$(date +%s)
 
 note() { echo "# == $* ($(( $(date +%s) - t0 ))s)"; }
@@ -184,8 +183,7 @@ main() {
 	# side by side).  Each VM has two vCPUs on the two cores: side by side,
 	# the guests' own clocks showed a test taking four times as long as
 	# alone (nl_test 190 s against 46 s) and their timeouts came near;
-	# make check took 71 minutes that way, while one kernel's VM run alone
-	# takes 12 (2026-12-02, an idle machine).
+	# make check took 71 minutes that way.
 	local pids=() i
 	for k in "${kvers[@]}"; do
 		if [ "${HEAL_CHECK_PARALLEL:-0}" = 1 ]; then
@@ -205,8 +203,11 @@ main() {
 	cat "$results"/*.tap > "$results/all.tap"
 	skipped=$(grep -Ec '^ok .*# SKIP' "$results/all.tap")
 	passed=$(( $(grep -Ec '^ok ' "$results/all.tap") - skipped ))
-	failed=$(grep -Ec '^not ok' "$results/all.tap")
-	echo "$passed passed, $failed failed, $skipped skipped"
+	# "not ok ... # TODO": a known failure, shown and counted apart (TAP's expected failure).
+	todo=$(grep -Ec '^not ok .*# TODO' "$results/all.tap")
+	failed=$(( $(grep -Ec '^not ok' "$results/all.tap") - todo ))
+	[ "$todo" -gt 0 ] && grep -E '^not ok .*# TODO' "$results/all.tap" | sed 's/^/# known failure: /'
+	echo "$passed passed, $failed failed, $((skipped + todo)) skipped"
 	[ "$failed" -eq 0 ]
 }
 
