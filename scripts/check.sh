@@ -14,7 +14,7 @@ results=$top/build/check
 rm -rf "$results"
 mkdir -p "$results"
 export HEAL_RESULTS=$results
-# A hung guest ends its run: one kernel's 45 tests took about 25 minutes
+# A hung guest ends its run: one kernel's 44 tests took about 22 minutes
 # of wall time on an idle machine (2026-12-02, TCG, 2 cores); 45 minutes
 # each leaves room for a slower one.
 export HEAL_VM_TIMEOUT=${HEAL_VM_TIMEOUT:-2700}
