@@ -179,24 +179,37 @@ int wl_pids(const struct wl_track *w, pid_t *pids, int max)
 	return read_procs(dir, pids, 0, max, 16);
 }
 
-/* The state letter of /proc/PID/stat ('R', 'S', 'T' ...), 0 if gone. */
-static char state_of(pid_t pid)
+/*
+ * The fields of /proc/PID/stat after comm (state, ppid, ...) into @buf,
+ * or NULL if gone.  comm may hold anything, ')' too: they start after the
+ * last one.
+ */
+static const char *stat_fields(pid_t pid, char *buf, size_t len)
 {
-	char path[64], buf[512], *p;
+	char path[64], *p;
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');	/* comm may hold anything, ')' too */
-	return p && p[1] == ' ' ? p[2] : 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+/* The state letter of /proc/PID/stat ('R', 'S', 'T' ...), 0 if gone. */
+static char state_of(pid_t pid)
+{
+	char buf[512];
+	const char *f = stat_fields(pid, buf, sizeof(buf));
+
+	return f ? f[0] : 0;
 }
 
 int wl_resume_stopped(const struct wl_track *w)
@@ -219,23 +232,11 @@ static int cmp_pid(const void *a, const void *b)
 
 static pid_t parent_of(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char buf[512];
+	const char *f = stat_fields(pid, buf, sizeof(buf));
 	int ppid = 0;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* comm may hold anything, ')' too: the fields start after the last one. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+	if (!f || sscanf(f, "%*c %d", &ppid) != 1)
 		return 0;
 	return ppid;
 }
