@@ -353,6 +353,25 @@ TEST(smart_judges_by_threshold)
 	EXPECT_EQ(SMART_FAILING, smart_assess(&h, why, sizeof(why)));
 }
 
+/*
+ * Counters are whatever smartctl's JSON says, up to INT64_MAX: their sum
+ * must not overflow (found by fuzz_smart: UBSan, signed overflow).
+ */
+TEST(smart_huge_counters)
+{
+	struct smart_health h;
+	char err[160], why[256];
+
+	ASSERT_EQ(0, smart_parse(ata_json, sizeof(ata_json) - 1, &h, err, sizeof(err)));
+	h.reallocated = 0;
+	h.pending = INT64_MAX;
+	h.offline_uncorrectable = 2;
+	EXPECT_EQ(SMART_FAILING, smart_assess(&h, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "9223372036854775807 pending"));
+	h.pending = h.offline_uncorrectable = INT64_MAX;
+	EXPECT_EQ(SMART_FAILING, smart_assess(&h, why, sizeof(why)));
+}
+
 TEST(smart_bad_output_is_an_error)
 {
 	static const char nodev[] = "{\"smartctl\":{\"exit_status\":2,\"messages\":[{\"string\":"

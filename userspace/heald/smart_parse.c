@@ -4,6 +4,7 @@
  * program's output: every member is looked up with its type checked, and
  * whatever is missing stays unknown (-1).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -216,8 +217,10 @@ enum smart_level smart_assess(const struct smart_health *h, char *why, size_t le
 		snprintf(w, sizeof(w), "%lld reallocated sectors", (long long)h->reallocated);
 		say(why, len, &lv, h->reallocated >= SMART_REALLOC_FAILING ? SMART_FAILING : SMART_WARN, w);
 	}
-	bad = (h->pending > 0 ? h->pending : 0) +
-	      (h->offline_uncorrectable > 0 ? h->offline_uncorrectable : 0);
+	/* Each at most INT64_MAX, as the JSON said: the sum saturates. */
+	if (__builtin_add_overflow(h->pending > 0 ? h->pending : 0,
+				   h->offline_uncorrectable > 0 ? h->offline_uncorrectable : 0, &bad))
+		bad = INT64_MAX;
 	if (bad > 0) {
 		snprintf(w, sizeof(w), "%lld pending and %lld offline uncorrectable sectors",
 			 (long long)(h->pending > 0 ? h->pending : 0),
