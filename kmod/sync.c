@@ -234,8 +234,10 @@ static bool hb_sync_stopping(struct hb_dev *dev)
 	return READ_ONCE(dev->sync_stop) || READ_ONCE(dev->sync_abort);
 }
 
+/* A run over @sectors in all (the running event says so from the start). */
 static void hb_sync_begin(struct hb_sync_run *run, struct hb_dev *dev,
-			  enum healblk_sync_kind kind, unsigned int leg, sector_t pos)
+			  enum healblk_sync_kind kind, unsigned int leg, sector_t pos,
+			  sector_t sectors)
 {
 	run->dev = dev;
 	run->start = ktime_get();
@@ -254,7 +256,7 @@ static void hb_sync_begin(struct hb_sync_run *run, struct hb_dev *dev,
 	dev->sync.status = HEALBLK_SYNC_RUNNING;
 	dev->sync.leg = leg;
 	dev->sync.pos = pos;
-	dev->sync.sectors = dev->sectors;
+	dev->sync.sectors = sectors;
 	spin_unlock_irq(&dev->lock);
 	WRITE_ONCE(dev->sync_active, true);
 	/* Pairs with the barrier in hb_write(): see hb_win_take(). */
@@ -424,7 +426,7 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 	pr_info("%s: rebuilding leg %u (%pg) from sector %llu of %llu\n",
 		dev->disk->disk_name, leg->index, leg->bdev,
 		(unsigned long long)pos, (unsigned long long)dev->sectors);
-	hb_sync_begin(&run, dev, HEALBLK_SYNC_REBUILD, leg->index, pos);
+	hb_sync_begin(&run, dev, HEALBLK_SYNC_REBUILD, leg->index, pos, dev->sectors);
 	while (pos < dev->sectors) {
 		unsigned int len = min_t(sector_t, HB_SYNC_CHUNK, dev->sectors - pos);
 		unsigned int lost;
@@ -562,10 +564,8 @@ static void hb_resync(struct hb_dev *dev, struct hb_buf *buf)
 	WRITE_ONCE(dev->resync_active, true);
 	pr_info("%s: resyncing %lu dirty regions of %llu sectors from leg %u\n",
 		dev->disk->disk_name, total, (unsigned long long)region, dev->resync_src);
-	hb_sync_begin(&run, dev, HEALBLK_SYNC_RESYNC, dev->resync_src, 0);
-	spin_lock_irq(&dev->lock);
-	dev->sync.sectors = min_t(sector_t, total * region, dev->sectors);
-	spin_unlock_irq(&dev->lock);
+	hb_sync_begin(&run, dev, HEALBLK_SYNC_RESYNC, dev->resync_src, 0,
+		      min_t(sector_t, total * region, dev->sectors));
 
 	for_each_set_bit(r, dev->resync_bits, dev->bm_nbits) {
 		sector_t start = (sector_t)r << dev->bm_shift, pos;
@@ -713,7 +713,7 @@ static void hb_scrub(struct hb_dev *dev)
 		if (!bufs[i])
 			goto out;
 	}
-	hb_sync_begin(&run, dev, HEALBLK_SYNC_SCRUB, 0, 0);
+	hb_sync_begin(&run, dev, HEALBLK_SYNC_SCRUB, 0, 0, dev->sectors);
 	while (pos < dev->sectors) {
 		unsigned int len = min_t(sector_t, HB_SYNC_CHUNK, dev->sectors - pos);
 

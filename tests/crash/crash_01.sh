@@ -27,7 +27,16 @@ write)
 	head -c 16M /dev/urandom > "$mnt/settled"
 	sha256sum "$mnt/settled" | cut -d' ' -f1 > "$out/settled.sha256"
 	sync
-	sleep 6		# a sweep cleans the bitmap of regions written before
+	# The bitmap clean before the writes under test: a region goes clean
+	# two sweeps (5 s each) after its last write, so mkfs's regions can
+	# still be dirty 6 s later (CI crashed with all 159 dirty, and the
+	# resync then covered the whole device).
+	for ((i = 0; i < 300; i++)); do
+		[ "$(dev_field "$dev" bitmap_dirty)" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(dev_field "$dev" bitmap_dirty)" = 0 ] ||
+		fail "the bitmap not clean 30 s after the settled writes: $(dev_field "$dev" bitmap_dirty) dirty"
 	fio --name=crash --directory="$mnt" --nrfiles=4 --size=48M --rw=randwrite \
 		--bs=4k --ioengine=libaio --iodepth=16 --direct=1 --time_based \
 		--runtime=60 --fsync=32 > /dev/null 2>&1 &
@@ -81,7 +90,16 @@ check)
 	if ! jq -e '.kind == "resync" and .status == "done"' <<< "$st" > /dev/null 2>&1; then
 		log "sync: $st; bitmap_dirty $(dev_field "$dev" bitmap_dirty)"
 		sed 's/^/# events: /' "$SCRATCH/events" | tail -20
-		dmesg | tail -30 | sed 's/^/# dmesg: /'
+		# Where healblk's workers are: every blocked task's stack, and
+		# each healblk worker's own.
+		echo 1 > /proc/sys/kernel/sysrq
+		echo w > /proc/sysrq-trigger
+		for t in /proc/[0-9]*; do
+			grep -q healblk "$t/comm" 2> /dev/null || grep -q "hb_" "$t/stack" 2> /dev/null ||
+				continue
+			log "task $(cat "$t/comm"): $(tr '\n' ' ' < "$t/stack")"
+		done
+		dmesg | tail -60 | sed 's/^/# dmesg: /'
 		# The data is checked all the same: a failure there is a failure.
 		noresync="no resync done in 240 s after assembly: $st"
 	else
