@@ -299,12 +299,19 @@ static int hb_assemble_states(struct hb_assembly *as)
 		member = le32_to_cpu(a->members[slot].state);
 		/* What the leg's own superblock said of itself. */
 		self = slot < le32_to_cpu(sb->nr_slots) ? le32_to_cpu(sb->members[slot].state) : 0;
+		/*
+		 * Caught up from the bitmap when it comes back only if it
+		 * was in sync when it left (its own view): the bits held
+		 * since name all it missed.  Otherwise rebuilt whole.
+		 */
+		leg->catchup_ok = self == HEALBLK_LEG_IN_SYNC;
 		if (member == HEALBLK_LEG_FAILED) {
 			leg->state = HEALBLK_LEG_FAILED;
 			leg->reason = "it had failed before the device was stopped";
 		} else if (as->g[i].activated) {
 			leg->state = HEALBLK_LEG_REBUILDING;
 			leg->sync_pos = 0;
+			leg->catchup_ok = false;
 			leg->reason = "a spare whose activation a crash cut short: rebuilt";
 		} else if (member == HEALBLK_LEG_REBUILDING && own + 1 >= events &&
 			   self == HEALBLK_LEG_REBUILDING) {
@@ -318,6 +325,7 @@ static int hb_assemble_states(struct hb_assembly *as)
 
 			leg->state = HEALBLK_LEG_REBUILDING;
 			leg->sync_pos = min_t(u64, pos, le64_to_cpu(a->data_sectors));
+			leg->catchup_ok = false;	/* beyond the checkpoint: anything */
 			leg->reason = "rebuilding from the mirror";
 		} else if (member == HEALBLK_LEG_IN_SYNC && self == HEALBLK_LEG_IN_SYNC &&
 			   own + 1 >= events) {
@@ -329,10 +337,18 @@ static int hb_assemble_states(struct hb_assembly *as)
 			 */
 			leg->state = HEALBLK_LEG_IN_SYNC;
 		} else {
-			/* Its disk is fine but behind: rebuilt in place from the others. */
+			/*
+			 * Its disk is fine but behind: rebuilt in place from
+			 * the others, only where the bitmap says it missed
+			 * writes if the others recorded it missing (a late
+			 * disk, a degraded start) while it was in sync.
+			 */
 			leg->state = HEALBLK_LEG_REBUILDING;
 			leg->sync_pos = 0;
-			leg->reason = "stale: it missed changes while it was away; resyncing";
+			leg->catchup_ok = leg->catchup_ok && member == HEALBLK_LEG_MISSING;
+			leg->reason = leg->catchup_ok ?
+				      "stale: it missed writes while it was away; caught up from the bitmap" :
+				      "stale: it missed changes while it was away; resyncing";
 		}
 	}
 	for (i = 0; i < dev->nr_legs; i++) {

@@ -202,6 +202,25 @@ static bool hb_bm_region_quiet(struct hb_dev *dev, unsigned long r)
  * never filled into a block, so never reaches a disk clear.  The sweep
  * holds an active reference: no leg is swapped under it.
  */
+/*
+ * While a leg is out of sync (failed, missing, rebuilding), no bit goes
+ * clean, in memory or on disk: the bits then name every region the leg
+ * may have missed since it left, and a leg that comes back is caught up
+ * from them (md keeps its bits while degraded, for --re-add).  A write
+ * that fails on a leg keeps its region busy in write tracking until the
+ * leg is failed (hb_write_work()), so no bit of a write the leg missed
+ * can go clean before the leg is seen out.
+ */
+bool hb_bm_held(struct hb_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++)
+		if (READ_ONCE(dev->legs[i]->state) != HEALBLK_LEG_IN_SYNC)
+			return true;
+	return false;
+}
+
 static void hb_bm_sweep(struct work_struct *work)
 {
 	struct hb_dev *dev = container_of(to_delayed_work(work), struct hb_dev, bm_sweep);
@@ -211,6 +230,8 @@ static void hb_bm_sweep(struct work_struct *work)
 	if (!percpu_ref_tryget_live(&dev->active))
 		goto again;	/* a leg is being swapped: next time */
 	mutex_lock(&dev->bm_mutex);
+	if (hb_bm_held(dev))
+		goto seen;
 	/* A flush only when some bit may go clean: a hot region's stays set. */
 	for_each_set_bit(r, dev->bm_bits, dev->bm_nbits) {
 		if ((!dev->resync_bits || !test_bit(r, dev->resync_bits)) &&
@@ -234,6 +255,7 @@ static void hb_bm_sweep(struct work_struct *work)
 		else
 			set_bit(r / HEALBLK_BM_BITS, &dev->bm_dirty);
 	}
+seen:
 	for (b = 0; b < HB_WTRACK_BUCKETS; b++)
 		dev->bm_seen[b] = atomic64_read(&dev->wtrack[b]);
 	hb_bm_flush_locked(dev);
@@ -257,6 +279,8 @@ static void hb_bm_write_work(struct work_struct *work)
 	struct hb_io *io = container_of(work, struct hb_io, work);
 
 	hb_bm_mark(io->dev, io->sector, io->sectors);
+	/* The bits before the legs are chosen: see hb_bm_catchup_start(). */
+	smp_mb();
 	hb_write_issue(io);
 }
 
@@ -322,11 +346,61 @@ void hb_bm_stop(struct hb_dev *dev)
 		hb_bm_fail_legs(dev);
 		return;
 	}
-	if (dev->resync_bits)
+	/* A leg out keeps every bit: it is caught up from them at its return. */
+	if (hb_bm_held(dev))
+		;
+	else if (dev->resync_bits)
 		bitmap_copy(dev->bm_bits, dev->resync_bits, dev->bm_nbits);
 	else
 		bitmap_zero(dev->bm_bits, dev->bm_nbits);
 	hb_bm_write_all(dev);
+}
+
+/*
+ * A leg that may be caught up (catchup_ok) starts its rebuild: the regions
+ * to copy are the bits set now.  Called once the leg takes writes (state
+ * REBUILDING): a write that chose its legs before saw the bit it had set
+ * first, and every later one reaches this leg too.  -ENOMEM, -ENOENT (no
+ * bitmap): the rebuild copies everything.
+ */
+int hb_bm_catchup_start(struct hb_leg *leg)
+{
+	struct hb_dev *dev = leg->dev;
+	unsigned long *bits;
+
+	if (!dev->bm_bits || !leg->catchup_ok)
+		return -ENOENT;
+	bits = kvcalloc(BITS_TO_LONGS(dev->bm_nbits), sizeof(long), GFP_KERNEL);
+	if (!bits)
+		return -ENOMEM;
+	/* Pairs with the barrier in hb_bm_write_work(): the state, then the bits. */
+	smp_mb();
+	mutex_lock(&dev->bm_mutex);
+	bitmap_copy(bits, dev->bm_bits, dev->bm_nbits);
+	mutex_unlock(&dev->bm_mutex);
+	kvfree(leg->catchup_bits);
+	leg->catchup_bits = bits;
+	return 0;
+}
+
+/* May the rebuild pass over [@sector, +@sectors): no region of it to copy? */
+bool hb_bm_catchup_skips(struct hb_leg *leg, sector_t sector, unsigned int sectors)
+{
+	struct hb_dev *dev = leg->dev;
+	unsigned long r, first, last;
+
+	if (!leg->catchup_bits || !hb_bm_range(dev, sector, sectors, &first, &last))
+		return false;
+	for (r = first; r <= last; r++)
+		if (test_bit(r, leg->catchup_bits))
+			return false;
+	return true;
+}
+
+void hb_bm_catchup_end(struct hb_leg *leg)
+{
+	kvfree(leg->catchup_bits);
+	leg->catchup_bits = NULL;
 }
 
 /*

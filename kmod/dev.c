@@ -94,6 +94,8 @@ static struct hb_leg *hb_leg_alloc(struct hb_dev *dev, unsigned int index,
 	leg->dev = dev;
 	leg->index = index;
 	leg->state = state;
+	/* A leg in sync holds the mirror's data: after it leaves, the bitmap's bits name what it missed. */
+	leg->catchup_ok = state == HEALBLK_LEG_IN_SYNC;
 	leg->io_stats = alloc_percpu(struct hb_leg_io_stats);
 	if (!leg->io_stats || badblocks_init(&leg->bb, 1)) {
 		kobject_put(&leg->kobj);

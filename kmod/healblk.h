@@ -89,6 +89,16 @@ struct hb_leg {
 
 	/* REBUILDING: data below this is copied and may be read (sync.c) */
 	sector_t sync_pos;
+	/*
+	 * Its data differs from the mirror's only where the bitmap has a bit
+	 * set: it was in sync, and since it left the bits were held
+	 * (hb_bm_held()).  A rebuild then copies only those regions, the
+	 * ones set in catchup_bits (a snapshot taken once it takes writes).
+	 */
+	bool catchup_ok;
+	unsigned long *catchup_bits;
+	/* A spare that is this device's leg of slot readd_slot - 1 coming back (0: none). */
+	unsigned int readd_slot;
 
 	atomic_t inflight;	/* reads in flight, for balancing */
 	sector_t next_sector;	/* where the last read ended: sequential streams stay */
@@ -170,6 +180,7 @@ struct hb_dev {
 		sector_t pos, sectors;
 		u32 rate_kbs, eta;
 		u64 mismatches, repaired, unreadable;
+		u64 copied;	/* sectors written to legs */
 	} sync;			/* under dev->lock */
 
 	/* Write-intent bitmap (bitmap.c) */
@@ -319,10 +330,10 @@ void hb_sync_stop(struct hb_dev *dev);
 void hb_sync_kick(struct hb_dev *dev);
 void hb_dev_suspend(struct hb_dev *dev);
 void hb_dev_resume(struct hb_dev *dev);
-int hb_spare_add(struct hb_dev *dev, dev_t devt, struct netlink_ext_ack *extack);
+int hb_spare_add(struct hb_dev *dev, dev_t devt, u32 flags, struct netlink_ext_ack *extack);
 int hb_spare_remove(struct hb_dev *dev, unsigned int index,
 		    struct netlink_ext_ack *extack);
-int hb_rebuild_start(struct hb_leg *leg, struct netlink_ext_ack *extack);
+int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *extack);
 int hb_scrub_start(struct hb_dev *dev, struct netlink_ext_ack *extack);
 int hb_sync_abort(struct hb_dev *dev, struct netlink_ext_ack *extack);
 void hb_write_wait_window(struct hb_dev *dev, struct hb_io *io);
@@ -358,6 +369,10 @@ void hb_bm_flush(struct hb_dev *dev);
 void hb_bm_write_all(struct hb_dev *dev);
 unsigned long hb_bm_dirty_regions(struct hb_dev *dev);
 bool hb_bm_resyncing(struct hb_dev *dev, sector_t sector, unsigned int sectors);
+bool hb_bm_held(struct hb_dev *dev);
+int hb_bm_catchup_start(struct hb_leg *leg);
+bool hb_bm_catchup_skips(struct hb_leg *leg, sector_t sector, unsigned int sectors);
+void hb_bm_catchup_end(struct hb_leg *leg);
 
 /* io.c */
 void hb_submit_bio(struct bio *bio);

@@ -54,11 +54,18 @@ static const struct nla_policy hb_spare_add_policy[HEALBLK_A_MAX + 1] = {
 	[HEALBLK_A_DEV_INDEX]	= { .type = NLA_U32 },
 	[HEALBLK_A_LEG_MAJOR]	= { .type = NLA_U32 },
 	[HEALBLK_A_LEG_MINOR]	= { .type = NLA_U32 },
+	[HEALBLK_A_DEV_FLAGS]	= NLA_POLICY_MASK(NLA_U32, HEALBLK_SPARE_FLAGS),
 };
 
 static const struct nla_policy hb_leg_policy[HEALBLK_A_MAX + 1] = {
 	[HEALBLK_A_DEV_INDEX]	= { .type = NLA_U32 },
 	[HEALBLK_A_LEG_INDEX]	= { .type = NLA_U32 },
+};
+
+static const struct nla_policy hb_rebuild_policy[HEALBLK_A_MAX + 1] = {
+	[HEALBLK_A_DEV_INDEX]	= { .type = NLA_U32 },
+	[HEALBLK_A_LEG_INDEX]	= { .type = NLA_U32 },
+	[HEALBLK_A_DEV_FLAGS]	= NLA_POLICY_MASK(NLA_U32, HEALBLK_REBUILD_FLAGS),
 };
 
 /* 10 s of added latency at most: more would trip the block layer's hung-task checks. */
@@ -183,7 +190,8 @@ static int hb_nl_put_sync(struct sk_buff *skb, struct hb_dev *dev)
 	    nla_put_u32(skb, HEALBLK_A_SYNC_ETA, st.eta) ||
 	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_MISMATCHES, st.mismatches, HEALBLK_A_PAD) ||
 	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_REPAIRED, st.repaired, HEALBLK_A_PAD) ||
-	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_UNREADABLE, st.unreadable, HEALBLK_A_PAD))
+	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_UNREADABLE, st.unreadable, HEALBLK_A_PAD) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_COPIED, st.copied, HEALBLK_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -563,9 +571,11 @@ static int hb_nl_spare_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
 	struct hb_dev *dev;
-	u32 major, minor;
+	u32 major, minor, flags = 0;
 	int ret;
 
+	if (a[HEALBLK_A_DEV_FLAGS])
+		flags = nla_get_u32(a[HEALBLK_A_DEV_FLAGS]);
 	if (hb_nl_missing(info, HEALBLK_A_LEG_MAJOR, "a spare needs a major and a minor number") ||
 	    hb_nl_missing(info, HEALBLK_A_LEG_MINOR, "a spare needs a major and a minor number"))
 		return -EINVAL;
@@ -578,7 +588,7 @@ static int hb_nl_spare_add(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&healblk_mutex);
 	dev = hb_nl_dev(info);
 	ret = IS_ERR(dev) ? PTR_ERR(dev) :
-	      hb_spare_add(dev, MKDEV(major, minor), info->extack);
+	      hb_spare_add(dev, MKDEV(major, minor), flags, info->extack);
 	mutex_unlock(&healblk_mutex);
 	return ret;
 }
@@ -601,12 +611,15 @@ static int hb_nl_spare_remove(struct sk_buff *skb, struct genl_info *info)
 
 static int hb_nl_rebuild(struct sk_buff *skb, struct genl_info *info)
 {
+	u32 flags = 0;
 	struct hb_leg *leg;
 	int ret;
 
+	if (info->attrs[HEALBLK_A_DEV_FLAGS])
+		flags = nla_get_u32(info->attrs[HEALBLK_A_DEV_FLAGS]);
 	mutex_lock(&healblk_mutex);
 	leg = hb_nl_leg(info);
-	ret = IS_ERR(leg) ? PTR_ERR(leg) : hb_rebuild_start(leg, info->extack);
+	ret = IS_ERR(leg) ? PTR_ERR(leg) : hb_rebuild_start(leg, flags, info->extack);
 	mutex_unlock(&healblk_mutex);
 	return ret;
 }
@@ -660,7 +673,7 @@ static const struct genl_ops hb_nl_ops[] = {
 	HB_OP(HEALBLK_CMD_SET, hb_nl_set, hb_set_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_SPARE_ADD, hb_nl_spare_add, hb_spare_add_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_SPARE_REMOVE, hb_nl_spare_remove, hb_leg_policy, GENL_ADMIN_PERM),
-	HB_OP(HEALBLK_CMD_REBUILD, hb_nl_rebuild, hb_leg_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_REBUILD, hb_nl_rebuild, hb_rebuild_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_SCRUB, hb_nl_scrub, hb_dev_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_SYNC_ABORT, hb_nl_sync_abort, hb_dev_policy, GENL_ADMIN_PERM),
 };

@@ -423,14 +423,28 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 	enum healblk_leg_state old;
 	int from;
 
-	pr_info("%s: rebuilding leg %u (%pg) from sector %llu of %llu\n",
-		dev->disk->disk_name, leg->index, leg->bdev,
-		(unsigned long long)pos, (unsigned long long)dev->sectors);
+	/*
+	 * The leg takes every write already (REBUILDING): the regions it
+	 * missed are the bits set now.  Without memory for them it copies
+	 * everything.
+	 */
+	if (leg->catchup_ok && hb_bm_catchup_start(leg) == -ENOMEM)
+		pr_warn("%s: no memory for leg %u's catch-up: copying everything\n",
+			dev->disk->disk_name, leg->index);
+	if (leg->catchup_bits)
+		pr_info("%s: catching up leg %u (%pg) from sector %llu: %u of %lu regions from the bitmap\n",
+			dev->disk->disk_name, leg->index, leg->bdev, (unsigned long long)pos,
+			bitmap_weight(leg->catchup_bits, dev->bm_nbits), dev->bm_nbits);
+	else
+		pr_info("%s: rebuilding leg %u (%pg) from sector %llu of %llu\n",
+			dev->disk->disk_name, leg->index, leg->bdev,
+			(unsigned long long)pos, (unsigned long long)dev->sectors);
 	hb_sync_begin(&run, dev, HEALBLK_SYNC_REBUILD, leg->index, pos, dev->sectors);
 	while (pos < dev->sectors) {
 		unsigned int len = min_t(sector_t, HB_SYNC_CHUNK, dev->sectors - pos);
 		unsigned int lost;
 		int err;
+
 
 		if (READ_ONCE(dev->sync_stop)) {
 			status = HEALBLK_SYNC_STOPPED;
@@ -443,6 +457,16 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 		if (READ_ONCE(leg->state) != HEALBLK_LEG_REBUILDING || !hb_legs_in_sync(dev)) {
 			status = HEALBLK_SYNC_FAILED;
 			break;
+		}
+		/*
+		 * Caught up from the bitmap: a chunk of clean regions holds
+		 * current data on the leg already, and may be read there.
+		 */
+		if (hb_bm_catchup_skips(leg, pos, len)) {
+			smp_store_release(&leg->sync_pos, pos + len);
+			pos += len;
+			hb_sync_progress(&run, pos, 0);
+			continue;
 		}
 		hb_win_take(dev, pos, len);
 		/* The lost blocks are marked bad on the leg: what it holds there is never read. */
@@ -459,11 +483,10 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 			status = HEALBLK_SYNC_FAILED;
 			break;
 		}
-		if (lost) {
-			spin_lock_irq(&dev->lock);
-			dev->sync.unreadable += lost;
-			spin_unlock_irq(&dev->lock);
-		}
+		spin_lock_irq(&dev->lock);
+		dev->sync.unreadable += lost;
+		dev->sync.copied += len;
+		spin_unlock_irq(&dev->lock);
 		pos += len;
 		if (ktime_ms_delta(ktime_get(), run.cp_last) >= HB_SYNC_CHECKPOINT_MS) {
 			run.cp_last = ktime_get();
@@ -479,6 +502,7 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 			WRITE_ONCE(leg->state, HEALBLK_LEG_IN_SYNC);
 			leg->reason = NULL;
 			leg->err_next = 0;
+			leg->catchup_ok = true;
 		}
 		spin_unlock_irq(&dev->lock);
 		if (old == HEALBLK_LEG_REBUILDING) {
@@ -504,6 +528,7 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 		/* Stopped: the checkpoint is where it resumes. */
 		hb_meta_write(dev);
 	}
+	hb_bm_catchup_end(leg);
 	hb_sync_end(dev, status);
 }
 
@@ -775,8 +800,26 @@ static void hb_spares_drop(struct hb_dev *dev, unsigned int index)
 }
 
 /*
- * Put the first spare in the place of leg @slot (failed or missing) and
- * start rebuilding it.  The device is suspended for the swap: no bio in
+ * The spare for slot @slot: that slot's own leg coming back (re-added),
+ * else the first spare that is no other slot's leg; -1 if none.
+ */
+static int hb_spare_for(struct hb_dev *dev, unsigned int slot)
+{
+	int i, first = -1;
+
+	for (i = 0; i < dev->nr_spares; i++) {
+		if (dev->spares[i]->readd_slot == slot + 1)
+			return i;
+		if (!dev->spares[i]->readd_slot && first < 0)
+			first = i;
+	}
+	return first;
+}
+
+/*
+ * Put a spare in the place of leg @slot (failed or missing) and start
+ * rebuilding it: the slot's own disk if it was re-added (caught up from
+ * the bitmap when it was in sync as it left), else the first free spare.  The device is suspended for the swap: no bio in
  * flight refers to the old leg when it is closed.  The suspension comes
  * first and with no mutex held: a bio it waits for may be failing on
  * another leg right now, and its error handling writes the superblocks.
@@ -785,17 +828,31 @@ static int hb_spare_activate(struct hb_dev *dev, unsigned int slot)
 {
 	struct hb_leg *old = dev->legs[slot], *spare;
 
+	int which;
+
 	lockdep_assert_held(&healblk_mutex);
-	if (!dev->nr_spares)
+	which = hb_spare_for(dev, slot);
+	if (which < 0)
 		return -ENOENT;
 
 	hb_dev_suspend(dev);
 	hb_members_lock(dev);
-	spare = dev->spares[0];
-	hb_spares_drop(dev, 0);
+	spare = dev->spares[which];
+	hb_spares_drop(dev, which);
 	spare->index = slot;
 	spare->sync_pos = 0;
-	spare->reason = "rebuilding from the mirror";
+	/*
+	 * A spare holds nothing of the mirror's.  A re-added leg that was in
+	 * sync holds all but what the bitmap names, and its known-bad ranges,
+	 * which the slot kept while it was out (the old leg's): with any, it
+	 * is rebuilt whole.
+	 */
+	if (spare->readd_slot != slot + 1 || old->bb.count)
+		spare->catchup_ok = false;
+	spare->reason = spare->catchup_ok ? "re-added: caught up from the bitmap" :
+			spare->readd_slot == slot + 1 ? "re-added: rebuilt from the mirror" :
+							"rebuilding from the mirror";
+	spare->readd_slot = 0;
 	spare->state = HEALBLK_LEG_REBUILDING;
 	dev->legs[slot] = spare;
 	hb_members_unlock(dev);
@@ -818,9 +875,10 @@ static int hb_spare_activate(struct hb_dev *dev, unsigned int slot)
 
 /*
  * A leg out of the mirror that a spare is to replace, by itself
- * (auto_spare) or on request: its slot, or -1.
+ * (auto_spare) or on request: its slot, or -1.  Without healblk_mutex
+ * (@locked false) a hint only: the spares may change, and are not looked at.
  */
-static int hb_spare_wanted(struct hb_dev *dev)
+static int hb_spare_wanted(struct hb_dev *dev, bool locked)
 {
 	unsigned long want = READ_ONCE(dev->spare_requested);
 	unsigned int i;
@@ -831,7 +889,8 @@ static int hb_spare_wanted(struct hb_dev *dev)
 		enum healblk_leg_state state = READ_ONCE(dev->legs[i]->state);
 
 		if ((state == HEALBLK_LEG_FAILED || state == HEALBLK_LEG_MISSING) &&
-		    (READ_ONCE(dev->auto_spare) || (want & BIT(i))))
+		    (READ_ONCE(dev->auto_spare) || (want & BIT(i))) &&
+		    (!locked || hb_spare_for(dev, i) >= 0))
 			return i;
 	}
 	return -1;
@@ -868,7 +927,7 @@ static void hb_sync_work(struct work_struct *work)
 				break;	/* stopped or aborted */
 			continue;
 		}
-		if (hb_spare_wanted(dev) >= 0) {
+		if (hb_spare_wanted(dev, false) >= 0) {
 			/*
 			 * The swap needs the device list's mutex, which
 			 * destroy holds while it waits for this work: try,
@@ -878,13 +937,15 @@ static void hb_sync_work(struct work_struct *work)
 				queue_delayed_work(dev->sync_wq, &dev->sync_work, HZ / 20);
 				break;
 			}
-			slot = hb_spare_wanted(dev);
+			slot = hb_spare_wanted(dev, true);
 			if (slot >= 0) {
 				clear_bit(slot, &dev->spare_requested);
 				hb_spare_activate(dev, slot);
 			}
 			mutex_unlock(&healblk_mutex);
-			continue;
+			/* None fits (a re-added leg waits for its own slot): go on. */
+			if (slot >= 0)
+				continue;
 		}
 		leg = hb_rebuild_target(dev);
 		if (leg) {
@@ -937,11 +998,62 @@ void hb_sync_stop(struct hb_dev *dev)
 
 /* Requests (healblk_mutex held) */
 
-int hb_spare_add(struct hb_dev *dev, dev_t devt, struct netlink_ext_ack *extack)
+/*
+ * A disk given back with SPARE_READD: its superblock must say it is the
+ * leg of a slot of this device that is out now (failed or missing), with
+ * the same data area, and not ahead of the device (that would be a split
+ * brain: two histories).  Its slot, or a negative errno with the reason.
+ */
+static int hb_readd_slot(struct hb_dev *dev, struct hb_leg *leg, bool *was_in_sync,
+			 struct netlink_ext_ack *extack)
+{
+	struct healblk_sb *sb = kmalloc(sizeof(*sb), GFP_KERNEL);
+	enum healblk_leg_state state;
+	const char *why;
+	u32 slot;
+	int ret;
+
+	if (!sb)
+		return -ENOMEM;
+	ret = hb_meta_read(leg->bdev, sb, &why);
+	if (ret) {
+		hb_set_err(extack, why);
+		goto out;
+	}
+	ret = -EINVAL;
+	slot = le32_to_cpu(sb->slot);
+	if (memcmp(sb->dev_uuid, dev->uuid, sizeof(dev->uuid))) {
+		NL_SET_ERR_MSG(extack, "the disk is not a leg of this device");
+	} else if (le32_to_cpu(sb->role) != HEALBLK_SB_ROLE_MEMBER || slot >= dev->nr_legs ||
+		   memcmp(sb->leg_uuid, dev->legs[slot]->uuid, sizeof(sb->leg_uuid))) {
+		NL_SET_ERR_MSG(extack, "the disk is no longer a leg of this device: add it as a spare");
+	} else if (le64_to_cpu(sb->data_offset) != dev->data_offset ||
+		   le64_to_cpu(sb->data_sectors) != dev->sectors) {
+		NL_SET_ERR_MSG(extack, "the disk's data area is not the device's");
+	} else if (le64_to_cpu(sb->events) > dev->events) {
+		NL_SET_ERR_MSG(extack, "the disk is ahead of the device: it ran apart (split brain)");
+	} else {
+		state = READ_ONCE(dev->legs[slot]->state);
+		if (state != HEALBLK_LEG_FAILED && state != HEALBLK_LEG_MISSING) {
+			NL_SET_ERR_MSG(extack, "the disk's slot is not out of the mirror");
+			ret = -EBUSY;
+			goto out;
+		}
+		*was_in_sync = slot < le32_to_cpu(sb->nr_slots) &&
+			       le32_to_cpu(sb->members[slot].state) == HEALBLK_LEG_IN_SYNC;
+		ret = slot;
+	}
+out:
+	kfree(sb);
+	return ret;
+}
+
+int hb_spare_add(struct hb_dev *dev, dev_t devt, u32 flags, struct netlink_ext_ack *extack)
 {
 	struct hb_leg *spare;
+	bool in_sync = false;
 	unsigned int i;
-	int ret;
+	int ret, slot = -1;
 
 	lockdep_assert_held(&healblk_mutex);
 	if (dev->nr_spares == HEALBLK_MAX_SPARES) {
@@ -964,15 +1076,42 @@ int hb_spare_add(struct hb_dev *dev, dev_t devt, struct netlink_ext_ack *extack)
 		hb_leg_put(dev, spare);
 		return -EINVAL;
 	}
+	if (flags & HEALBLK_SPARE_READD) {
+		for (i = 0; i < dev->nr_spares; i++)
+			if (dev->spares[i]->readd_slot)
+				break;
+		slot = i < dev->nr_spares ? -EBUSY : hb_readd_slot(dev, spare, &in_sync, extack);
+		if (slot == -EBUSY && i < dev->nr_spares)
+			NL_SET_ERR_MSG(extack, "a leg re-added before is still waiting for its slot");
+		if (slot < 0) {
+			hb_leg_put(dev, spare);
+			return slot;
+		}
+	}
 	ret = bd_link_disk_holder(spare->bdev, dev->disk);
 	if (ret) {
 		hb_leg_put(dev, spare);
 		return ret;
 	}
-	get_random_bytes(spare->uuid, sizeof(spare->uuid));
+	if (slot >= 0) {
+		/* The slot's own leg: its identity, and the bitmap's catch-up if it was in sync. */
+		memcpy(spare->uuid, dev->legs[slot]->uuid, sizeof(spare->uuid));
+		spare->readd_slot = slot + 1;
+		spare->catchup_ok = in_sync;
+	} else {
+		get_random_bytes(spare->uuid, sizeof(spare->uuid));
+	}
 	hb_members_lock(dev);
 	dev->spares[dev->nr_spares++] = spare;
 	hb_members_unlock(dev);
+	if (slot >= 0) {
+		/* The sync work swaps it in (it alone swaps legs). */
+		set_bit(slot, &dev->spare_requested);
+		pr_info("%s: leg %u (%pg) re-added%s\n", dev->disk->disk_name, slot, spare->bdev,
+			in_sync ? ": caught up from the bitmap" : "");
+		hb_sync_kick(dev);
+		return 0;
+	}
 	if (hb_meta_write(dev))
 		NL_SET_ERR_MSG(extack, "spare added, but a leg's superblock could not be written");
 	pr_info("%s: spare %pg added\n", dev->disk->disk_name, spare->bdev);
@@ -1008,7 +1147,7 @@ int hb_spare_remove(struct hb_dev *dev, unsigned int index, struct netlink_ext_a
  * failed is not trusted again), else in place (a transient fault went
  * away, or the farmer put a new disk at the same place).
  */
-int hb_rebuild_start(struct hb_leg *leg, struct netlink_ext_ack *extack)
+int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *extack)
 {
 	struct hb_dev *dev = leg->dev;
 	enum healblk_leg_state old;
@@ -1038,13 +1177,22 @@ int hb_rebuild_start(struct hb_leg *leg, struct netlink_ext_ack *extack)
 		return 0;
 	}
 
-	/* Everything it holds is rewritten: old bad ranges no longer apply. */
-	hb_leg_clear_bad(leg, 0, dev->sectors);
-	hb_bbt_save(dev);
+	if (flags & HEALBLK_REBUILD_FULL)
+		leg->catchup_ok = false;
+	/*
+	 * Caught up, it keeps its bad ranges: what it holds outside the
+	 * regions copied is not rewritten.  Rebuilt whole, everything is,
+	 * and old bad ranges no longer apply.
+	 */
+	if (!leg->catchup_ok || !dev->bm_bits) {
+		leg->catchup_ok = false;
+		hb_leg_clear_bad(leg, 0, dev->sectors);
+		hb_bbt_save(dev);
+	}
 	spin_lock_irq(&dev->lock);
 	leg->sync_pos = 0;
 	leg->err_next = 0;
-	leg->reason = "rebuilding from the mirror";
+	leg->reason = leg->catchup_ok ? "catching up from the bitmap" : "rebuilding from the mirror";
 	WRITE_ONCE(leg->state, HEALBLK_LEG_REBUILDING);
 	spin_unlock_irq(&dev->lock);
 	hb_meta_write(dev);

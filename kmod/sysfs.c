@@ -255,6 +255,7 @@ static void hb_leg_release(struct kobject *kobj)
 	struct hb_leg *leg = kobj_to_leg(kobj);
 
 	free_percpu(leg->io_stats);
+	kvfree(leg->catchup_bits);
 	kfree(leg);
 }
 

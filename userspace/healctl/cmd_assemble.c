@@ -286,6 +286,34 @@ static int scan(struct healctl *ctl, uint32_t flags, const uint8_t *only, const 
 	return failed ? 1 : 0;
 }
 
+/*
+ * A disk of a running device: when its superblock names a slot the device
+ * has missing (it came after the degraded start, a disk late at boot) and
+ * that slot's leg is this disk's, it goes back in, caught up from the
+ * bitmap (re-add).  A failed slot is left to the operator or heald: it
+ * failed for a reason.
+ */
+static int late_leg(struct healctl *ctl, const char *disk, const struct healblk_sb *sb,
+		    const struct hb_dev_info *info, const char *label)
+{
+	uint32_t slot = le32toh(sb->slot);
+	char dev[16];
+	int ret;
+
+	if (le32toh(sb->role) != HEALBLK_SB_ROLE_MEMBER || slot >= info->nr_legs ||
+	    info->legs[slot].state != HEALBLK_LEG_MISSING ||
+	    memcmp(info->legs[slot].uuid, sb->leg_uuid, sizeof(sb->leg_uuid)))
+		return 0;
+	snprintf(dev, sizeof(dev), "%u", info->index);
+	say(LOG_NOTICE, "%s: the leg in slot %u of %s (%s), which started without it: re-added",
+	    disk, slot, info->name, label);
+	ret = cmd_readd(ctl, 2, (char *[]){ dev, (char *)disk, NULL });
+	if (ret)
+		say(LOG_ERR, "%s: re-adding it to %s failed: healctl re-add %s %s", disk,
+		    info->name, info->name, disk);
+	return ret;
+}
+
 static int incremental(struct healctl *ctl, const char *disk, const char *config)
 {
 	static struct scanned group[HEALBLK_MAX_LEGS + HEALBLK_MAX_SPARES], self;
@@ -323,10 +351,15 @@ static int incremental(struct healctl *ctl, const char *disk, const char *config
 		return 1;
 	}
 	ret = running_uuid(ctl, self.sb.dev_uuid, &info);
-	if (ret != 0) {
-		/* 1: a leg seen again, or one that came after a degraded start. */
+	if (ret == 1) {
+		/* A leg seen again, or one that came after a degraded start. */
+		ret = late_leg(ctl, disk, &self.sb, &info, label);
 		close(lock);
-		return ret < 0 ? kernel_error(ctl, "assemble --incremental", ret) : 0;
+		return ret;
+	}
+	if (ret < 0) {
+		close(lock);
+		return kernel_error(ctl, "assemble --incremental", ret);
 	}
 	n = legs_scan(&found);
 	k = n < 0 ? 0 : group_of(found, n, self.sb.dev_uuid, group);

@@ -14,7 +14,9 @@
 #include "../lib/schema.h"
 #include "healctl.h"
 
-static int spare_add(struct healctl *ctl, const char *dev, const char *path)
+/* SPARE_ADD, or with HEALBLK_SPARE_READD a leg of the device back into its slot. */
+static int spare_add(struct healctl *ctl, const char *what, const char *dev, const char *path,
+		     uint32_t flags)
 {
 	struct nl_msg *msg;
 	struct stat st;
@@ -24,21 +26,23 @@ static int spare_add(struct healctl *ctl, const char *dev, const char *path)
 	if (parse_dev(dev, &index))
 		return EXIT_USAGE;
 	if (stat(path, &st)) {
-		hb_err("spare add: %s: %s", path, strerror(errno));
+		hb_err("%s: %s: %s", what, path, strerror(errno));
 		return 1;
 	}
 	if (!S_ISBLK(st.st_mode)) {
-		hb_err("spare add: %s is not a block device", path);
+		hb_err("%s: %s is not a block device", what, path);
 		return 1;
 	}
 	msg = ctl_msg(ctl, HEALBLK_CMD_SPARE_ADD, 0);
 	if (!msg)
-		return kernel_error(ctl, "spare add", -ENOMEM);
+		return kernel_error(ctl, what, -ENOMEM);
 	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
 	nla_put_u32(msg, HEALBLK_A_LEG_MAJOR, major(st.st_rdev));
 	nla_put_u32(msg, HEALBLK_A_LEG_MINOR, minor(st.st_rdev));
+	if (flags)
+		nla_put_u32(msg, HEALBLK_A_DEV_FLAGS, flags);
 	ret = hb_nl_call(&ctl->nl, msg, NULL, NULL);
-	return ret ? kernel_error(ctl, "spare add", ret) : 0;
+	return ret ? kernel_error(ctl, what, ret) : 0;
 }
 
 int cmd_spare(struct healctl *ctl, int argc, char **argv)
@@ -46,7 +50,7 @@ int cmd_spare(struct healctl *ctl, int argc, char **argv)
 	uint32_t n;
 
 	if (argc == 3 && !strcmp(argv[0], "add"))
-		return spare_add(ctl, argv[1], argv[2]);
+		return spare_add(ctl, "spare add", argv[1], argv[2], 0);
 	if (argc == 3 && !strcmp(argv[0], "remove")) {
 		if (hb_parse_u32(argv[2], HEALBLK_MAX_SPARES - 1, &n)) {
 			hb_err("spare remove: '%s' is not a spare index (0 to %d)", argv[2],
@@ -58,17 +62,52 @@ int cmd_spare(struct healctl *ctl, int argc, char **argv)
 	return usage();
 }
 
-int cmd_rebuild(struct healctl *ctl, int argc, char **argv)
+/*
+ * rebuild [--full] DEV LEG: a leg that was in sync before it failed is
+ * caught up from the write-intent bitmap (the regions written since);
+ * --full copies every sector (the disk's content is not trusted).
+ */
+/*
+ * re-add DEV DISK: a leg of DEV that left (failed, or missing since a
+ * degraded start) is back, as DISK: into its slot, caught up from the
+ * bitmap if it was in sync when it left (mdadm --re-add).
+ */
+int cmd_readd(struct healctl *ctl, int argc, char **argv)
 {
-	uint32_t leg;
-
 	if (argc != 2)
 		return usage();
+	return spare_add(ctl, "re-add", argv[0], argv[1], HEALBLK_SPARE_READD);
+}
+
+int cmd_rebuild(struct healctl *ctl, int argc, char **argv)
+{
+	struct nl_msg *msg;
+	uint32_t leg, index;
+	bool full = false;
+	int ret;
+
+	if (argc == 3 && !strcmp(argv[0], "--full")) {
+		full = true;
+		argc--;
+		argv++;
+	}
+	if (argc != 2)
+		return usage();
+	if (parse_dev(argv[0], &index))
+		return EXIT_USAGE;
 	if (hb_parse_u32(argv[1], HEALBLK_MAX_LEGS - 1, &leg)) {
 		hb_err("rebuild: '%s' is not a leg index (0 to %d)", argv[1], HEALBLK_MAX_LEGS - 1);
 		return EXIT_USAGE;
 	}
-	return dev_request(ctl, "rebuild", HEALBLK_CMD_REBUILD, argv[0], (int)leg);
+	msg = ctl_msg(ctl, HEALBLK_CMD_REBUILD, 0);
+	if (!msg)
+		return kernel_error(ctl, "rebuild", -ENOMEM);
+	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
+	nla_put_u32(msg, HEALBLK_A_LEG_INDEX, leg);
+	if (full)
+		nla_put_u32(msg, HEALBLK_A_DEV_FLAGS, HEALBLK_REBUILD_FULL);
+	ret = hb_nl_call(&ctl->nl, msg, NULL, NULL);
+	return ret ? kernel_error(ctl, "rebuild", ret) : 0;
 }
 
 int cmd_abort(struct healctl *ctl, int argc, char **argv)

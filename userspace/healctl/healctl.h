@@ -29,6 +29,7 @@ int cmd_examine(struct healctl *ctl, int argc, char **argv);
 int cmd_set(struct healctl *ctl, int argc, char **argv);
 int cmd_spare(struct healctl *ctl, int argc, char **argv);
 int cmd_rebuild(struct healctl *ctl, int argc, char **argv);
+int cmd_readd(struct healctl *ctl, int argc, char **argv);
 int cmd_scrub(struct healctl *ctl, int argc, char **argv);
 int cmd_abort(struct healctl *ctl, int argc, char **argv);
 int cmd_journal(struct healctl *ctl, int argc, char **argv);

@@ -54,8 +54,14 @@ static const struct command {
 	{ "spare", cmd_spare,
 	  "  spare add DEV DISK             a disk standing by to replace a failed leg\n"
 	  "  spare remove DEV N             drop spare N\n" },
+	{ "re-add", cmd_readd,
+	  "  re-add DEV DISK                a leg that left (failed, or missing at a degraded\n"
+	  "                                 start) is back: into its slot, caught up from the\n"
+	  "                                 bitmap if it was in sync when it left\n" },
 	{ "rebuild", cmd_rebuild,
-	  "  rebuild DEV LEG                rebuild a failed leg (onto a spare if there is one)\n" },
+	  "  rebuild [--full] DEV LEG       rebuild a failed leg (onto a spare if there is one);\n"
+	  "                                 one that was in sync is caught up from the bitmap\n"
+	  "                                 unless --full\n" },
 	{ "scrub", cmd_scrub,
 	  "  scrub DEV [--wait]             read every leg, repair mismatches from a good copy\n" },
 	{ "abort", cmd_abort,

@@ -49,6 +49,8 @@ void print_sync_text(const char *prefix, const struct hb_sync_info *s)
 	if (s->kind == HEALBLK_SYNC_SCRUB || s->unreadable)
 		printf(", mismatches %" PRIu64 " repaired %" PRIu64 " unreadable %" PRIu64,
 		       s->mismatches, s->repaired, s->unreadable);
+	if (s->kind != HEALBLK_SYNC_SCRUB)
+		printf(", %" PRIu64 " sectors copied", s->copied);
 	printf("\n");
 }
 
@@ -168,6 +170,8 @@ struct json_object *sync_to_json(const struct hb_sync_info *s)
 	add_u64(o, "mismatches", s->mismatches);
 	add_u64(o, "repaired", s->repaired);
 	add_u64(o, "unreadable", s->unreadable);
+	if (s->kind != HEALBLK_SYNC_SCRUB)
+		add_u64(o, "copied", s->copied);
 	return o;
 }
 
@@ -234,9 +238,10 @@ void print_event_text(const struct hb_event *ev)
 	if (ev->cmd == HEALBLK_CMD_EVENT_SYNC) {
 		printf("sync dev=%u kind=%s status=%s leg=%u pos=%" PRIu64 " sectors=%" PRIu64
 		       " rate_kbs=%u eta=%u mismatches=%" PRIu64 " repaired=%" PRIu64
-		       " unreadable=%" PRIu64 "\n", ev->dev, hb_sync_kind_name(s->kind),
-		       hb_sync_status_name(s->status), s->leg, s->pos, s->sectors, s->rate_kbs,
-		       s->eta, s->mismatches, s->repaired, s->unreadable);
+		       " unreadable=%" PRIu64 " copied=%" PRIu64 "\n", ev->dev,
+		       hb_sync_kind_name(s->kind), hb_sync_status_name(s->status), s->leg, s->pos,
+		       s->sectors, s->rate_kbs, s->eta, s->mismatches, s->repaired, s->unreadable,
+		       s->copied);
 		fflush(stdout);
 		return;
 	}

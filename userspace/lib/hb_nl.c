@@ -164,6 +164,7 @@ static void hb_parse_sync(struct nlattr **tb, struct hb_sync_info *s)
 	s->mismatches = get_u64(tb, HEALBLK_A_SYNC_MISMATCHES);
 	s->repaired = get_u64(tb, HEALBLK_A_SYNC_REPAIRED);
 	s->unreadable = get_u64(tb, HEALBLK_A_SYNC_UNREADABLE);
+	s->copied = get_u64(tb, HEALBLK_A_SYNC_COPIED);
 }
 
 int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev)

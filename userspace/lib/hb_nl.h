@@ -33,6 +33,7 @@ struct hb_leg_info {
 struct hb_sync_info {
 	uint32_t kind, status, leg, rate_kbs, eta;
 	uint64_t pos, sectors, mismatches, repaired, unreadable;
+	uint64_t copied;	/* sectors written to legs */
 };
 
 struct hb_dev_info {
