@@ -70,8 +70,9 @@ dd if="$SCRATCH/data2" of="/dev/$dev" bs=1M oflag=direct status=none || fail "de
 want2=$(sha256sum < "$SCRATCH/data2" | cut -d' ' -f1)
 destroy_healblk "$dev"
 
-# 4. Leg 1 back: it missed the changes, so it is stale: resynced in full
-# from leg 0, serving reads only of what it has copied.
+# 4. Leg 1 back: it missed the changes, so it is stale: caught up from the
+# bitmap from leg 0 (test_catchup_01 counts what is copied), serving reads
+# only of what it has copied.
 events_start 120
 assemble "$l0" "$l1"; dev=$HB
 state=$(leg_field "$dev" 1 state)
