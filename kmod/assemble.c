@@ -243,6 +243,7 @@ static int hb_assemble_slots(struct hb_assembly *as)
 
 		spare->index = i;
 		spare->state = HEALBLK_LEG_SPARE;
+		spare->catchup_ok = false;
 		memcpy(spare->uuid, as->g[spares[i]].sb.leg_uuid, sizeof(spare->uuid));
 		dev->spares[i] = spare;
 	}

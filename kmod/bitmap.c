@@ -60,7 +60,13 @@ static bool hb_bm_range(struct hb_dev *dev, sector_t sector, unsigned int sector
 	return true;
 }
 
-/* I/O path: is every region of the write marked on disk already? */
+/*
+ * I/O path: is every region of the write marked on disk already?  A bit
+ * set in memory whose block is still being written does not count
+ * (bm_ondisk): a write let through then could reach a leg before its bit
+ * reaches the disk, and a crash would leave the legs different there with
+ * the bit clear.
+ */
 bool hb_bm_covered(struct hb_dev *dev, sector_t sector, unsigned int sectors)
 {
 	unsigned long r, first, last;
@@ -68,18 +74,36 @@ bool hb_bm_covered(struct hb_dev *dev, sector_t sector, unsigned int sectors)
 	if (!hb_bm_range(dev, sector, sectors, &first, &last))
 		return true;
 	for (r = first; r <= last; r++)
-		if (!test_bit(r, dev->bm_bits))
+		if (!test_bit(r, dev->bm_ondisk))
 			return false;
 	return true;
 }
 
+/*
+ * Claim region @r's block for writing unless the bit is on disk already.
+ * A bit another writer set but whose block is not written yet is claimed
+ * again: whoever holds bm_mutex after this writes it, or filled it after
+ * the bit was set (hb_bm_flush()).
+ */
 static void hb_bm_set(struct hb_dev *dev, unsigned long r)
 {
-	if (test_and_set_bit(r, dev->bm_bits))
+	if (test_bit(r, dev->bm_ondisk))
 		return;
+	set_bit(r, dev->bm_bits);
 	/* The bit is in memory before the block is claimed for writing. */
 	smp_mb__after_atomic();
 	set_bit(r / HEALBLK_BM_BITS, &dev->bm_dirty);
+}
+
+/* Bits into bm_ondisk once their block is on every leg: those @b holds. */
+static void hb_bm_block_written(struct hb_dev *dev, unsigned int index,
+				const struct healblk_bm_block *b)
+{
+	unsigned long first = (unsigned long)index * HEALBLK_BM_BITS, r;
+
+	for (r = first; r < min_t(unsigned long, first + HEALBLK_BM_BITS, dev->bm_nbits); r++)
+		if (b->bits[(r - first) / 8] & (1 << ((r - first) % 8)))
+			set_bit(r, dev->bm_ondisk);
 }
 
 static void hb_bm_fill_block(struct hb_dev *dev, unsigned int index,
@@ -121,6 +145,11 @@ static void hb_bm_flush_locked(struct hb_dev *dev)
 				dev->bm_failed |= BIT(i);
 			}
 		}
+		/*
+		 * On every leg that took it; one that did not is failed
+		 * (hb_bm_fail_legs()) before the writes waiting here go on.
+		 */
+		hb_bm_block_written(dev, index, b);
 	}
 }
 
@@ -190,6 +219,59 @@ static bool hb_bm_region_quiet(struct hb_dev *dev, unsigned long r)
 }
 
 /*
+ * While a leg is out of sync (failed, missing, rebuilding), no bit goes
+ * clean, in memory or on disk: the bits then name every region the leg
+ * may have missed since it left, and a leg that comes back is caught up
+ * from them (md keeps its bits while degraded, for --re-add).  A write
+ * that fails on a leg that is failed for it keeps its region busy in
+ * write tracking until the leg is out (hb_write_work()).  One that fails
+ * on a leg that stays in sync leaves a bad range there instead, and a
+ * region with a bad range on any leg keeps its bit (hb_bm_region_bad()):
+ * else a leg that left later would be caught up without that region once
+ * its ranges are dropped (the table keeps those of legs in the mirror).
+ */
+bool hb_bm_held(struct hb_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++)
+		if (READ_ONCE(dev->legs[i]->state) != HEALBLK_LEG_IN_SYNC)
+			return true;
+	return false;
+}
+
+/* Does any leg hold a known-bad range in region @r? */
+static bool hb_bm_region_bad(struct hb_dev *dev, unsigned long r)
+{
+	sector_t start = (sector_t)r << dev->bm_shift;
+	unsigned int i, len;
+
+	if (start >= dev->sectors)
+		return false;
+	len = min_t(sector_t, 1ULL << dev->bm_shift, dev->sectors - start);
+	for (i = 0; i < dev->nr_legs; i++)
+		if (hb_leg_is_bad(dev->legs[i], start, len))
+			return true;
+	return false;
+}
+
+/* Set the bits of every region with a bad range on some leg: stop, assembly. */
+static void hb_bm_set_bad_regions(struct hb_dev *dev)
+{
+	unsigned long r;
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_legs; i++)
+		if (dev->legs[i]->bb.count)
+			break;
+	if (i == dev->nr_legs)
+		return;
+	for (r = 0; r < dev->bm_nbits; r++)
+		if (hb_bm_region_bad(dev, r))
+			set_bit(r, dev->bm_bits);
+}
+
+/*
  * Clear the bits of regions quiet since the last sweep.  Every leg is
  * flushed first: the writes a bit covered have completed, but may still
  * sit in a leg's volatile cache, and a bit may go clean on disk only once
@@ -202,25 +284,6 @@ static bool hb_bm_region_quiet(struct hb_dev *dev, unsigned long r)
  * never filled into a block, so never reaches a disk clear.  The sweep
  * holds an active reference: no leg is swapped under it.
  */
-/*
- * While a leg is out of sync (failed, missing, rebuilding), no bit goes
- * clean, in memory or on disk: the bits then name every region the leg
- * may have missed since it left, and a leg that comes back is caught up
- * from them (md keeps its bits while degraded, for --re-add).  A write
- * that fails on a leg keeps its region busy in write tracking until the
- * leg is failed (hb_write_work()), so no bit of a write the leg missed
- * can go clean before the leg is seen out.
- */
-bool hb_bm_held(struct hb_dev *dev)
-{
-	unsigned int i;
-
-	for (i = 0; i < dev->nr_legs; i++)
-		if (READ_ONCE(dev->legs[i]->state) != HEALBLK_LEG_IN_SYNC)
-			return true;
-	return false;
-}
-
 static void hb_bm_sweep(struct work_struct *work)
 {
 	struct hb_dev *dev = container_of(to_delayed_work(work), struct hb_dev, bm_sweep);
@@ -240,20 +303,28 @@ static void hb_bm_sweep(struct work_struct *work)
 			break;
 		}
 	}
+	/* A leg that left before the flush kept its cache: its bits stay too. */
+	if (hb_bm_held(dev))
+		goto seen;
 	for_each_set_bit(r, dev->bm_bits, dev->bm_nbits) {
 		if (dev->bm_failed)
 			break;
 		if (dev->resync_bits && test_bit(r, dev->resync_bits))
 			continue;	/* not in step yet: only the resync clears it */
-		if (!hb_bm_region_quiet(dev, r))
+		if (!hb_bm_region_quiet(dev, r) || hb_bm_region_bad(dev, r))
 			continue;
+		/* Off disk first: the fast path reads bm_ondisk. */
+		clear_bit(r, dev->bm_ondisk);
 		clear_bit(r, dev->bm_bits);
 		/* Pairs with hb_write()'s barrier: a write that missed the clear shows here. */
 		smp_mb__after_atomic();
-		if (!hb_bm_region_quiet(dev, r))
+		if (!hb_bm_region_quiet(dev, r)) {
+			/* Its block is not rewritten before: the bit is still on disk. */
 			set_bit(r, dev->bm_bits);
-		else
+			set_bit(r, dev->bm_ondisk);
+		} else {
 			set_bit(r / HEALBLK_BM_BITS, &dev->bm_dirty);
+		}
 	}
 seen:
 	for (b = 0; b < HB_WTRACK_BUCKETS; b++)
@@ -301,8 +372,9 @@ int hb_bm_init(struct hb_dev *dev)
 	INIT_DELAYED_WORK(&dev->bm_sweep, hb_bm_sweep);
 	dev->bm_page = alloc_page(GFP_KERNEL);
 	dev->bm_bits = kvcalloc(BITS_TO_LONGS(dev->bm_nbits), sizeof(long), GFP_KERNEL);
+	dev->bm_ondisk = kvcalloc(BITS_TO_LONGS(dev->bm_nbits), sizeof(long), GFP_KERNEL);
 	dev->bm_seen = kvcalloc(HB_WTRACK_BUCKETS, sizeof(*dev->bm_seen), GFP_KERNEL);
-	if (!dev->bm_page || !dev->bm_bits || !dev->bm_seen) {
+	if (!dev->bm_page || !dev->bm_bits || !dev->bm_ondisk || !dev->bm_seen) {
 		hb_bm_exit(dev);
 		return -ENOMEM;
 	}
@@ -314,10 +386,12 @@ void hb_bm_exit(struct hb_dev *dev)
 	if (dev->bm_page)
 		__free_page(dev->bm_page);
 	kvfree(dev->bm_bits);
+	kvfree(dev->bm_ondisk);
 	kvfree(dev->resync_bits);
 	kvfree(dev->bm_seen);
 	dev->bm_page = NULL;
 	dev->bm_bits = NULL;
+	dev->bm_ondisk = NULL;
 	dev->resync_bits = NULL;
 	dev->bm_seen = NULL;
 }
@@ -346,13 +420,19 @@ void hb_bm_stop(struct hb_dev *dev)
 		hb_bm_fail_legs(dev);
 		return;
 	}
-	/* A leg out keeps every bit: it is caught up from them at its return. */
-	if (hb_bm_held(dev))
-		;
-	else if (dev->resync_bits)
-		bitmap_copy(dev->bm_bits, dev->resync_bits, dev->bm_nbits);
-	else
-		bitmap_zero(dev->bm_bits, dev->bm_nbits);
+	/*
+	 * A leg out keeps every bit: it is caught up from them at its return.
+	 * Else what is still to resync, and the regions with bad ranges.
+	 */
+	if (!hb_bm_held(dev)) {
+		/* What is written next is what is on disk: refilled by the flush. */
+		bitmap_zero(dev->bm_ondisk, dev->bm_nbits);
+		if (dev->resync_bits)
+			bitmap_copy(dev->bm_bits, dev->resync_bits, dev->bm_nbits);
+		else
+			bitmap_zero(dev->bm_bits, dev->bm_nbits);
+		hb_bm_set_bad_regions(dev);
+	}
 	hb_bm_write_all(dev);
 }
 
@@ -439,6 +519,8 @@ int hb_bm_load(struct hb_dev *dev, unsigned long legs, unsigned long *dirty)
 					set_bit(first + r, dev->bm_bits);
 		}
 	}
+	/* Regions with bad ranges (loaded before) keep their bits: hb_bm_held(). */
+	hb_bm_set_bad_regions(dev);
 	*dirty = bitmap_weight(dev->bm_bits, dev->bm_nbits);
 	if (*dirty) {
 		dev->resync_bits = kvcalloc(BITS_TO_LONGS(dev->bm_nbits), sizeof(long),

@@ -188,6 +188,7 @@ struct hb_dev {
 	unsigned long bm_nbits;
 	unsigned int bm_nblocks;
 	unsigned long *bm_bits;		/* set: dirty on disk (or being written so) */
+	unsigned long *bm_ondisk;	/* of bm_bits, those on every leg's disk already */
 	unsigned long bm_dirty;		/* blocks to write */
 	unsigned long bm_failed;	/* legs a block write failed on */
 	struct mutex bm_mutex;		/* block writes */

@@ -634,6 +634,8 @@ static void hb_write(struct hb_dev *dev, struct bio *bio)
 		hb_bm_defer(io);
 		return;
 	}
+	/* The bit seen set before the legs' states are read: hb_bm_catchup_start(). */
+	smp_rmb();
 	hb_write_issue(io);
 }
 

@@ -463,9 +463,11 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 		 * current data on the leg already, and may be read there.
 		 */
 		if (hb_bm_catchup_skips(leg, pos, len)) {
+			/* Pairs with hb_leg_readable()'s acquire, as after a copy. */
 			smp_store_release(&leg->sync_pos, pos + len);
 			pos += len;
 			hb_sync_progress(&run, pos, 0);
+			cond_resched();	/* millions of chunks on a big, clean disk */
 			continue;
 		}
 		hb_win_take(dev, pos, len);
@@ -498,6 +500,12 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 	if (status == HEALBLK_SYNC_DONE) {
 		spin_lock_irq(&dev->lock);
 		old = leg->state;
+		/*
+		 * Still this run's: a leg failed in its last chunk and started
+		 * again by request (sync_pos back to 0) is the next run's.
+		 */
+		if (old == HEALBLK_LEG_REBUILDING && leg->sync_pos < dev->sectors)
+			old = HEALBLK_LEG_FAILED;
 		if (old == HEALBLK_LEG_REBUILDING) {
 			WRITE_ONCE(leg->state, HEALBLK_LEG_IN_SYNC);
 			leg->reason = NULL;
@@ -632,6 +640,9 @@ static void hb_resync(struct hb_dev *dev, struct hb_buf *buf)
 		}
 		clear_bit(r, dev->resync_bits);
 		done += end - start;
+		spin_lock_irq(&dev->lock);
+		dev->sync.copied += end - start;
+		spin_unlock_irq(&dev->lock);
 		hb_sync_progress(&run, done, end - start);
 	}
 	if (status == HEALBLK_SYNC_DONE)
@@ -1010,7 +1021,7 @@ static int hb_readd_slot(struct hb_dev *dev, struct hb_leg *leg, bool *was_in_sy
 	struct healblk_sb *sb = kmalloc(sizeof(*sb), GFP_KERNEL);
 	enum healblk_leg_state state;
 	const char *why;
-	u32 slot;
+	u32 slot, j;
 	int ret;
 
 	if (!sb)
@@ -1037,6 +1048,21 @@ static int hb_readd_slot(struct hb_dev *dev, struct hb_leg *leg, bool *was_in_sy
 		if (state != HEALBLK_LEG_FAILED && state != HEALBLK_LEG_MISSING) {
 			NL_SET_ERR_MSG(extack, "the disk's slot is not out of the mirror");
 			ret = -EBUSY;
+			goto out;
+		}
+		/*
+		 * Split brain, as assembly judges it: the disk ran with a
+		 * leg out that the device has in sync under the same
+		 * identity (each side saw the other out).
+		 */
+		for (j = 0; j < le32_to_cpu(sb->nr_slots) && j < dev->nr_legs; j++) {
+			u32 seen = le32_to_cpu(sb->members[j].state);
+
+			if (j == slot || READ_ONCE(dev->legs[j]->state) != HEALBLK_LEG_IN_SYNC ||
+			    memcmp(sb->members[j].uuid, dev->legs[j]->uuid, 16) ||
+			    seen == HEALBLK_LEG_IN_SYNC || seen == HEALBLK_LEG_REBUILDING)
+				continue;
+			NL_SET_ERR_MSG(extack, "the disk ran without a leg the device has in sync (split brain): assemble them with --force, or add it as a spare");
 			goto out;
 		}
 		*was_in_sync = slot < le32_to_cpu(sb->nr_slots) &&
@@ -1166,9 +1192,10 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 		NL_SET_ERR_MSG(extack, "no leg in sync to rebuild from");
 		return -EIO;
 	}
-	if (!leg->bdev || dev->nr_spares) {
+	/* A re-added leg waiting for another slot is no spare for this one. */
+	if (!leg->bdev || hb_spare_for(dev, leg->index) >= 0) {
 		/* Onto a spare: the sync work swaps it in (it alone swaps legs). */
-		if (!dev->nr_spares) {
+		if (hb_spare_for(dev, leg->index) < 0) {
 			NL_SET_ERR_MSG(extack, "the leg's disk is missing and there is no spare");
 			return -ENOENT;
 		}
@@ -1179,6 +1206,27 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 
 	if (flags & HEALBLK_REBUILD_FULL)
 		leg->catchup_ok = false;
+	/*
+	 * Caught up only if the disk behind the leg is still the one that
+	 * left (a multipath or iSCSI path may now lead to another): its own
+	 * superblock names this slot's leg, in sync, not ahead of the device.
+	 */
+	if (leg->catchup_ok) {
+		struct healblk_sb *sb = kmalloc(sizeof(*sb), GFP_KERNEL);
+		const char *why;
+		u32 slot;
+
+		leg->catchup_ok = sb && !hb_meta_read(leg->bdev, sb, &why);
+		slot = sb ? le32_to_cpu(sb->slot) : 0;
+		if (leg->catchup_ok &&
+		    (memcmp(sb->dev_uuid, dev->uuid, 16) || memcmp(sb->leg_uuid, leg->uuid, 16) ||
+		     le32_to_cpu(sb->role) != HEALBLK_SB_ROLE_MEMBER || slot != leg->index ||
+		     slot >= le32_to_cpu(sb->nr_slots) ||
+		     le32_to_cpu(sb->members[slot].state) != HEALBLK_LEG_IN_SYNC ||
+		     le64_to_cpu(sb->events) > dev->events))
+			leg->catchup_ok = false;
+		kfree(sb);
+	}
 	/*
 	 * Caught up, it keeps its bad ranges: what it holds outside the
 	 * regions copied is not rewritten.  Rebuilt whole, everything is,

@@ -291,19 +291,33 @@ static int scan(struct healctl *ctl, uint32_t flags, const uint8_t *only, const 
  * has missing (it came after the degraded start, a disk late at boot) and
  * that slot's leg is this disk's, it goes back in, caught up from the
  * bitmap (re-add).  A failed slot is left to the operator or heald: it
- * failed for a reason.
+ * failed for a reason.  So is a loop or nbd device: one a desktop user
+ * may set up (udisks) with a copy of a superblock, whose UUIDs are no
+ * secret, would otherwise be put into a running mirror unasked.
  */
 static int late_leg(struct healctl *ctl, const char *disk, const struct healblk_sb *sb,
 		    const struct hb_dev_info *info, const char *label)
 {
 	uint32_t slot = le32toh(sb->slot);
-	char dev[16];
+	char dev[16], *real, *base;
+	bool unasked;
 	int ret;
 
 	if (le32toh(sb->role) != HEALBLK_SB_ROLE_MEMBER || slot >= info->nr_legs ||
 	    info->legs[slot].state != HEALBLK_LEG_MISSING ||
 	    memcmp(info->legs[slot].uuid, sb->leg_uuid, sizeof(sb->leg_uuid)))
 		return 0;
+	real = realpath(disk, NULL);
+	base = real ? strrchr(real, '/') : NULL;
+	base = base ? base + 1 : real;
+	unasked = !base || !strncmp(base, "loop", 4) || !strncmp(base, "nbd", 3);
+	free(real);
+	if (unasked) {
+		say(LOG_NOTICE, "%s: names the missing leg in slot %u of %s (%s), but a loop or "
+		    "nbd device is not put back by itself: healctl re-add %s %s", disk, slot,
+		    info->name, label, info->name, disk);
+		return 0;
+	}
 	snprintf(dev, sizeof(dev), "%u", info->index);
 	say(LOG_NOTICE, "%s: the leg in slot %u of %s (%s), which started without it: re-added",
 	    disk, slot, info->name, label);
