@@ -4,8 +4,9 @@
 # heald.conf lists once all its legs are there and not before, leaves one
 # it does not list alone, and two legs arriving at once start it once;
 # assemble --scan --uuid --run (the last-resort timer's) starts it with a
-# leg missing and says so.  The real thing, udev and systemd at boot, is
-# tests/boot/run.sh.
+# leg missing and says so; a leg that comes after that start goes back in
+# by itself (caught up from the bitmap), but not as a loop device.  The
+# real thing, udev and systemd at boot, is tests/boot/run.sh.
 # shellcheck source=../common.sh
 . "$(dirname "$0")/../common.sh"
 
@@ -87,8 +88,33 @@ _healblk+=("$dev")
 [ "$(dev_field "$dev" state)" != optimal ] || fail "$dev is optimal with a leg missing"
 "$HEALCTL" assemble --scan --uuid "$uuid" --run > /dev/null 2>&1 || fail "a second last resort failed"
 [ "$(running)" = "$dev" ] || fail "the last resort assembled twice"
+log "last resort: started degraded and said so; idempotent"
+
+# Leg 1 comes late, after the degraded start.  As a loop device (one a
+# desktop user could set up with a copy of its superblock) it is only
+# named; through dm it goes back into its slot, caught up from the bitmap.
+dd if=/dev/urandom of="/dev/$dev" bs=64k count=2 seek=40 oflag=direct status=none || fail "write"
+l1=$(losetup -f --show "$f1") || fail "losetup $f1"
+_loops+=("$l1")
+incremental "$l1" || fail "incremental of the late leg (loop) exited $?"
+grep -q "a loop or nbd device is not put back by itself" "$SCRATCH/err" ||
+	fail "the late loop leg is not named: $(cat "$SCRATCH/err")"
+[ "$(leg_field "$dev" 1 state)" = missing ] || fail "a loop device was re-added by itself"
+make_dm_linear "heal-late-$$" "$l1"
+incremental "$DM" || fail "incremental of the late leg exited $?: $(cat "$SCRATCH/err")"
+grep -q "which started without it: re-added" "$SCRATCH/err" ||
+	fail "the late leg is not re-added: $(cat "$SCRATCH/err")"
+for ((i = 0; i < 120; i++)); do
+	[ "$(leg_field "$dev" 1 state)" = in_sync ] && break
+	sleep 0.5
+done
+[ "$(leg_field "$dev" 1 state)" = in_sync ] || fail "the late leg is $(leg_field "$dev" 1 state)"
+copied=$(dev_field "$dev" sync.copied)
+[ "$copied" -lt "$(blockdev --getsz "/dev/$dev")" ] || fail "the late leg was rebuilt whole"
+check_legs_identical "/dev/$dev" "$l0" "$DM"
 destroy_healblk "$dev"
+log "late leg: re-added by incremental, $copied sectors copied"
 if "$HEALCTL" assemble --scan --uuid 00000000-0000-0000-0000-000000000001 --run 2> "$SCRATCH/err"; then
 	fail "--scan --uuid of no disk succeeded"
 fi
-log "last resort: started degraded and said so; idempotent; nothing found is an error"
+log "nothing found is an error"
