@@ -97,6 +97,8 @@ struct hb_leg {
 	 */
 	bool catchup_ok;
 	unsigned long *catchup_bits;
+	/* Bumped by each rebuild request (dev->lock): a run that sees it change was overtaken. */
+	unsigned int rebuild_gen;
 	/* A spare that is this device's leg of slot readd_slot - 1 coming back (0: none). */
 	unsigned int readd_slot;
 

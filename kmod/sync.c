@@ -414,10 +414,27 @@ static int hb_buf_write_good(struct hb_leg *leg, sector_t sector, struct hb_buf 
 	return 0;
 }
 
+/*
+ * Publish what the run has copied, unless a new run overtook it (the leg
+ * failed and was started again from 0 meanwhile): that one's position is
+ * not this one's to move.
+ */
+static void hb_rebuild_publish(struct hb_dev *dev, struct hb_leg *leg, unsigned int gen,
+			       sector_t pos)
+{
+	spin_lock_irq(&dev->lock);
+	if (leg->rebuild_gen == gen) {
+		/* Pairs with hb_leg_readable()'s acquire: the data is on the leg. */
+		smp_store_release(&leg->sync_pos, pos);
+	}
+	spin_unlock_irq(&dev->lock);
+}
+
 static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *buf)
 {
 	enum healblk_sync_status status = HEALBLK_SYNC_DONE;
 	DECLARE_BITMAP(lost_map, HB_CHUNK_BLOCKS);
+	unsigned int gen = READ_ONCE(leg->rebuild_gen);
 	sector_t pos = leg->sync_pos;
 	struct hb_sync_run run;
 	enum healblk_leg_state old;
@@ -454,7 +471,13 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 			status = HEALBLK_SYNC_ABORTED;
 			break;
 		}
-		if (READ_ONCE(leg->state) != HEALBLK_LEG_REBUILDING || !hb_legs_in_sync(dev)) {
+		/*
+		 * Failed, or failed and started again by request meanwhile
+		 * (a new run from 0, with its own snapshot of the bits): this
+		 * run is over either way.
+		 */
+		if (READ_ONCE(leg->state) != HEALBLK_LEG_REBUILDING ||
+		    READ_ONCE(leg->rebuild_gen) != gen || !hb_legs_in_sync(dev)) {
 			status = HEALBLK_SYNC_FAILED;
 			break;
 		}
@@ -463,8 +486,7 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 		 * current data on the leg already, and may be read there.
 		 */
 		if (hb_bm_catchup_skips(leg, pos, len)) {
-			/* Pairs with hb_leg_readable()'s acquire, as after a copy. */
-			smp_store_release(&leg->sync_pos, pos + len);
+			hb_rebuild_publish(dev, leg, gen, pos + len);
 			pos += len;
 			hb_sync_progress(&run, pos, 0);
 			cond_resched();	/* millions of chunks on a big, clean disk */
@@ -474,10 +496,9 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 		/* The lost blocks are marked bad on the leg: what it holds there is never read. */
 		lost = hb_sync_read_good(dev, leg, pos, len, buf, lost_map, &from, -1);
 		err = hb_buf_rw(leg, pos, buf, 0, len, REQ_OP_WRITE);
-		if (!err) {
-			/* On the leg before reads may come to it: hb_leg_readable(). */
-			smp_store_release(&leg->sync_pos, pos + len);
-		}
+		/* On the leg before reads may come to it: hb_leg_readable(). */
+		if (!err)
+			hb_rebuild_publish(dev, leg, gen, pos + len);
 		hb_win_release(dev);
 		if (err) {
 			atomic64_inc(&leg->write_errors);
@@ -502,9 +523,9 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 		old = leg->state;
 		/*
 		 * Still this run's: a leg failed in its last chunk and started
-		 * again by request (sync_pos back to 0) is the next run's.
+		 * again by request is the next run's.
 		 */
-		if (old == HEALBLK_LEG_REBUILDING && leg->sync_pos < dev->sectors)
+		if (old == HEALBLK_LEG_REBUILDING && leg->rebuild_gen != gen)
 			old = HEALBLK_LEG_FAILED;
 		if (old == HEALBLK_LEG_REBUILDING) {
 			WRITE_ONCE(leg->state, HEALBLK_LEG_IN_SYNC);
@@ -1240,6 +1261,7 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 	spin_lock_irq(&dev->lock);
 	leg->sync_pos = 0;
 	leg->err_next = 0;
+	leg->rebuild_gen++;
 	leg->reason = leg->catchup_ok ? "catching up from the bitmap" : "rebuilding from the mirror";
 	WRITE_ONCE(leg->state, HEALBLK_LEG_REBUILDING);
 	spin_unlock_irq(&dev->lock);
