@@ -1103,6 +1103,11 @@ int hb_spare_add(struct hb_dev *dev, dev_t devt, u32 flags, struct netlink_ext_a
 	int ret, slot = -1;
 
 	lockdep_assert_held(&healblk_mutex);
+	/* The disk of a failed leg, still attached: caught up in place. */
+	for (i = 0; (flags & HEALBLK_SPARE_READD) && i < dev->nr_legs; i++)
+		if (dev->legs[i]->bdev && dev->legs[i]->bdev->bd_dev == devt &&
+		    READ_ONCE(dev->legs[i]->state) == HEALBLK_LEG_FAILED)
+			return hb_rebuild_start(dev->legs[i], HEALBLK_REBUILD_CATCHUP, extack);
 	if (dev->nr_spares == HEALBLK_MAX_SPARES) {
 		NL_SET_ERR_MSG(extack, "the device has 4 spares already");
 		return -ENOSPC;
@@ -1196,6 +1201,7 @@ int hb_spare_remove(struct hb_dev *dev, unsigned int index, struct netlink_ext_a
  */
 int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *extack)
 {
+	bool catchup = flags & HEALBLK_REBUILD_CATCHUP;
 	struct hb_dev *dev = leg->dev;
 	enum healblk_leg_state old;
 
@@ -1213,8 +1219,12 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 		NL_SET_ERR_MSG(extack, "no leg in sync to rebuild from");
 		return -EIO;
 	}
+	if (catchup && !leg->bdev) {
+		NL_SET_ERR_MSG(extack, "the leg's disk is missing: re-add it");
+		return -ENOENT;
+	}
 	/* A re-added leg waiting for another slot is no spare for this one. */
-	if (!leg->bdev || hb_spare_for(dev, leg->index) >= 0) {
+	if (!catchup && (!leg->bdev || hb_spare_for(dev, leg->index) >= 0)) {
 		/* Onto a spare: the sync work swaps it in (it alone swaps legs). */
 		if (hb_spare_for(dev, leg->index) < 0) {
 			NL_SET_ERR_MSG(extack, "the leg's disk is missing and there is no spare");
@@ -1225,7 +1235,8 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 		return 0;
 	}
 
-	if (flags & HEALBLK_REBUILD_FULL)
+	/* Everything, unless asked to catch it up (a re-add of its disk). */
+	if (!catchup)
 		leg->catchup_ok = false;
 	/*
 	 * Caught up only if the disk behind the leg is still the one that

@@ -5,11 +5,11 @@
 # write it missed (md keeps them while degraded): the sweep that cleans idle
 # regions holds off, and a clean stop leaves them on disk.  Coming back,
 # only those regions are copied to it:
-#   1. failed by the operator, written, rebuilt in place;
-#   2. failed, written, the device stopped, assembled with it, rebuilt;
+#   1. failed by the operator, written, its disk re-added (in place);
+#   2. failed, written, the device stopped, assembled with it, re-added;
 #   3. left out of a degraded assembly, written, the device stopped, then
 #      assembled with it: caught up by itself;
-#   4. `healctl rebuild --full` still copies everything;
+#   4. `healctl rebuild` copies everything (the disk is not trusted);
 #   5. left out of a degraded start, written, given back while the device
 #      runs (`healctl re-add`, what udev's incremental assembly does with a
 #      disk late at boot): into its slot, caught up;
@@ -87,8 +87,8 @@ sleep 12	# two sweeps: an idle region's bit would go clean in them
 held=$(dev_field "$dev" bitmap_dirty)
 [ "$held" = 3 ] || fail "$held regions held in the bitmap while leg 1 was out, not the 3 written"
 events_start 900
-"$HEALCTL" rebuild "$dev" 1 || fail "rebuild"
-caught_up "failed and rebuilt in place" 3
+"$HEALCTL" re-add "$dev" "$l1" || fail "re-add in place"
+caught_up "failed and re-added in place" 3
 bitmap_clean
 
 # 2. Failed, written, stopped; assembled with it (it stays failed), rebuilt.
@@ -98,8 +98,8 @@ destroy_healblk "$dev"
 HB=$("$HEALCTL" assemble "$l0" "$l1") || fail "assemble"
 dev=$HB; _healblk+=("$dev")
 [ "$(leg_field "$dev" 1 state)" = failed ] || fail "leg 1 came back $(leg_field "$dev" 1 state)"
-"$HEALCTL" rebuild "$dev" 1 || fail "rebuild after assembly"
-caught_up "failed, stopped, assembled, rebuilt" 2
+"$HEALCTL" re-add "$dev" "$l1" || fail "re-add after assembly"
+caught_up "failed, stopped, assembled, re-added" 2
 bitmap_clean
 
 # 3. Left out of a degraded start (a late disk at boot), then given.
@@ -115,14 +115,14 @@ dev=$HB; _healblk+=("$dev")
 caught_up "left out of a degraded start, then given" 1
 bitmap_clean
 
-# 4. --full: everything, whatever the bitmap holds.
+# 4. rebuild: everything, whatever the bitmap holds.
 "$HEALCTL" fail-leg "$dev" 1 || fail "fail-leg"
 write_region 7
-"$HEALCTL" rebuild --full "$dev" 1 || fail "rebuild --full"
+"$HEALCTL" rebuild "$dev" 1 || fail "rebuild"
 rebuild_done
 copied=$(dev_field "$dev" sync.copied)
-[ "$copied" = "$sectors" ] || fail "rebuild --full copied $copied of $sectors sectors"
-model_holds "rebuild --full"
+[ "$copied" = "$sectors" ] || fail "rebuild copied $copied of $sectors sectors"
+model_holds "rebuild"
 bitmap_clean
 
 # 5. A degraded start, then the late leg given back while the device runs.
@@ -139,10 +139,10 @@ make_loop 72; blank=$LOOP
 "$HEALCTL" fail-leg "$dev" 1 || fail "fail-leg"
 "$HEALCTL" re-add "$dev" "$blank" 2> "$SCRATCH/err" && fail "a blank disk was re-added"
 log "blank disk: $(cat "$SCRATCH/err")"
-"$HEALCTL" re-add "$dev" "$l0" 2> "$SCRATCH/err" && fail "leg 0 was re-added over itself"
+"$HEALCTL" re-add "$dev" "$l0" 2> "$SCRATCH/err" && fail "leg 0, in sync, was re-added"
 log "leg 0 again: $(cat "$SCRATCH/err")"
 [ "$(leg_field "$dev" 1 state)" = failed ] || fail "leg 1 is $(leg_field "$dev" 1 state) after refusals"
 [ "$(dev_field "$dev" spares | jq length)" = 0 ] || fail "a refused disk stayed as a spare"
-"$HEALCTL" rebuild "$dev" 1 || fail "rebuild"
-caught_up "failed again, rebuilt in place" 0
+"$HEALCTL" re-add "$dev" "$l1" || fail "re-add in place"
+caught_up "failed again, re-added in place" 0
 exit "$ksft_pass"

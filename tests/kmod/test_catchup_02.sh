@@ -52,7 +52,7 @@ destroy_healblk "$dev"
 HB=$("$HEALCTL" assemble "$l0" "$l1") || fail "assemble"
 dev=$HB; _healblk+=("$dev")
 events_start 600
-"$HEALCTL" rebuild "$dev" 1 || fail "rebuild"
+"$HEALCTL" re-add "$dev" "$l1" || fail "re-add"
 events_wait "sync dev=[0-9]+ kind=rebuild status=done" 240
 copied=$(dev_field "$dev" sync.copied)
 log "leg 1 caught up: $copied sectors copied"

@@ -63,14 +63,10 @@ int cmd_spare(struct healctl *ctl, int argc, char **argv)
 }
 
 /*
- * rebuild [--full] DEV LEG: a leg that was in sync before it failed is
- * caught up from the write-intent bitmap (the regions written since);
- * --full copies every sector (the disk's content is not trusted).
- */
-/*
  * re-add DEV DISK: a leg of DEV that left (failed, or missing since a
  * degraded start) is back, as DISK: into its slot, caught up from the
- * bitmap if it was in sync when it left (mdadm --re-add).
+ * bitmap if it was in sync when it left (mdadm --re-add).  DISK may be
+ * the failed leg's own disk, still attached: caught up in place.
  */
 int cmd_readd(struct healctl *ctl, int argc, char **argv)
 {
@@ -81,33 +77,15 @@ int cmd_readd(struct healctl *ctl, int argc, char **argv)
 
 int cmd_rebuild(struct healctl *ctl, int argc, char **argv)
 {
-	struct nl_msg *msg;
-	uint32_t leg, index;
-	bool full = false;
-	int ret;
+	uint32_t leg;
 
-	if (argc == 3 && !strcmp(argv[0], "--full")) {
-		full = true;
-		argc--;
-		argv++;
-	}
 	if (argc != 2)
 		return usage();
-	if (parse_dev(argv[0], &index))
-		return EXIT_USAGE;
 	if (hb_parse_u32(argv[1], HEALBLK_MAX_LEGS - 1, &leg)) {
 		hb_err("rebuild: '%s' is not a leg index (0 to %d)", argv[1], HEALBLK_MAX_LEGS - 1);
 		return EXIT_USAGE;
 	}
-	msg = ctl_msg(ctl, HEALBLK_CMD_REBUILD, 0);
-	if (!msg)
-		return kernel_error(ctl, "rebuild", -ENOMEM);
-	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
-	nla_put_u32(msg, HEALBLK_A_LEG_INDEX, leg);
-	if (full)
-		nla_put_u32(msg, HEALBLK_A_DEV_FLAGS, HEALBLK_REBUILD_FULL);
-	ret = hb_nl_call(&ctl->nl, msg, NULL, NULL);
-	return ret ? kernel_error(ctl, "rebuild", ret) : 0;
+	return dev_request(ctl, "rebuild", HEALBLK_CMD_REBUILD, argv[0], (int)leg);
 }
 
 int cmd_abort(struct healctl *ctl, int argc, char **argv)

@@ -56,12 +56,12 @@ static const struct command {
 	  "  spare remove DEV N             drop spare N\n" },
 	{ "re-add", cmd_readd,
 	  "  re-add DEV DISK                a leg that left (failed, or missing at a degraded\n"
-	  "                                 start) is back: into its slot, caught up from the\n"
-	  "                                 bitmap if it was in sync when it left\n" },
+	  "                                 start) is back, or a failed leg's own disk: into its\n"
+	  "                                 slot, caught up from the bitmap if it was in sync\n"
+	  "                                 when it left\n" },
 	{ "rebuild", cmd_rebuild,
-	  "  rebuild [--full] DEV LEG       rebuild a failed leg (onto a spare if there is one);\n"
-	  "                                 one that was in sync is caught up from the bitmap\n"
-	  "                                 unless --full\n" },
+	  "  rebuild DEV LEG                rebuild a failed leg (onto a spare if there is one):\n"
+	  "                                 every sector is copied\n" },
 	{ "scrub", cmd_scrub,
 	  "  scrub DEV [--wait]             read every leg, repair mismatches from a good copy\n" },
 	{ "abort", cmd_abort,

@@ -90,23 +90,24 @@ enum healblk_leg_state {
  * (split brain) are refused.  CREATE: without ASSUME_CLEAN the legs are
  * made identical in the background (leg 0 copied to the others, reads
  * served by leg 0 until then); with it they are taken as identical already.
- * REBUILD: a leg that was in sync before it left is caught up from the
- * write-intent bitmap (only the regions written meanwhile are copied);
- * with FULL every sector is copied.  SPARE_ADD with SPARE_READD: the disk
- * is one of the device's own legs coming back (a disk late at boot, a USB
- * disk that dropped off): it goes into its slot, failed or missing, and is
- * caught up the same way (mdadm's --re-add).
+ * REBUILD copies every sector; with CATCHUP, in place, a leg that was in
+ * sync when it left is caught up from the write-intent bitmap (only the
+ * regions written meanwhile are copied).  SPARE_ADD with SPARE_READD: the
+ * disk is one of the device's own legs coming back (a disk late at boot, a
+ * USB disk that dropped off): it goes into its slot, failed or missing, and
+ * is caught up the same way (mdadm's --re-add); given the disk of a failed
+ * leg still attached, that leg is caught up in place.
  */
 enum healblk_dev_flags {
 	HEALBLK_ASSEMBLE_RUN		= 1 << 0,	/* start degraded */
 	HEALBLK_ASSEMBLE_FORCE		= 1 << 1,	/* conflicting histories: the newest wins */
 	HEALBLK_CREATE_ASSUME_CLEAN	= 1 << 2,	/* no initial sync */
-	HEALBLK_REBUILD_FULL		= 1 << 3,	/* copy everything, not the bitmap's regions */
+	HEALBLK_REBUILD_CATCHUP		= 1 << 3,	/* in place, the bitmap's regions only */
 	HEALBLK_SPARE_READD		= 1 << 4,	/* SPARE_ADD: a leg back, into its slot */
 };
 #define HEALBLK_ASSEMBLE_FLAGS	(HEALBLK_ASSEMBLE_RUN | HEALBLK_ASSEMBLE_FORCE)
 #define HEALBLK_CREATE_FLAGS	HEALBLK_CREATE_ASSUME_CLEAN
-#define HEALBLK_REBUILD_FLAGS	HEALBLK_REBUILD_FULL
+#define HEALBLK_REBUILD_FLAGS	HEALBLK_REBUILD_CATCHUP
 #define HEALBLK_SPARE_FLAGS	HEALBLK_SPARE_READD
 
 /* HEALBLK_A_SYNC_KIND: what the device's background copy is doing. */
