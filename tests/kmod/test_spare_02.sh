@@ -26,15 +26,16 @@ dd if="$SCRATCH/data" of="/dev/$dev" bs=1M oflag=direct status=none || fail "wri
 want=$(sha256sum < "$SCRATCH/data" | cut -d' ' -f1)
 "$HEALCTL" set "$dev" --fail-errors 1 --auto-spare off || fail "set"
 "$HEALCTL" spare add "$dev" "$s0" || fail "spare add"
-"$HEALCTL" fail-leg "$dev" 0 || fail "fail-leg 0"
-events_start 300
 # A clean bitmap first: else the sweep's own bitmap write to leg 1 meets the
 # fault below before the write does, and leg 1 is out before the swap.
+# Cleaned while every leg is in sync: with leg 0 out the bits are held.
 for ((i = 0; i < 300; i++)); do
 	[ "$(dev_field "$dev" bitmap_dirty)" = 0 ] && break
 	sleep 0.1
 done
 [ "$(dev_field "$dev" bitmap_dirty)" = 0 ] || fail "the bitmap stays dirty with no writes"
+"$HEALCTL" fail-leg "$dev" 0 || fail "fail-leg 0"
+events_start 300
 
 # Leg 1 answers everything after 3 s, with an error.
 { dmsetup suspend hbd-l1 &&
