@@ -6,6 +6,7 @@
 # device left behind.  Each test gets HEAL_TEST_TIMEOUT seconds (600, as in
 # settings; a KASAN kernel needs more).
 #   scripts/vm.sh KVER [env HEAL_TESTS="test_x_01 nl_test"] tests/kmod/run.sh
+#   scripts/vm.sh KVER env HEAL_SHARD=1/2 tests/kmod/run.sh
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,11 +23,25 @@ say() { echo "$*" | tee -a "$tap"; }
 
 # HEAL_TESTS="test_a_01 nl_test ...": only those (while working on them).
 wanted() { [ -z "${HEAL_TESTS:-}" ] || [[ " $HEAL_TESTS " == *" $(basename "$1" .sh) "* ]]; }
+# HEAL_SHARD=I/N (make check): the tests in tests/kmod/shard-all, then every
+# Nth of the others from the Ith on, so that N kernels' runs share the suite
+# and each test still runs on one of them.  Unset: every test.
+shard_i=0 shard_n=1
+if [[ "${HEAL_SHARD:-}" =~ ^([0-9]+)/([0-9]+)$ ]]; then
+	shard_i=$((BASH_REMATCH[1] - 1)) shard_n=${BASH_REMATCH[2]}
+fi
+always=" $(grep -Ev '^(#|$)' "$top/tests/kmod/shard-all" | tr '\n' ' ') "
+k=0
+in_shard() {	# in_shard NAME
+	[[ "$always" == *" $1 "* ]] && return 0
+	k=$((k + 1))
+	[ $(((k - 1) % shard_n)) -eq "$shard_i" ]
+}
 tests=()
 # nl_test too: not built (make test-progs), it fails rather than goes unseen.
-wanted nl_test && tests+=("$top/build/tests/nl_test")
+wanted nl_test && in_shard nl_test && tests+=("$top/build/tests/nl_test")
 for t in "$top"/tests/kmod/test_*.sh; do
-	wanted "$t" && tests+=("$t")
+	wanted "$t" && in_shard "$(basename "$t" .sh)" && tests+=("$t")
 done
 
 say "TAP version 13"
