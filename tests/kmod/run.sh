@@ -31,11 +31,11 @@ if [[ "${HEAL_SHARD:-}" =~ ^([0-9]+)/([0-9]+)$ ]]; then
 	shard_i=$((BASH_REMATCH[1] - 1)) shard_n=${BASH_REMATCH[2]}
 fi
 always=" $(grep -Ev '^(#|$)' "$top/tests/kmod/shard-all" | tr '\n' ' ') "
-k=0
+shard_k=0
 in_shard() {	# in_shard NAME
 	[[ "$always" == *" $1 "* ]] && return 0
-	k=$((k + 1))
-	[ $(((k - 1) % shard_n)) -eq "$shard_i" ]
+	shard_k=$((shard_k + 1))
+	[ $(((shard_k - 1) % shard_n)) -eq "$shard_i" ]
 }
 tests=()
 # nl_test too: not built (make test-progs), it fails rather than goes unseen.
