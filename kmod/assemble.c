@@ -302,10 +302,13 @@ static int hb_assemble_states(struct hb_assembly *as)
 		self = slot < le32_to_cpu(sb->nr_slots) ? le32_to_cpu(sb->members[slot].state) : 0;
 		/*
 		 * Caught up from the bitmap when it comes back only if it
-		 * was in sync when it left (its own view): the bits held
-		 * since name all it missed.  Otherwise rebuilt whole.
+		 * was in sync when it left (its own view) and is not older
+		 * than the last bit cleared (an older copy of it, a
+		 * snapshot, may miss writes no bit names now): the bits
+		 * held since name all it missed.  Otherwise rebuilt whole.
 		 */
-		leg->catchup_ok = self == HEALBLK_LEG_IN_SYNC;
+		leg->catchup_ok = self == HEALBLK_LEG_IN_SYNC &&
+				  own >= le64_to_cpu(a->events_cleared);
 		if (member == HEALBLK_LEG_FAILED) {
 			leg->state = HEALBLK_LEG_FAILED;
 			leg->reason = "it had failed before the device was stopped";
@@ -400,6 +403,8 @@ static void hb_assemble_settings(struct hb_dev *dev, const struct healblk_sb *a)
 {
 	memcpy(dev->uuid, a->dev_uuid, sizeof(dev->uuid));
 	dev->events = le64_to_cpu(a->events);
+	dev->events_cleared = le64_to_cpu(a->events_cleared);
+	dev->mismatch_cnt = le64_to_cpu(a->mismatch_cnt);
 	dev->ctime = le64_to_cpu(a->ctime);
 	dev->sectors = le64_to_cpu(a->data_sectors);
 	dev->fail_errors = le32_to_cpu(a->fail_errors);

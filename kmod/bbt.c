@@ -88,8 +88,8 @@ int hb_bbt_save(struct hb_dev *dev)
 		if (!hb_leg_writable(leg))
 			continue;
 		for (copy = 0; copy < 2; copy++)
-			if (hb_meta_rw(leg->bdev, HB_BBT_SECTOR(copy), dev->bbt_page,
-				      REQ_OP_WRITE | REQ_SYNC | REQ_FUA))
+			if (hb_leg_meta_rw(leg, HB_BBT_SECTOR(copy), dev->bbt_page,
+					   REQ_OP_WRITE | REQ_SYNC | REQ_FUA))
 				bad |= BIT(i);
 	}
 out:

@@ -139,8 +139,8 @@ static void hb_bm_flush_locked(struct hb_dev *dev)
 
 			if (state != HEALBLK_LEG_IN_SYNC && state != HEALBLK_LEG_REBUILDING)
 				continue;
-			if (hb_meta_rw(leg->bdev, HB_BM_BLOCK_SECTOR(index), dev->bm_page,
-				       REQ_OP_WRITE | REQ_SYNC | REQ_FUA)) {
+			if (hb_leg_meta_rw(leg, HB_BM_BLOCK_SECTOR(index), dev->bm_page,
+					   REQ_OP_WRITE | REQ_SYNC | REQ_FUA)) {
 				atomic64_inc(&leg->write_errors);
 				dev->bm_failed |= BIT(i);
 			}
@@ -271,22 +271,47 @@ static void hb_bm_set_bad_regions(struct hb_dev *dev)
 			set_bit(r, dev->bm_bits);
 }
 
+/* May region @r's bit go clean now?  Under bm_mutex. */
+static bool hb_bm_region_clearable(struct hb_dev *dev, unsigned long r)
+{
+	/* Not in step yet: only the resync clears it. */
+	if (dev->resync_bits && test_bit(r, dev->resync_bits))
+		return false;
+	return hb_bm_region_quiet(dev, r) && !hb_bm_region_bad(dev, r);
+}
+
 /*
- * Clear the bits of regions quiet since the last sweep.  Every leg is
- * flushed first: the writes a bit covered have completed, but may still
- * sit in a leg's volatile cache, and a bit may go clean on disk only once
- * they are on stable media everywhere (md-bitmap's rule).  A region is
+ * Is the current superblock one written with every leg in sync
+ * (events_cleared, meta.c)?  Then a copy of a leg older than it is told
+ * from the leg by its counter, and bits may go clean.
+ */
+static bool hb_bm_sb_cleared(struct hb_dev *dev)
+{
+	return READ_ONCE(dev->events_cleared) == READ_ONCE(dev->events);
+}
+
+/*
+ * Clear the bits of regions quiet since the last sweep.  A region is
  * quiet when its buckets are idle and unchanged since the last sweep:
- * checked after the flush, so a write that completed before the flush is
- * durable and one that came after it keeps the bit.  A leg whose flush
- * failed is failed, and nothing is cleared this round.  Under bm_mutex
- * throughout: a bit cleared for a moment and set back (a write came) is
- * never filled into a block, so never reaches a disk clear.  The sweep
- * holds an active reference: no leg is swapped under it.
+ * its writes completed before that sweep ended.  When some bit may go
+ * clean, a superblock is written first (hb_meta_write()): its flush of
+ * every leg puts what those writes left in a volatile cache on stable
+ * media (a bit goes clean on disk only once the data it covered is
+ * durable everywhere: md-bitmap's rule), and its new event counter, with
+ * every leg in sync, becomes events_cleared: a copy of a leg taken
+ * before it (a snapshot, a clone) may miss writes whose bits clear now,
+ * and is rebuilt whole if it comes back, not caught up (md's
+ * events_cleared; the leg as it left is not older).  A leg whose flush
+ * failed is failed, and nothing is cleared this round.  The superblock is
+ * written outside bm_mutex (meta_mutex comes first); from then on under
+ * bm_mutex throughout: a bit cleared for a moment and set back (a write
+ * came) is never filled into a block, so never reaches a disk clear.  The
+ * sweep holds an active reference: no leg is swapped under it.
  */
 static void hb_bm_sweep(struct work_struct *work)
 {
 	struct hb_dev *dev = container_of(to_delayed_work(work), struct hb_dev, bm_sweep);
+	bool clearable = false;
 	unsigned long r;
 	unsigned int b;
 
@@ -295,23 +320,28 @@ static void hb_bm_sweep(struct work_struct *work)
 	mutex_lock(&dev->bm_mutex);
 	if (hb_bm_held(dev))
 		goto seen;
-	/* A flush only when some bit may go clean: a hot region's stays set. */
+	/* A superblock only when some bit may go clean: a hot region's stays set. */
 	for_each_set_bit(r, dev->bm_bits, dev->bm_nbits) {
-		if ((!dev->resync_bits || !test_bit(r, dev->resync_bits)) &&
-		    hb_bm_region_quiet(dev, r)) {
-			dev->bm_failed |= hb_legs_flush(dev);
+		clearable = hb_bm_region_clearable(dev, r);
+		if (clearable)
 			break;
-		}
 	}
-	/* A leg that left before the flush kept its cache: its bits stay too. */
-	if (hb_bm_held(dev))
+	if (!clearable)
+		goto seen;
+	mutex_unlock(&dev->bm_mutex);
+	clearable = !hb_meta_write(dev);
+	mutex_lock(&dev->bm_mutex);
+	/*
+	 * Not if an in-sync leg's superblock could not be written, a leg
+	 * left (before the flush, it kept its cache), or a superblock was
+	 * written since with a leg out of sync.
+	 */
+	if (!clearable || hb_bm_held(dev) || !hb_bm_sb_cleared(dev))
 		goto seen;
 	for_each_set_bit(r, dev->bm_bits, dev->bm_nbits) {
 		if (dev->bm_failed)
 			break;
-		if (dev->resync_bits && test_bit(r, dev->resync_bits))
-			continue;	/* not in step yet: only the resync clears it */
-		if (!hb_bm_region_quiet(dev, r) || hb_bm_region_bad(dev, r))
+		if (!hb_bm_region_clearable(dev, r))
 			continue;
 		/* Off disk first: the fast path reads bm_ondisk. */
 		clear_bit(r, dev->bm_ondisk);
@@ -408,9 +438,14 @@ void hb_bm_start(struct hb_dev *dev)
  */
 void hb_bm_stop(struct hb_dev *dev)
 {
+	bool sb_failed = false;
+
 	cancel_delayed_work_sync(&dev->bm_sweep);
 	if (!dev->bm_bits)
 		return;
+	/* Before bits go clean, a superblock with every leg in sync, as in hb_bm_sweep(). */
+	if (!hb_bm_held(dev))
+		sb_failed = hb_meta_write(dev);
 	/* What the last writes left in a volatile cache goes down before the bits clear. */
 	mutex_lock(&dev->bm_mutex);
 	dev->bm_failed |= hb_legs_flush(dev);
@@ -424,7 +459,7 @@ void hb_bm_stop(struct hb_dev *dev)
 	 * A leg out keeps every bit: it is caught up from them at its return.
 	 * Else what is still to resync, and the regions with bad ranges.
 	 */
-	if (!hb_bm_held(dev)) {
+	if (!hb_bm_held(dev) && !sb_failed && hb_bm_sb_cleared(dev)) {
 		/* What is written next is what is on disk: refilled by the flush. */
 		bitmap_zero(dev->bm_ondisk, dev->bm_nbits);
 		if (dev->resync_bits)

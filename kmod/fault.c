@@ -5,8 +5,13 @@
  * over a range of data sectors with a probability, at most a count of
  * times, and adding latency.  Rules can only be set when the module was
  * loaded with fault_injection=1.  Modelled on null_blk's fault attributes
- * and dm-flakey's deterministic modes.
+ * and dm-flakey's deterministic modes.  A rule sees every I/O healblk sends
+ * to the leg: the clones of the device's bios, the copies of rebuild,
+ * resync and scrub (READ, WRITE over the range), the cache flushes
+ * (FLUSH) and the metadata (META: superblock, bitmap, bad-block and remap
+ * tables, whatever the range).
  */
+#include <linux/delay.h>
 #include <linux/netlink.h>
 #include <linux/random.h>
 #include "healblk.h"
@@ -29,6 +34,36 @@ static void hb_fault_delayed_submit(struct work_struct *work)
 }
 
 /*
+ * Does @leg's rule take an I/O of @op over data sectors [@start, @end)
+ * (any range for FLUSH and META)?  True to fail it; *@delay_us: the
+ * latency to add otherwise.  Any context.
+ */
+static bool hb_fault_hit(struct hb_leg *leg, u32 op, sector_t start, sector_t end,
+			 u32 *delay_us)
+{
+	struct hb_dev *dev = leg->dev;
+	struct hb_fault *f = &leg->fault;
+	bool fail = false;
+	unsigned long flags;
+
+	*delay_us = 0;
+	if (!READ_ONCE(f->armed))
+		return false;
+	spin_lock_irqsave(&dev->lock, flags);
+	if (f->armed && (f->ops & op) &&
+	    (op == HEALBLK_OP_FLUSH || op == HEALBLK_OP_META ||
+	     (end > f->start && (!f->sectors || start < f->start + f->sectors)))) {
+		if (f->percent && get_random_u32_below(100) < f->percent)
+			fail = !f->count || atomic_dec_if_positive(&f->left) >= 0;
+		*delay_us = f->delay_us;
+	}
+	spin_unlock_irqrestore(&dev->lock, flags);
+	if (fail)
+		atomic64_inc(&f->injected);
+	return fail;
+}
+
+/*
  * Called for every clone about to go to its leg.  Returns true when the
  * rule took the clone: completed with an error, or queued to be submitted
  * later.  Must not block.
@@ -37,30 +72,11 @@ bool hb_fault_inject(struct hb_clone *c)
 {
 	struct hb_leg *leg = c->leg;
 	struct hb_dev *dev = leg->dev;
-	struct hb_fault *f = &leg->fault;
 	struct bio *bio = &c->bio;
 	sector_t start = bio->bi_iter.bi_sector - dev->data_offset;
-	sector_t end = start + bio_sectors(bio);
-	bool fail = false;
-	unsigned long flags;
-	u32 delay_us = 0;
+	u32 delay_us;
 
-	if (!READ_ONCE(f->armed))
-		return false;
-
-	spin_lock_irqsave(&dev->lock, flags);
-	if (f->armed && (f->ops & hb_bio_op(bio)) &&
-	    (hb_bio_op(bio) == HEALBLK_OP_FLUSH ||
-	     (end > f->start &&
-	      (!f->sectors || start < f->start + f->sectors)))) {
-		if (f->percent && get_random_u32_below(100) < f->percent)
-			fail = !f->count || atomic_dec_if_positive(&f->left) >= 0;
-		delay_us = f->delay_us;
-	}
-	spin_unlock_irqrestore(&dev->lock, flags);
-
-	if (fail) {
-		atomic64_inc(&f->injected);
+	if (hb_fault_hit(leg, hb_bio_op(bio), start, start + bio_sectors(bio), &delay_us)) {
 		bio->bi_status = BLK_STS_IOERR;
 		bio_endio(bio);
 		return true;
@@ -71,6 +87,22 @@ bool hb_fault_inject(struct hb_clone *c)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * The same for healblk's own I/O to @leg, about to be sent and waited
+ * for (process context): -EIO to fail it, after the rule's latency
+ * otherwise.  @op: one HEALBLK_OP_*; @start, @sectors: data sectors.
+ */
+int hb_fault_sync(struct hb_leg *leg, u32 op, sector_t start, unsigned int sectors)
+{
+	u32 delay_us;
+
+	if (hb_fault_hit(leg, op, start, start + sectors, &delay_us))
+		return -EIO;
+	if (delay_us)
+		fsleep(delay_us);
+	return 0;
 }
 
 int hb_fault_set(struct hb_leg *leg, const struct hb_fault *rule,

@@ -173,6 +173,7 @@ struct hb_dev {
 	bool sync_stop;		/* device going away: checkpoint and stop */
 	bool sync_abort;	/* by request */
 	bool scrub_requested;
+	bool scrub_check;	/* the scrub requested only counts (HEALBLK_SCRUB_CHECK) */
 	unsigned long spare_requested;	/* slots a spare is to replace on request */
 	u32 sync_min_kbs, sync_max_kbs;
 	struct hb_sync_status {
@@ -230,6 +231,10 @@ struct hb_dev {
 	struct page *sb_page;		/* their buffer: no allocation on the I/O path */
 	u8 uuid[16];
 	u64 events;
+	/* of the last superblock written with every leg in sync (meta.c) */
+	u64 events_cleared;
+	/* mismatches of the last whole scrub or check, kept in the superblock */
+	u64 mismatch_cnt;
 	time64_t ctime;
 	u32 fail_errors;	/* a leg fails at this many errors ... */
 	u32 fail_window;	/* ... within this many seconds */
@@ -305,6 +310,7 @@ void hb_dev_exit(void);
 void hb_meta_new(struct hb_dev *dev);
 int hb_meta_rw(struct block_device *bdev, sector_t sector, struct page *page,
 	       blk_opf_t opf);
+int hb_leg_meta_rw(struct hb_leg *leg, sector_t sector, struct page *page, blk_opf_t opf);
 int hb_meta_write(struct hb_dev *dev);
 unsigned long hb_legs_flush(struct hb_dev *dev);
 int hb_meta_read(struct block_device *bdev, struct healblk_sb *out, const char **why);
@@ -337,7 +343,7 @@ int hb_spare_add(struct hb_dev *dev, dev_t devt, u32 flags, struct netlink_ext_a
 int hb_spare_remove(struct hb_dev *dev, unsigned int index,
 		    struct netlink_ext_ack *extack);
 int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *extack);
-int hb_scrub_start(struct hb_dev *dev, struct netlink_ext_ack *extack);
+int hb_scrub_start(struct hb_dev *dev, u32 flags, struct netlink_ext_ack *extack);
 int hb_sync_abort(struct hb_dev *dev, struct netlink_ext_ack *extack);
 void hb_write_wait_window(struct hb_dev *dev, struct hb_io *io);
 bool hb_repair_take(struct hb_dev *dev, sector_t sector, unsigned int sectors);
@@ -408,6 +414,7 @@ u64 hb_leg_io_stat(struct hb_leg *leg, size_t offset);
 
 /* fault.c */
 bool hb_fault_inject(struct hb_clone *clone);
+int hb_fault_sync(struct hb_leg *leg, u32 op, sector_t start, unsigned int sectors);
 int hb_fault_set(struct hb_leg *leg, const struct hb_fault *rule,
 		 struct netlink_ext_ack *extack);
 void hb_fault_clear(struct hb_leg *leg);

@@ -42,6 +42,15 @@ int hb_meta_rw(struct block_device *bdev, sector_t sector, struct page *page,
 	return ret;
 }
 
+/* hb_meta_rw() on a leg of a device, seen by its fault rule (META). */
+int hb_leg_meta_rw(struct hb_leg *leg, sector_t sector, struct page *page, blk_opf_t opf)
+{
+	if (unlikely(g_fault_injection) &&
+	    hb_fault_sync(leg, HEALBLK_OP_META, 0, 0))
+		return -EIO;
+	return hb_meta_rw(leg->bdev, sector, page, opf);
+}
+
 /*
  * Make what every leg in sync or rebuilding has completed durable: an
  * empty PREFLUSH to each.  md's rule: before a bitmap bit or a bad-block
@@ -60,7 +69,9 @@ unsigned long hb_legs_flush(struct hb_dev *dev)
 
 		if (state != HEALBLK_LEG_IN_SYNC && state != HEALBLK_LEG_REBUILDING)
 			continue;
-		if (blkdev_issue_flush(leg->bdev)) {
+		if ((unlikely(g_fault_injection) &&
+		     hb_fault_sync(leg, HEALBLK_OP_FLUSH, 0, 0)) ||
+		    blkdev_issue_flush(leg->bdev)) {
 			atomic64_inc(&leg->write_errors);
 			failed |= BIT(i);
 		}
@@ -77,6 +88,7 @@ void hb_meta_new(struct hb_dev *dev)
 		get_random_bytes(dev->legs[i]->uuid, sizeof(dev->legs[i]->uuid));
 	dev->ctime = ktime_get_real_seconds();
 	dev->events = 0;
+	dev->events_cleared = 0;
 }
 
 /* Every leg's state and rebuild position, taken once for all the superblocks of a write. */
@@ -110,6 +122,8 @@ static void hb_sb_fill(struct hb_dev *dev, struct hb_leg *leg, u32 role,
 	sb->sync_max_kbs = cpu_to_le32(dev->sync_max_kbs);
 	sb->bitmap_shift = cpu_to_le32(dev->bm_shift);
 	sb->remap_blocks = cpu_to_le32(dev->rm_blocks);
+	sb->events_cleared = cpu_to_le64(dev->events_cleared);
+	sb->mismatch_cnt = cpu_to_le64(READ_ONCE(dev->mismatch_cnt));
 	for (i = 0; i < dev->nr_legs; i++) {
 		memcpy(sb->members[i].uuid, dev->legs[i]->uuid, sizeof(sb->members[i].uuid));
 		sb->members[i].state = cpu_to_le32(st->state[i]);
@@ -129,10 +143,10 @@ static int hb_sb_write(struct hb_dev *dev, struct hb_leg *leg, u32 role,
 {
 	hb_sb_fill(dev, leg, role, st, page_address(dev->sb_page));
 	/* Copy A, then B: each durable before the next is touched. */
-	if (hb_meta_rw(leg->bdev, 0, dev->sb_page,
-		       REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA) ||
-	    hb_meta_rw(leg->bdev, HEALBLK_SB_COPY_SECTORS, dev->sb_page,
-		       REQ_OP_WRITE | REQ_SYNC | REQ_FUA)) {
+	if (hb_leg_meta_rw(leg, 0, dev->sb_page,
+			   REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA) ||
+	    hb_leg_meta_rw(leg, HEALBLK_SB_COPY_SECTORS, dev->sb_page,
+			   REQ_OP_WRITE | REQ_SYNC | REQ_FUA)) {
 		pr_err_ratelimited("%s: cannot write the superblock to %s %u (%pg)\n",
 				   dev->disk ? dev->disk->disk_name : "healblk",
 				   role == HEALBLK_SB_ROLE_SPARE ? "spare" : "leg",
@@ -151,9 +165,10 @@ static int hb_sb_write(struct hb_dev *dev, struct hb_leg *leg, u32 role,
  */
 int hb_meta_write(struct hb_dev *dev)
 {
-	unsigned long flush_failed;
+	unsigned long flush_failed, sb_failed = 0;
 	struct hb_states st;
 	unsigned int i, failed = 0;
+	bool all_in_sync = true;
 
 	mutex_lock(&dev->meta_mutex);
 	/*
@@ -164,6 +179,7 @@ int hb_meta_write(struct hb_dev *dev)
 	for (i = 0; i < dev->nr_legs; i++) {
 		st.state[i] = dev->legs[i]->state;
 		st.sync_pos[i] = READ_ONCE(dev->legs[i]->sync_pos);
+		all_in_sync &= st.state[i] == HEALBLK_LEG_IN_SYNC;
 	}
 	spin_unlock_irq(&dev->lock);
 	/*
@@ -172,13 +188,22 @@ int hb_meta_write(struct hb_dev *dev)
 	 * checkpoint, is never ahead of the data under it.
 	 */
 	flush_failed = hb_legs_flush(dev);
-	dev->events++;
+	WRITE_ONCE(dev->events, dev->events + 1);
+	/*
+	 * With every leg in sync the sweep may clear bits from now on: a
+	 * copy of a leg older than this superblock may then miss writes that
+	 * no bit names (hb_bm_sweep() writes one before each clear).
+	 */
+	if (all_in_sync)
+		WRITE_ONCE(dev->events_cleared, dev->events);
 	for (i = 0; i < dev->nr_legs; i++) {
 		if (st.state[i] != HEALBLK_LEG_IN_SYNC && st.state[i] != HEALBLK_LEG_REBUILDING)
 			continue;
-		if (hb_sb_write(dev, dev->legs[i], HEALBLK_SB_ROLE_MEMBER, &st) &&
-		    st.state[i] == HEALBLK_LEG_IN_SYNC)
+		if (!hb_sb_write(dev, dev->legs[i], HEALBLK_SB_ROLE_MEMBER, &st))
+			continue;
+		if (st.state[i] == HEALBLK_LEG_IN_SYNC)
 			failed++;
+		sb_failed |= BIT(i);
 	}
 	for (i = 0; i < dev->nr_spares; i++)
 		hb_sb_write(dev, dev->spares[i], HEALBLK_SB_ROLE_SPARE, &st);
@@ -186,6 +211,16 @@ int hb_meta_write(struct hb_dev *dev)
 	/* A leg that cannot flush may have lost what it acknowledged. */
 	for_each_set_bit(i, &flush_failed, dev->nr_legs)
 		hb_leg_fail(dev->legs[i], "a cache flush failed", NULL);
+	/*
+	 * One whose superblock cannot be written cannot record what it
+	 * holds: failed, as md fails a member whose superblock write fails
+	 * (not while the device is being made: that fails as a whole).
+	 */
+	if (READ_ONCE(dev->started))
+		for_each_set_bit(i, &sb_failed, dev->nr_legs)
+			if (!(flush_failed & BIT(i)))
+				hb_leg_fail(dev->legs[i], "its superblock could not be written",
+					    NULL);
 	return failed;
 }
 
@@ -240,6 +275,9 @@ static bool hb_sb_valid(const struct healblk_sb *sb, sector_t leg_sectors, const
 		    le64_to_cpu(sb->members[i].sync_pos) > data)
 			return false;
 	}
+	if (le64_to_cpu(sb->events_cleared) > le64_to_cpu(sb->events) || sb->pad ||
+	    le64_to_cpu(sb->mismatch_cnt) > data / 8)
+		return false;
 	if (le32_to_cpu(sb->fail_errors) > HEALBLK_FAIL_ERRORS_MAX ||
 	    le32_to_cpu(sb->fail_window) > HEALBLK_FAIL_WINDOW_MAX)
 		return false;

@@ -57,6 +57,11 @@ static const struct nla_policy hb_spare_add_policy[HEALBLK_A_MAX + 1] = {
 	[HEALBLK_A_DEV_FLAGS]	= NLA_POLICY_MASK(NLA_U32, HEALBLK_SPARE_FLAGS),
 };
 
+static const struct nla_policy hb_scrub_policy[HEALBLK_A_MAX + 1] = {
+	[HEALBLK_A_DEV_INDEX]	= { .type = NLA_U32 },
+	[HEALBLK_A_DEV_FLAGS]	= NLA_POLICY_MASK(NLA_U32, HEALBLK_SCRUB_FLAGS),
+};
+
 static const struct nla_policy hb_leg_policy[HEALBLK_A_MAX + 1] = {
 	[HEALBLK_A_DEV_INDEX]	= { .type = NLA_U32 },
 	[HEALBLK_A_LEG_INDEX]	= { .type = NLA_U32 },
@@ -78,7 +83,8 @@ static const struct nla_policy hb_fault_policy[HEALBLK_A_MAX + 1] = {
 	[HEALBLK_A_LEG_INDEX]		= { .type = NLA_U32 },
 	[HEALBLK_A_FAULT_OPS]		= NLA_POLICY_MASK(NLA_U32, HEALBLK_OP_READ |
 							  HEALBLK_OP_WRITE |
-							  HEALBLK_OP_FLUSH),
+							  HEALBLK_OP_FLUSH |
+							  HEALBLK_OP_META),
 	[HEALBLK_A_FAULT_START]		= { .type = NLA_U64 },
 	[HEALBLK_A_FAULT_SECTORS]	= { .type = NLA_U64 },
 	[HEALBLK_A_FAULT_PERCENT]	= NLA_POLICY_MAX(NLA_U32, 100),
@@ -182,7 +188,7 @@ static int hb_nl_put_sync(struct sk_buff *skb, struct hb_dev *dev)
 		return 0;
 	if (nla_put_u32(skb, HEALBLK_A_SYNC_KIND, st.kind) ||
 	    nla_put_u32(skb, HEALBLK_A_SYNC_STATUS, st.status) ||
-	    (st.kind != HEALBLK_SYNC_SCRUB &&
+	    (st.kind != HEALBLK_SYNC_SCRUB && st.kind != HEALBLK_SYNC_CHECK &&
 	     nla_put_u32(skb, HEALBLK_A_SYNC_LEG, st.leg)) ||
 	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_POS, st.pos, HEALBLK_A_PAD) ||
 	    nla_put_u64_64bit(skb, HEALBLK_A_SYNC_SECTORS, st.sectors, HEALBLK_A_PAD) ||
@@ -224,6 +230,8 @@ static int hb_nl_put_dev(struct sk_buff *skb, struct hb_dev *dev, u32 portid,
 	    nla_put_u32(skb, HEALBLK_A_DEV_BITMAP_DIRTY, hb_bm_dirty_regions(dev)) ||
 	    nla_put_u32(skb, HEALBLK_A_DEV_REMAP_BLOCKS, dev->rm_blocks) ||
 	    nla_put_u32(skb, HEALBLK_A_DEV_REMAP_USED, READ_ONCE(dev->rm_used)) ||
+	    nla_put_u64_64bit(skb, HEALBLK_A_DEV_MISMATCH_CNT, READ_ONCE(dev->mismatch_cnt),
+			      HEALBLK_A_PAD) ||
 	    hb_nl_put_sync(skb, dev))
 		goto cancel;
 	legs = nla_nest_start(skb, HEALBLK_A_DEV_LEGS);
@@ -627,11 +635,14 @@ static int hb_nl_rebuild(struct sk_buff *skb, struct genl_info *info)
 static int hb_nl_scrub(struct sk_buff *skb, struct genl_info *info)
 {
 	struct hb_dev *dev;
+	u32 flags = 0;
 	int ret;
 
+	if (info->attrs[HEALBLK_A_DEV_FLAGS])
+		flags = nla_get_u32(info->attrs[HEALBLK_A_DEV_FLAGS]);
 	mutex_lock(&healblk_mutex);
 	dev = hb_nl_dev(info);
-	ret = IS_ERR(dev) ? PTR_ERR(dev) : hb_scrub_start(dev, info->extack);
+	ret = IS_ERR(dev) ? PTR_ERR(dev) : hb_scrub_start(dev, flags, info->extack);
 	mutex_unlock(&healblk_mutex);
 	return ret;
 }
@@ -674,7 +685,7 @@ static const struct genl_ops hb_nl_ops[] = {
 	HB_OP(HEALBLK_CMD_SPARE_ADD, hb_nl_spare_add, hb_spare_add_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_SPARE_REMOVE, hb_nl_spare_remove, hb_leg_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_REBUILD, hb_nl_rebuild, hb_rebuild_policy, GENL_ADMIN_PERM),
-	HB_OP(HEALBLK_CMD_SCRUB, hb_nl_scrub, hb_dev_policy, GENL_ADMIN_PERM),
+	HB_OP(HEALBLK_CMD_SCRUB, hb_nl_scrub, hb_scrub_policy, GENL_ADMIN_PERM),
 	HB_OP(HEALBLK_CMD_SYNC_ABORT, hb_nl_sync_abort, hb_dev_policy, GENL_ADMIN_PERM),
 };
 

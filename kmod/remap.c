@@ -60,8 +60,8 @@ static int hb_remap_save(struct hb_dev *dev, const struct healblk_rm_entry *extr
 	t->count = cpu_to_le32(n);
 	t->crc = cpu_to_le32(hb_rm_crc(t));
 	for (copy = 0; copy < 2; copy++)
-		if (hb_meta_rw(leg->bdev, HB_RM_SECTOR(copy), dev->rm_page,
-			       REQ_OP_WRITE | REQ_SYNC | REQ_FUA))
+		if (hb_leg_meta_rw(leg, HB_RM_SECTOR(copy), dev->rm_page,
+				   REQ_OP_WRITE | REQ_SYNC | REQ_FUA))
 			return -EIO;
 	return 0;
 }

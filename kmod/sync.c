@@ -72,6 +72,12 @@ static int hb_buf_rw(struct hb_leg *leg, sector_t sector, struct hb_buf *buf,
 	struct bio *bio;
 	int ret;
 
+	if (unlikely(g_fault_injection)) {
+		ret = hb_fault_sync(leg, op_is_write(opf) ? HEALBLK_OP_WRITE : HEALBLK_OP_READ,
+				    sector + off, len);
+		if (ret)
+			return ret;
+	}
 	bio = bio_alloc(leg->bdev, n, opf, GFP_NOIO);
 	bio->bi_iter.bi_sector = leg->dev->data_offset + sector + off;
 	for (i = 0; i < n; i++)
@@ -680,10 +686,11 @@ static void hb_resync(struct hb_dev *dev, struct hb_buf *buf)
  * that a leg cannot read, or holds in its bad-block table, or where it
  * differs from the reference copy, is rewritten from the reference: the
  * copy most legs agree on, ties going to the lowest leg (with two legs,
- * leg 0 is the reference, as in md's repair).
+ * leg 0 is the reference, as in md's repair).  A check (@check) only
+ * counts such blocks, as md's check does: it writes nothing.
  */
 static void hb_scrub_chunk(struct hb_dev *dev, sector_t pos, unsigned int len,
-			   struct hb_buf **bufs)
+			   struct hb_buf **bufs, bool check)
 {
 	unsigned long legs = hb_legs_in_sync(dev), readable = 0;
 	u64 mismatches = 0, repaired = 0, unreadable = 0;
@@ -730,6 +737,8 @@ static void hb_scrub_chunk(struct hb_dev *dev, sector_t pos, unsigned int len,
 		if (!fix)
 			continue;
 		mismatches++;
+		if (check)
+			continue;
 		hb_bm_mark(dev, pos + off, HB_BLOCK_SECTORS);
 		for_each_set_bit(i, &fix, dev->nr_legs) {
 			struct hb_leg *leg = dev->legs[i];
@@ -757,10 +766,11 @@ static void hb_scrub_chunk(struct hb_dev *dev, sector_t pos, unsigned int len,
 	spin_unlock_irq(&dev->lock);
 }
 
-static void hb_scrub(struct hb_dev *dev)
+static void hb_scrub(struct hb_dev *dev, bool check)
 {
 	enum healblk_sync_status status = HEALBLK_SYNC_DONE;
 	struct hb_buf *bufs[HEALBLK_MAX_LEGS] = { NULL };
+	const char *what = check ? "check" : "scrub";
 	struct hb_sync_run run;
 	sector_t pos = 0;
 	unsigned int i;
@@ -770,7 +780,8 @@ static void hb_scrub(struct hb_dev *dev)
 		if (!bufs[i])
 			goto out;
 	}
-	hb_sync_begin(&run, dev, HEALBLK_SYNC_SCRUB, 0, 0, dev->sectors);
+	hb_sync_begin(&run, dev, check ? HEALBLK_SYNC_CHECK : HEALBLK_SYNC_SCRUB, 0, 0,
+		      dev->sectors);
 	while (pos < dev->sectors) {
 		unsigned int len = min_t(sector_t, HB_SYNC_CHUNK, dev->sectors - pos);
 
@@ -780,14 +791,19 @@ static void hb_scrub(struct hb_dev *dev)
 			break;
 		}
 		hb_win_take(dev, pos, len);
-		hb_scrub_chunk(dev, pos, len, bufs);
+		hb_scrub_chunk(dev, pos, len, bufs, check);
 		hb_win_release(dev);
 		pos += len;
 		hb_sync_progress(&run, pos, len);
 	}
-	pr_info("%s: scrub %s: %llu blocks mismatched, %llu repaired, %llu unreadable\n",
-		dev->disk->disk_name, status == HEALBLK_SYNC_DONE ? "done" : "stopped",
+	pr_info("%s: %s %s: %llu blocks mismatched, %llu repaired, %llu unreadable\n",
+		dev->disk->disk_name, what, status == HEALBLK_SYNC_DONE ? "done" : "stopped",
 		dev->sync.mismatches, dev->sync.repaired, dev->sync.unreadable);
+	/* md's mismatch_cnt, kept across restarts: what the last whole pass found. */
+	if (status == HEALBLK_SYNC_DONE) {
+		WRITE_ONCE(dev->mismatch_cnt, dev->sync.mismatches);
+		hb_meta_write(dev);
+	}
 	hb_sync_end(dev, status);
 out:
 	for (i = 0; i < dev->nr_legs; i++)
@@ -993,9 +1009,12 @@ static void hb_sync_work(struct work_struct *work)
 				break;
 			continue;
 		}
-		if (READ_ONCE(dev->scrub_requested)) {
+		/* Pairs with hb_scrub_start(): scrub_check is the request's. */
+		if (smp_load_acquire(&dev->scrub_requested)) {
+			bool check = READ_ONCE(dev->scrub_check);
+
 			WRITE_ONCE(dev->scrub_requested, false);
-			hb_scrub(dev);
+			hb_scrub(dev, check);
 			continue;
 		}
 		break;
@@ -1086,8 +1105,10 @@ static int hb_readd_slot(struct hb_dev *dev, struct hb_leg *leg, bool *was_in_sy
 			NL_SET_ERR_MSG(extack, "the disk ran without a leg the device has in sync (split brain): assemble them with --force, or add it as a spare");
 			goto out;
 		}
+		/* In sync when it left, and not an older copy (hb_rebuild_start()). */
 		*was_in_sync = slot < le32_to_cpu(sb->nr_slots) &&
-			       le32_to_cpu(sb->members[slot].state) == HEALBLK_LEG_IN_SYNC;
+			       le32_to_cpu(sb->members[slot].state) == HEALBLK_LEG_IN_SYNC &&
+			       le64_to_cpu(sb->events) >= READ_ONCE(dev->events_cleared);
 		ret = slot;
 	}
 out:
@@ -1241,7 +1262,9 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 	/*
 	 * Caught up only if the disk behind the leg is still the one that
 	 * left (a multipath or iSCSI path may now lead to another): its own
-	 * superblock names this slot's leg, in sync, not ahead of the device.
+	 * superblock names this slot's leg, in sync, not ahead of the device,
+	 * and not older than the last superblock written before bits could
+	 * go clean (an older copy of the leg misses writes no bit names).
 	 */
 	if (leg->catchup_ok) {
 		struct healblk_sb *sb = kmalloc(sizeof(*sb), GFP_KERNEL);
@@ -1255,7 +1278,8 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 		     le32_to_cpu(sb->role) != HEALBLK_SB_ROLE_MEMBER || slot != leg->index ||
 		     slot >= le32_to_cpu(sb->nr_slots) ||
 		     le32_to_cpu(sb->members[slot].state) != HEALBLK_LEG_IN_SYNC ||
-		     le64_to_cpu(sb->events) > dev->events))
+		     le64_to_cpu(sb->events) > dev->events ||
+		     le64_to_cpu(sb->events) < READ_ONCE(dev->events_cleared)))
 			leg->catchup_ok = false;
 		kfree(sb);
 	}
@@ -1283,8 +1307,10 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 	return 0;
 }
 
-int hb_scrub_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
+int hb_scrub_start(struct hb_dev *dev, u32 flags, struct netlink_ext_ack *extack)
 {
+	bool check = flags & HEALBLK_SCRUB_CHECK;
+
 	lockdep_assert_held(&healblk_mutex);
 	if (READ_ONCE(dev->sync_active) || READ_ONCE(dev->scrub_requested)) {
 		NL_SET_ERR_MSG(extack, "a rebuild or scrub is already running on this device");
@@ -1293,11 +1319,13 @@ int hb_scrub_start(struct hb_dev *dev, struct netlink_ext_ack *extack)
 	/* Running from now on, for whoever asks: it starts within a moment. */
 	spin_lock_irq(&dev->lock);
 	memset(&dev->sync, 0, sizeof(dev->sync));
-	dev->sync.kind = HEALBLK_SYNC_SCRUB;
+	dev->sync.kind = check ? HEALBLK_SYNC_CHECK : HEALBLK_SYNC_SCRUB;
 	dev->sync.status = HEALBLK_SYNC_RUNNING;
 	dev->sync.sectors = dev->sectors;
 	spin_unlock_irq(&dev->lock);
-	WRITE_ONCE(dev->scrub_requested, true);
+	WRITE_ONCE(dev->scrub_check, check);
+	/* Pairs with hb_sync_work()'s acquire: the work sees this request's kind. */
+	smp_store_release(&dev->scrub_requested, true);
 	hb_sync_kick(dev);
 	return 0;
 }

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Read-only sysfs: /sys/block/healblkN/healblk/{state,nr_legs,...} and
+ * sysfs: /sys/block/healblkN/healblk/{state,nr_legs,...} and
  * /sys/block/healblkN/healblk/legK/{dev,name,state,counters}, one value
- * per file, in the manner of md's /sys/block/mdN/md/dev-X/.
+ * per file, in the manner of md's /sys/block/mdN/md/dev-X/.  Read-only
+ * but for sync_action, md's control of the same name.
  */
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 #include "healblk.h"
 
 struct hb_attr {
 	struct attribute attr;
 	ssize_t (*show)(struct kobject *kobj, char *buf);
+	ssize_t (*store)(struct kobject *kobj, const char *buf, size_t len);
 };
 
 static ssize_t hb_attr_show(struct kobject *kobj, struct attribute *attr,
@@ -19,8 +22,17 @@ static ssize_t hb_attr_show(struct kobject *kobj, struct attribute *attr,
 	return container_of(attr, struct hb_attr, attr)->show(kobj, buf);
 }
 
+static ssize_t hb_attr_store(struct kobject *kobj, struct attribute *attr,
+			     const char *buf, size_t len)
+{
+	struct hb_attr *a = container_of(attr, struct hb_attr, attr);
+
+	return a->store ? a->store(kobj, buf, len) : -EIO;
+}
+
 static const struct sysfs_ops hb_sysfs_ops = {
 	.show = hb_attr_show,
+	.store = hb_attr_store,
 };
 
 #define HB_ATTR(prefix, _name)						\
@@ -108,8 +120,67 @@ static ssize_t dev_remap_used_show(struct kobject *kobj, char *buf)
 	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_to_hbdev(kobj)->rm_used));
 }
 
+static ssize_t dev_mismatch_cnt_show(struct kobject *kobj, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(kobj_to_hbdev(kobj)->mismatch_cnt));
+}
+
+/* md's words: what runs now, or "idle". */
+static ssize_t dev_sync_action_show(struct kobject *kobj, char *buf)
+{
+	static const char * const names[] = {
+		[HEALBLK_SYNC_NONE] = "idle",
+		[HEALBLK_SYNC_REBUILD] = "recover",
+		[HEALBLK_SYNC_SCRUB] = "repair",
+		[HEALBLK_SYNC_RESYNC] = "resync",
+		[HEALBLK_SYNC_CHECK] = "check",
+	};
+	struct hb_dev *dev = kobj_to_hbdev(kobj);
+	enum healblk_sync_kind kind;
+
+	spin_lock_irq(&dev->lock);
+	kind = dev->sync.status == HEALBLK_SYNC_RUNNING ? dev->sync.kind : HEALBLK_SYNC_NONE;
+	spin_unlock_irq(&dev->lock);
+	return sysfs_emit(buf, "%s\n", kind < ARRAY_SIZE(names) ? names[kind] : "idle");
+}
+
+/*
+ * md's sync_action: "check" counts mismatches (mismatch_cnt), "repair"
+ * scrubs, "idle" stops a rebuild or scrub that runs.  healblk_mutex is
+ * only tried: a destroy holds it while it removes this file, and waits
+ * for us.
+ */
+static ssize_t dev_sync_action_store(struct kobject *kobj, const char *buf, size_t len)
+{
+	struct hb_dev *dev = kobj_to_hbdev(kobj);
+	int ret;
+
+	if (!mutex_trylock(&healblk_mutex))
+		return restart_syscall();
+	if (sysfs_streq(buf, "check")) {
+		ret = hb_scrub_start(dev, HEALBLK_SCRUB_CHECK, NULL);
+	} else if (sysfs_streq(buf, "repair")) {
+		ret = hb_scrub_start(dev, 0, NULL);
+	} else if (sysfs_streq(buf, "idle")) {
+		/* With nothing running it is idle already. */
+		hb_sync_abort(dev, NULL);
+		ret = 0;
+	} else {
+		ret = -EINVAL;
+	}
+	mutex_unlock(&healblk_mutex);
+	return ret ? ret : len;
+}
+
 HB_ATTR(dev, remap_blocks);
 HB_ATTR(dev, remap_used);
+HB_ATTR(dev, mismatch_cnt);
+
+static struct hb_attr dev_attr_sync_action = {
+	.attr = { .name = "sync_action", .mode = 0644 },
+	.show = dev_sync_action_show,
+	.store = dev_sync_action_store,
+};
 HB_ATTR(dev, bitmap_sectors);
 HB_ATTR(dev, bitmap_dirty);
 HB_ATTR(dev, state);
@@ -136,6 +207,8 @@ static struct attribute *hb_dev_attrs[] = {
 	&dev_attr_bitmap_dirty.attr,
 	&dev_attr_remap_blocks.attr,
 	&dev_attr_remap_used.attr,
+	&dev_attr_mismatch_cnt.attr,
+	&dev_attr_sync_action.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(hb_dev);

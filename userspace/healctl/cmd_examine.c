@@ -143,6 +143,8 @@ static int examine_disk(struct healctl *ctl, const struct hb_arrays *as, const c
 		json_object_object_add(o, "role", json_object_new_string(spare ? "spare" : "leg"));
 		json_object_object_add(o, "slot", json_object_new_int((int)le32toh(sb.slot)));
 		json_object_object_add(o, "events", json_object_new_int64((int64_t)le64toh(sb.events)));
+		json_object_object_add(o, "events_cleared",
+				       json_object_new_int64((int64_t)le64toh(sb.events_cleared)));
 		json_object_object_add(o, "ctime", json_object_new_int64((int64_t)le64toh(sb.ctime)));
 		json_object_object_add(o, "sectors", json_object_new_int64((int64_t)le64toh(sb.data_sectors)));
 		for (i = 0; i < nr && i < HEALBLK_MAX_LEGS; i++) {
@@ -167,9 +169,11 @@ static int examine_disk(struct healctl *ctl, const struct hb_arrays *as, const c
 	printf("  at boot   %s\n", hb_array_expected(as, sb.dev_uuid) ?
 	       "assembled as its legs appear" : "left alone (not expected: auto_assemble, [array])");
 	hb_uuid_str(sb.leg_uuid, u);
-	printf("  this      %s %u, uuid %s\n  events    %llu\n  created   %s\n  size      %llu sectors\n",
+	printf("  this      %s %u, uuid %s\n  events    %llu (bits cleared since %llu)\n"
+	       "  created   %s\n  size      %llu sectors\n",
 	       spare ? "spare" : "slot", le32toh(sb.slot), u, (unsigned long long)le64toh(sb.events),
-	       created, (unsigned long long)le64toh(sb.data_sectors));
+	       (unsigned long long)le64toh(sb.events_cleared), created,
+	       (unsigned long long)le64toh(sb.data_sectors));
 	for (i = 0; i < nr && i < HEALBLK_MAX_LEGS; i++) {
 		hb_uuid_str(sb.members[i].uuid, u);
 		printf("  slot %u    %-10s %s\n", i, member_state(le32toh(sb.members[i].state)), u);

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+#include "../lib/hb_names.h"
 #include "../lib/hb_parse.h"
 #include "../lib/log.h"
 #include "../lib/schema.h"
@@ -111,30 +112,52 @@ static int get_dev(struct healctl *ctl, uint32_t index, struct hb_dev_info *dev)
 }
 
 /*
- * scrub DEV [--wait]: start it; with --wait, follow it to its end and
+ * scrub DEV [--check] [--wait]: start it (with --check, md's check: count
+ * mismatches, repair nothing); with --wait, follow it to its end and
  * print the counts.  Exit 1 if it did not finish or found blocks that no
- * leg could read.
+ * leg could read, and after a check that found mismatches.
  */
 int cmd_scrub(struct healctl *ctl, int argc, char **argv)
 {
+	bool check = false, wait = false;
+	const char *name = NULL;
 	struct hb_dev_info dev;
 	struct json_object *o;
+	struct nl_msg *msg;
 	uint32_t index;
-	int ret;
+	int i, ret;
 
-	if (argc < 1 || argc > 2 || (argc == 2 && strcmp(argv[1], "--wait")))
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--check"))
+			check = true;
+		else if (!strcmp(argv[i], "--wait"))
+			wait = true;
+		else if (!name && argv[i][0] != '-')
+			name = argv[i];
+		else
+			return usage();
+	}
+	if (!name)
 		return usage();
-	if (parse_dev(argv[0], &index))
+	if (parse_dev(name, &index))
 		return EXIT_USAGE;
-	ret = dev_request(ctl, "scrub", HEALBLK_CMD_SCRUB, argv[0], -1);
-	if (ret || argc == 1)
-		return ret;
+	msg = ctl_msg(ctl, HEALBLK_CMD_SCRUB, 0);
+	if (!msg)
+		return kernel_error(ctl, "scrub", -ENOMEM);
+	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
+	if (check)
+		nla_put_u32(msg, HEALBLK_A_DEV_FLAGS, HEALBLK_SCRUB_CHECK);
+	ret = hb_nl_call(&ctl->nl, msg, NULL, NULL);
+	if (ret)
+		return kernel_error(ctl, "scrub", ret);
+	if (!wait)
+		return 0;
 	for (;;) {
 		ret = get_dev(ctl, index, &dev);
 		if (ret)
 			return kernel_error(ctl, "scrub", ret);
 		/* The kernel says running from the request on. */
-		if (dev.sync.kind != HEALBLK_SYNC_SCRUB || dev.sync.status != HEALBLK_SYNC_RUNNING)
+		if (!hb_sync_reads_all(dev.sync.kind) || dev.sync.status != HEALBLK_SYNC_RUNNING)
 			break;
 		usleep(100 * 1000);
 	}
@@ -147,5 +170,6 @@ int cmd_scrub(struct healctl *ctl, int argc, char **argv)
 	} else {
 		print_sync_text("", &dev.sync);
 	}
-	return dev.sync.status == HEALBLK_SYNC_DONE && !dev.sync.unreadable ? 0 : 1;
+	return dev.sync.status == HEALBLK_SYNC_DONE && !dev.sync.unreadable &&
+	       !(check && dev.sync.mismatches) ? 0 : 1;
 }

@@ -63,11 +63,12 @@ static const struct command {
 	  "  rebuild DEV LEG                rebuild a failed leg (onto a spare if there is one):\n"
 	  "                                 every sector is copied\n" },
 	{ "scrub", cmd_scrub,
-	  "  scrub DEV [--wait]             read every leg, repair mismatches from a good copy\n" },
+	  "  scrub DEV [--check] [--wait]   read every leg, repair mismatches from a good copy\n"
+	  "                                 (--check: count them, repair nothing)\n" },
 	{ "abort", cmd_abort,
 	  "  abort DEV                      stop the rebuild or scrub running\n" },
 	{ "fault", cmd_fault,
-	  "  fault set DEV --leg N [--op read|write|flush|rw] [--start SECTOR]\n"
+	  "  fault set DEV --leg N [--op read|write|flush|meta|rw] [--start SECTOR]\n"
 	  "            [--sectors N] [--percent P] [--count C] [--delay-us US]\n"
 	  "  fault clear DEV --leg N        (needs healblk loaded with fault_injection=1)\n" },
 	{ "events", cmd_events,

@@ -46,10 +46,10 @@ void print_sync_text(const char *prefix, const struct hb_sync_info *s)
 	       s->pos, s->sectors, s->rate_kbs);
 	if (s->status == HEALBLK_SYNC_RUNNING)
 		printf(", ETA %u s", s->eta);
-	if (s->kind == HEALBLK_SYNC_SCRUB || s->unreadable)
+	if (hb_sync_reads_all(s->kind) || s->unreadable)
 		printf(", mismatches %" PRIu64 " repaired %" PRIu64 " unreadable %" PRIu64,
 		       s->mismatches, s->repaired, s->unreadable);
-	if (s->kind != HEALBLK_SYNC_SCRUB)
+	if (!hb_sync_reads_all(s->kind))
 		printf(", %" PRIu64 " sectors copied", s->copied);
 	printf("\n");
 }
@@ -76,6 +76,9 @@ void print_dev_text(const struct hb_dev_info *dev)
 	if (dev->remap_blocks)
 		printf("  spare area: %u of %u blocks (4 KiB) remapped\n", dev->remap_used,
 		       dev->remap_blocks);
+	if (dev->mismatch_cnt)
+		printf("  last whole scrub or check: %" PRIu64 " blocks (4 KiB) differed between legs\n",
+		       dev->mismatch_cnt);
 	if (dev->sync.kind != HEALBLK_SYNC_NONE)
 		print_sync_text("  ", &dev->sync);
 	for (i = 0; i < dev->nr_legs; i++)
@@ -99,7 +102,7 @@ static struct json_object *ops_to_json(uint32_t ops)
 	struct json_object *a = json_object_new_array();
 	uint32_t bit;
 
-	for (bit = HEALBLK_OP_READ; bit <= HEALBLK_OP_FLUSH; bit <<= 1)
+	for (bit = HEALBLK_OP_READ; bit <= HEALBLK_OP_META; bit <<= 1)
 		if (ops & bit)
 			json_object_array_add(a, json_object_new_string(hb_op_name(bit)));
 	return a;
@@ -161,7 +164,7 @@ struct json_object *sync_to_json(const struct hb_sync_info *s)
 	o = json_object_new_object();
 	add_str(o, "kind", hb_sync_kind_name(s->kind));
 	add_str(o, "status", hb_sync_status_name(s->status));
-	if (s->kind != HEALBLK_SYNC_SCRUB)
+	if (!hb_sync_reads_all(s->kind))
 		add_u64(o, "leg", s->leg);
 	add_u64(o, "pos", s->pos);
 	add_u64(o, "sectors", s->sectors);
@@ -170,7 +173,7 @@ struct json_object *sync_to_json(const struct hb_sync_info *s)
 	add_u64(o, "mismatches", s->mismatches);
 	add_u64(o, "repaired", s->repaired);
 	add_u64(o, "unreadable", s->unreadable);
-	if (s->kind != HEALBLK_SYNC_SCRUB)
+	if (!hb_sync_reads_all(s->kind))
 		add_u64(o, "copied", s->copied);
 	return o;
 }
@@ -201,6 +204,7 @@ struct json_object *dev_to_json(const struct hb_dev_info *dev)
 	add_u64(o, "bitmap_dirty", dev->bitmap_dirty);
 	add_u64(o, "remap_blocks", dev->remap_blocks);
 	add_u64(o, "remap_used", dev->remap_used);
+	add_u64(o, "mismatch_cnt", dev->mismatch_cnt);
 	json_object_object_add(o, "sync", sync_to_json(&dev->sync));
 	for (i = 0; i < dev->nr_legs; i++)
 		json_object_array_add(legs, leg_to_json(&dev->legs[i]));

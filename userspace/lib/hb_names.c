@@ -44,8 +44,15 @@ const char *hb_sync_kind_name(uint32_t kind)
 		return "scrub";
 	case HEALBLK_SYNC_RESYNC:
 		return "resync";
+	case HEALBLK_SYNC_CHECK:
+		return "check";
 	}
 	return "unknown";
+}
+
+bool hb_sync_reads_all(uint32_t kind)
+{
+	return kind == HEALBLK_SYNC_SCRUB || kind == HEALBLK_SYNC_CHECK;
 }
 
 const char *hb_sync_status_name(uint32_t status)
@@ -74,6 +81,8 @@ const char *hb_op_name(uint32_t op)
 		return "write";
 	case HEALBLK_OP_FLUSH:
 		return "flush";
+	case HEALBLK_OP_META:
+		return "meta";
 	}
 	return "unknown";
 }
@@ -87,6 +96,7 @@ uint32_t hb_op_mask_parse(const char *s)
 		{ "read", HEALBLK_OP_READ },
 		{ "write", HEALBLK_OP_WRITE },
 		{ "flush", HEALBLK_OP_FLUSH },
+		{ "meta", HEALBLK_OP_META },
 		{ "rw", HEALBLK_OP_READ | HEALBLK_OP_WRITE },
 	};
 	uint32_t mask = 0;

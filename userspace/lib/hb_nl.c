@@ -192,6 +192,7 @@ int hb_parse_dev(struct nlattr **tb, struct hb_dev_info *dev)
 	dev->bitmap_dirty = get_u32(tb, HEALBLK_A_DEV_BITMAP_DIRTY);
 	dev->remap_blocks = get_u32(tb, HEALBLK_A_DEV_REMAP_BLOCKS);
 	dev->remap_used = get_u32(tb, HEALBLK_A_DEV_REMAP_USED);
+	dev->mismatch_cnt = get_u64(tb, HEALBLK_A_DEV_MISMATCH_CNT);
 	hb_parse_sync(tb, &dev->sync);
 	if (tb[HEALBLK_A_DEV_SPARES]) {
 		nla_for_each_nested(attr, tb[HEALBLK_A_DEV_SPARES], rem) {

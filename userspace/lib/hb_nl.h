@@ -46,6 +46,7 @@ struct hb_dev_info {
 	uint32_t sync_min_kbs, sync_max_kbs;
 	uint32_t bitmap_sectors, bitmap_dirty;	/* write-intent bitmap: region size, dirty regions */
 	uint32_t remap_blocks, remap_used;	/* one leg: spare area, 4 KiB blocks */
+	uint64_t mismatch_cnt;	/* what the last whole scrub or check found */
 	struct hb_sync_info sync;
 	struct hb_leg_info legs[HEALBLK_MAX_LEGS];
 	uint32_t nr_spares;

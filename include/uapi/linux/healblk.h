@@ -96,7 +96,9 @@ enum healblk_leg_state {
  * disk is one of the device's own legs coming back (a disk late at boot, a
  * USB disk that dropped off): it goes into its slot, failed or missing, and
  * is caught up the same way (mdadm's --re-add); given the disk of a failed
- * leg still attached, that leg is caught up in place.
+ * leg still attached, that leg is caught up in place.  SCRUB with
+ * SCRUB_CHECK reads and compares every leg as a scrub does but writes
+ * nothing: mismatches are counted (md's check), not repaired.
  */
 enum healblk_dev_flags {
 	HEALBLK_ASSEMBLE_RUN		= 1 << 0,	/* start degraded */
@@ -104,11 +106,13 @@ enum healblk_dev_flags {
 	HEALBLK_CREATE_ASSUME_CLEAN	= 1 << 2,	/* no initial sync */
 	HEALBLK_REBUILD_CATCHUP		= 1 << 3,	/* in place, the bitmap's regions only */
 	HEALBLK_SPARE_READD		= 1 << 4,	/* SPARE_ADD: a leg back, into its slot */
+	HEALBLK_SCRUB_CHECK		= 1 << 5,	/* SCRUB: count mismatches, write nothing */
 };
 #define HEALBLK_ASSEMBLE_FLAGS	(HEALBLK_ASSEMBLE_RUN | HEALBLK_ASSEMBLE_FORCE)
 #define HEALBLK_CREATE_FLAGS	HEALBLK_CREATE_ASSUME_CLEAN
 #define HEALBLK_REBUILD_FLAGS	HEALBLK_REBUILD_CATCHUP
 #define HEALBLK_SPARE_FLAGS	HEALBLK_SPARE_READD
+#define HEALBLK_SCRUB_FLAGS	HEALBLK_SCRUB_CHECK
 
 /* HEALBLK_A_SYNC_KIND: what the device's background copy is doing. */
 enum healblk_sync_kind {
@@ -116,6 +120,7 @@ enum healblk_sync_kind {
 	HEALBLK_SYNC_REBUILD,		/* copying onto a rebuilding leg */
 	HEALBLK_SYNC_SCRUB,		/* reading every leg, repairing mismatches */
 	HEALBLK_SYNC_RESYNC,		/* after a crash: the bitmap's dirty regions */
+	HEALBLK_SYNC_CHECK,		/* reading every leg, counting mismatches only */
 };
 
 /* HEALBLK_A_SYNC_STATUS */
@@ -132,6 +137,7 @@ enum healblk_op {
 	HEALBLK_OP_READ		= 1 << 0,
 	HEALBLK_OP_WRITE	= 1 << 1,	/* writes, write-zeroes, discards */
 	HEALBLK_OP_FLUSH	= 1 << 2,	/* empty preflush */
+	HEALBLK_OP_META		= 1 << 3,	/* FAULT_OPS: superblock, bitmap, tables (any sector) */
 };
 
 enum healblk_attr {
@@ -216,6 +222,7 @@ enum healblk_attr {
 	HEALBLK_A_DEV_REMAP_USED,	/* u32: of them, given to failed blocks */
 	HEALBLK_A_DEV_FLAGS,		/* u32: CREATE, ASSEMBLE, REBUILD: enum healblk_dev_flags */
 	HEALBLK_A_SYNC_COPIED,		/* u64: data sectors written to legs by this run */
+	HEALBLK_A_DEV_MISMATCH_CNT,	/* u64: mismatches the last whole scrub or check found */
 
 	__HEALBLK_A_MAX,
 };
@@ -267,7 +274,16 @@ struct healblk_sb {
 	__le32	sync_max_kbs;	/* 0: unlimited */
 	__le32	bitmap_shift;	/* a bitmap bit covers 1 << this many sectors; 0: no bitmap */
 	__le32	remap_blocks;	/* 4 KiB blocks of spare area after the data (one leg only) */
-	__u8	reserved[3704];
+	__le32	pad;
+	/*
+	 * The event counter of the last superblock written with every leg in
+	 * sync: bits may have gone clean since, so a leg whose own counter is
+	 * below it may miss writes the bitmap no longer names (md's
+	 * events_cleared).  0: not known.
+	 */
+	__le64	events_cleared;
+	__le64	mismatch_cnt;	/* 4 KiB blocks the last whole scrub or check found differing */
+	__u8	reserved[3684];
 	__le32	crc;
 };
 
