@@ -14,6 +14,19 @@
 #define EXIT_REFUSED	1
 #define EXIT_NO_HEALD	3
 
+/* A leg's or spare's disk by what its maker printed on it (the RMA ticket), and its SMART. */
+static void once_disk_id(struct json_object *g)
+{
+	struct json_object *sm = jget(g, "smart");
+
+	if (*jstr(g, "serial"))
+		printf(", serial %s", jtxt(g, "serial"));
+	if (*jstr(g, "wwn"))
+		printf(", WWN %s", jtxt(g, "wwn"));
+	if (sm && *jstr(sm, "level"))
+		printf(", SMART %s", jtxt(sm, "level"));
+}
+
 static void once_devices(struct model *m)
 {
 	struct json_object *devs = jget(m->st, "devices"), *disks = jget(m->st, "disks");
@@ -37,14 +50,20 @@ static void once_devices(struct model *m)
 		for (l = 0; l < jlen(jget(d, "legs")); l++) {
 			struct json_object *g = jidx(jget(d, "legs"), l);
 
-			printf("    leg%zu %-10s %-10s %-9s read errors %.0f, write errors %.0f, seen by heald %.0f%s\n",
+			printf("    leg%zu %-10s %-10s %-9s read errors %.0f, write errors %.0f, seen by heald %.0f%s",
 			       l, jtxt(g, "name"), jtxt(g, "state"), jtxt(g, "health"),
 			       jnum(g, "read_errors"), jnum(g, "write_errors"), jnum(g, "errors_seen"),
 			       jbool(g, "alarm") ? ", ALARM" : "");
+			once_disk_id(g);
+			printf("\n");
 		}
-		for (l = 0; l < jlen(jget(d, "spares")); l++)
-			printf("    spare%zu %s %s\n", l, jtxt(jidx(jget(d, "spares"), l), "name"),
-			       jtxt(jidx(jget(d, "spares"), l), "state"));
+		for (l = 0; l < jlen(jget(d, "spares")); l++) {
+			struct json_object *g = jidx(jget(d, "spares"), l);
+
+			printf("    spare%zu %s %s", l, jtxt(g, "name"), jtxt(g, "state"));
+			once_disk_id(g);
+			printf("\n");
+		}
 	}
 	for (i = 0; i < jlen(disks); i++) {
 		struct json_object *d = jidx(disks, i);

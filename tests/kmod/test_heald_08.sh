@@ -13,8 +13,9 @@
 #    (it stayed, and held one of 32 places, for good), so that a new disk
 #    that gets its kernel name later is read afresh, with its own serial
 #    (heald kept the old disk's).  A name held open by a leg is not given
-#    to another disk: heald also compares the disk's diskseq, which no
-#    test here can change under a leg.
+#    to another disk: heald also compares the disk's diskseq at every
+#    lookup, which no test here can change under a leg
+#    (tests/unit/test_smart.c does, in a sysfs tree of its own).
 # smartctl here is a wrapper: the first two disks' reads hang, the third's
 # is the real smartctl's.
 # shellcheck source=../common.sh

@@ -2,7 +2,8 @@
 /*
  * The commands that talk to heald over its control socket: journal, why,
  * act, and heald's part of status.  Exit codes: 0 done, 1 heald said no
- * (the reason on stderr), 2 usage, 3 heald is not running.
+ * (the reason on stderr) or journal entries asked for were skipped, 2
+ * usage, 3 heald is not running.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -130,18 +131,56 @@ static uint64_t num(struct json_object *o, const char *key)
 	       (uint64_t)json_object_get_int64(v) : 0;
 }
 
-/* What a journal reply for --after @after did not hold: said on stderr, never a silent gap. */
-static void journal_gaps(struct json_object *r, uint64_t after)
+/* Following with --json: a gap in the stream is a line of the stream, where it is. */
+static void gap_print(uint64_t after, uint64_t first, uint64_t last, const char *reason)
 {
-	uint64_t oldest = num(r, "oldest"), omitted = num(r, "omitted");
+	struct json_object *g = json_object_new_object();
 
-	if (after && oldest > after + 1)
+	json_object_object_add(g, "schema", json_object_new_int(HEAL_SCHEMA));
+	json_object_object_add(g, "type", json_object_new_string("gap"));
+	json_object_object_add(g, "after", json_object_new_int64((int64_t)after));
+	json_object_object_add(g, "first", json_object_new_int64((int64_t)first));
+	json_object_object_add(g, "last", json_object_new_int64((int64_t)last));
+	json_object_object_add(g, "reason", json_object_new_string(reason));
+	printf("%s\n", json_object_to_json_string_ext(g, JSON_C_TO_STRING_PLAIN));
+	fflush(stdout);
+	json_object_put(g);
+}
+
+/*
+ * What a journal reply for --after @after did not hold: said on stderr,
+ * and with @marker (--follow --json) as {"type":"gap"} lines before the
+ * entries, never a silent gap.  True when entries asked for were skipped
+ * (no longer in heald's memory): healctl then exits 1.  What --limit
+ * left out was asked for: said, not a failure.
+ */
+static bool journal_gaps(struct json_object *r, uint64_t after, bool marker)
+{
+	uint64_t oldest = num(r, "oldest"), omitted = num(r, "omitted"), first = after + 1, last;
+	struct json_object *entries;
+	bool lost = false;
+
+	if (oldest > after + 1) {
 		hb_err("journal: entries %llu to %llu are no longer in heald's memory (it keeps the newest %d): they are in its journal files, unless rotated away",
 		       (unsigned long long)after + 1, (unsigned long long)oldest - 1,
 		       HEAL_JOURNAL_RECENT);
-	if (after && omitted)	/* without --after, the newest are what was asked for */
+		if (marker)
+			gap_print(after, after + 1, oldest - 1,
+				  "no longer in heald's memory: in its journal files, unless rotated away");
+		first = oldest;
+		lost = true;
+	}
+	if (omitted) {
 		hb_err("journal: %llu newer entries after %llu left out by --limit (the newest printed)",
 		       (unsigned long long)omitted, (unsigned long long)after);
+		last = first + omitted - 1;
+		if (json_object_object_get_ex(r, "entries", &entries) &&
+		    json_object_array_length(entries))
+			last = entry_id(json_object_array_get_idx(entries, 0)) - 1;
+		if (marker)
+			gap_print(after, first, last, "left out by --limit");
+	}
+	return lost;
 }
 
 /*
@@ -150,13 +189,13 @@ static void journal_gaps(struct json_object *r, uint64_t after)
  * missed; an entry seen both ways is printed once (ids only grow).
  * Ends after --count entries, at --timeout, or when heald goes (exit 1).
  */
-static int journal_follow(struct healctl *ctl, struct json_object *req, uint64_t after,
-			  uint64_t count, uint64_t timeout)
+static int journal_follow(struct healctl *ctl, struct json_object *req, bool after_given,
+			  uint64_t after, uint64_t count, uint64_t timeout)
 {
 	struct json_object *sub = request("events"), *early = json_object_new_array(), *o, *v;
 	double deadline = timeout ? mono() + (double)timeout : 0;
 	uint64_t last = 0, seen = 0;
-	bool have_reply = false;
+	bool have_reply = false, lost = false;
 	char err[256];
 	size_t i;
 	int fd = hd_connect(hd_socket_path(), err, sizeof(err)), rc = 0;
@@ -198,7 +237,8 @@ static int journal_follow(struct healctl *ctl, struct json_object *req, uint64_t
 			goto out;
 		}
 		if (json_object_object_get_ex(o, "entries", &v)) {
-			journal_gaps(o, after);
+			if (after_given)
+				lost = journal_gaps(o, after, ctl->json);
 			/* The newest entries, then what came while they were asked for. */
 			for (i = 0; i < json_object_array_length(v) && (!count || seen < count); i++) {
 				struct json_object *e = json_object_array_get_idx(v, i);
@@ -229,6 +269,9 @@ static int journal_follow(struct healctl *ctl, struct json_object *req, uint64_t
 		}
 		json_object_put(o);
 	}
+	/* Entries were skipped: the exit says it too, whatever ended the follow. */
+	if (lost)
+		rc = 1;
 out:
 	json_object_put(early);
 	close(fd);
@@ -247,7 +290,7 @@ int cmd_journal(struct healctl *ctl, int argc, char **argv)
 	};
 	struct json_object *req = request("journal"), *r, *entries;
 	uint64_t after = 0, limit = 50, count = 0, timeout = 0;
-	bool follow = false, limit_given = false;
+	bool follow = false, limit_given = false, after_given = false;
 	size_t i;
 	int c, rc;
 
@@ -255,6 +298,8 @@ int cmd_journal(struct healctl *ctl, int argc, char **argv)
 	while ((c = getopt_long(argc + 1, argv - 1, "f", opts, NULL)) != -1) {
 		if (c == 'l')
 			limit_given = true;
+		if (c == 'a')
+			after_given = true;
 		if ((c == 'a' && !hb_parse_u64(optarg, &after)) ||
 		    (c == 'l' && !hb_parse_u64(optarg, &limit) && limit <= 1024) ||
 		    (c == 'c' && !hb_parse_u64(optarg, &count)) ||
@@ -276,15 +321,17 @@ int cmd_journal(struct healctl *ctl, int argc, char **argv)
 	}
 	/* As tail -f: the last 10 first, unless --after or --limit say otherwise. */
 	if (follow && !limit_given)
-		limit = after ? 1024 : 10;
+		limit = after_given ? HEAL_JOURNAL_RECENT : 10;
 	json_object_object_add(req, "after", json_object_new_int64((int64_t)after));
 	json_object_object_add(req, "limit", json_object_new_int64((int64_t)limit));
 	if (follow)
-		return journal_follow(ctl, req, after, count, timeout);
+		return journal_follow(ctl, req, after_given, after, count, timeout);
 	r = ask(req, &rc);
 	if (!r)
 		return rc;
-	journal_gaps(r, after);
+	/* Entries skipped: printed what there is, exit 1. */
+	if (after_given && journal_gaps(r, after, false))
+		rc = 1;
 	json_object_object_get_ex(r, "entries", &entries);
 	if (ctl->json) {
 		printf("%s\n", json_object_to_json_string_ext(entries, JSON_C_TO_STRING_PRETTY));
@@ -293,7 +340,7 @@ int cmd_journal(struct healctl *ctl, int argc, char **argv)
 			print_entry(json_object_array_get_idx(entries, i));
 	}
 	json_object_put(r);
-	return 0;
+	return rc;
 }
 
 int cmd_why(struct healctl *ctl, int argc, char **argv)

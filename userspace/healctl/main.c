@@ -77,7 +77,10 @@ static const struct command {
 	  "  journal [--after ID] [--limit N] what heald decided and did, oldest first\n"
 	  "  journal --follow [--count N] [--timeout SEC]\n"
 	  "                                 the last 10 entries (--limit, --after), then each\n"
-	  "                                 new one as heald writes it; --json: one line each\n" },
+	  "                                 new one as heald writes it; --json: one line each\n"
+	  "                                 entries after --after that heald no longer holds:\n"
+	  "                                 said on stderr, exit 1 (--follow --json: a\n"
+	  "                                 {\"type\":\"gap\"} line where they are missing)\n" },
 	{ "why", cmd_why,
 	  "  why ID                         the evidence and reasoning of one decision\n" },
 	{ "act", cmd_act,

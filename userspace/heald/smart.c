@@ -33,17 +33,29 @@
 /* Seconds a disk is under no array before it is forgotten: not a device list being refreshed. */
 #define SMART_FORGET_AFTER 10
 
+/* Who a disk is: what its maker printed on it, and which attach of a disk to its name. */
+struct disk_id {
+	char serial[64], wwn[40], model[64];
+	uint64_t diskseq;	/* the kernel's number for this attach: a new disk, a new one */
+};
+
 struct sdisk {
 	bool used;
 	char name[32];		/* the physical disk: sda, nvme0n1 */
-	char serial[64], wwn[40], model[64];
+	struct disk_id id;	/* the disk that the readings, level and alarm below are of */
+	/*
+	 * Another disk found under the name (its diskseq) before the loop's
+	 * next turn takes it on: what lookups name meanwhile.  Only read,
+	 * never judged: the turn closes the old disk's alarm as the old disk.
+	 */
+	struct disk_id other;
+	bool have_other;
 	struct smart_health last;
 	bool have;		/* a read succeeded */
 	double read_wall;	/* when */
 	enum smart_level level;
 	char why[256];
 	double next, poked;	/* monotonic */
-	uint64_t diskseq;	/* the kernel's number for this disk's attach: a new disk, a new one */
 	double unseen_since;	/* monotonic: under no array since, 0: under one */
 	bool reading;
 	struct child *child;	/* the smartctl reading it, while reading */
@@ -55,6 +67,8 @@ struct sdisk {
 };
 
 static struct sdisk disks[SMART_DISKS];
+/* Where the block devices are: a unit test puts a tree of its own there. */
+static const char *sysfs_block = "/sys/class/block";
 static uint64_t read_failures;
 static bool no_smartctl_said;
 
@@ -104,15 +118,15 @@ static bool phys_disk(const char *name, char *out, size_t len)
 
 		if (strchr(cur, '/') || !cur[0])
 			return false;
-		snprintf(path, sizeof(path), "/sys/class/block/%s/partition", cur);
+		snprintf(path, sizeof(path), "%s/%s/partition", sysfs_block, cur);
 		if (access(path, F_OK) == 0) {
-			snprintf(path, sizeof(path), "/sys/class/block/%s/..", cur);
+			snprintf(path, sizeof(path), "%s/%s/..", sysfs_block, cur);
 			if (!realpath(path, real) || !strrchr(real, '/'))
 				return false;
 			snprintf(cur, sizeof(cur), "%s", strrchr(real, '/') + 1);
 			continue;
 		}
-		snprintf(path, sizeof(path), "/sys/class/block/%s/slaves", cur);
+		snprintf(path, sizeof(path), "%s/%s/slaves", sysfs_block, cur);
 		d = opendir(path);
 		if (d) {
 			bool found = false;
@@ -127,7 +141,7 @@ static bool phys_disk(const char *name, char *out, size_t len)
 			if (found)
 				continue;
 		}
-		snprintf(path, sizeof(path), "/sys/class/block/%s/device", cur);
+		snprintf(path, sizeof(path), "%s/%s/device", sysfs_block, cur);
 		if (access(path, F_OK))
 			return false;
 		if (strlen(cur) >= len)
@@ -141,39 +155,62 @@ static bool phys_disk(const char *name, char *out, size_t len)
 /* The disk's sequence number (Linux 5.15+): another disk under the same name has another. */
 static uint64_t diskseq_of(const char *name)
 {
-	char path[128], v[32];
+	char path[PATH_MAX], v[32];
 
-	snprintf(path, sizeof(path), "/sys/class/block/%s/diskseq", name);
+	snprintf(path, sizeof(path), "%s/%s/diskseq", sysfs_block, name);
 	v[0] = '\0';
 	sysfs_read(path, v, sizeof(v));
 	return strtoull(v, NULL, 10);
 }
 
-/* Serial, WWN and model as the kernel knows them (NVMe, SCSI and ATA through SCSI). */
-static void sysfs_ids(struct sdisk *s)
+/* Serial, WWN and model of disk @name as the kernel knows them (NVMe, SCSI and ATA through SCSI). */
+static void sysfs_ids(const char *name, struct disk_id *id)
 {
-	char path[128];
+	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "/sys/class/block/%s/device/serial", s->name);
-	sysfs_read(path, s->serial, sizeof(s->serial));
-	snprintf(path, sizeof(path), "/sys/class/block/%s/wwid", s->name);
-	sysfs_read(path, s->wwn, sizeof(s->wwn));
-	if (!s->wwn[0]) {
-		snprintf(path, sizeof(path), "/sys/class/block/%s/device/wwid", s->name);
-		sysfs_read(path, s->wwn, sizeof(s->wwn));
+	id->diskseq = diskseq_of(name);
+	snprintf(path, sizeof(path), "%s/%s/device/serial", sysfs_block, name);
+	sysfs_read(path, id->serial, sizeof(id->serial));
+	snprintf(path, sizeof(path), "%s/%s/wwid", sysfs_block, name);
+	sysfs_read(path, id->wwn, sizeof(id->wwn));
+	if (!id->wwn[0]) {
+		snprintf(path, sizeof(path), "%s/%s/device/wwid", sysfs_block, name);
+		sysfs_read(path, id->wwn, sizeof(id->wwn));
 	}
-	snprintf(path, sizeof(path), "/sys/class/block/%s/device/model", s->name);
-	sysfs_read(path, s->model, sizeof(s->model));
+	snprintf(path, sizeof(path), "%s/%s/device/model", sysfs_block, name);
+	sysfs_read(path, id->model, sizeof(id->model));
 }
 
 static void disk_init(struct sdisk *s, const char *phys)
 {
+	char name[sizeof(s->name)];
+
+	snprintf(name, sizeof(name), "%s", phys);	/* @phys may be s->name */
 	memset(s, 0, sizeof(*s));
 	s->used = true;
-	snprintf(s->name, sizeof(s->name), "%s", phys);
-	s->diskseq = diskseq_of(phys);
-	sysfs_ids(s);
+	memcpy(s->name, name, sizeof(name));
+	sysfs_ids(s->name, &s->id);
 	s->next = now_mono();
+}
+
+/*
+ * Whether @s is still the disk under its name.  A disk pulled and another
+ * plugged in that gets the same name (udev's remove and add; sdb again)
+ * has another diskseq: until the loop's next turn takes it on
+ * (smart_tick), s->other names it, read from sysfs now, so that no status,
+ * event or alarm names the new disk by the old one's serial.
+ */
+static bool same_disk(struct sdisk *s)
+{
+	uint64_t seq = diskseq_of(s->name);
+
+	if (seq == s->id.diskseq)
+		return true;
+	if (!s->have_other || s->other.diskseq != seq) {
+		sysfs_ids(s->name, &s->other);
+		s->have_other = true;
+	}
+	return false;
 }
 
 static struct sdisk *disk_of(const char *name, bool make)
@@ -199,12 +236,13 @@ void smart_ids(struct heald *h, const char *name, const char **serial, const cha
 	       const char **model)
 {
 	struct sdisk *s = disk_of(name, false);
+	const struct disk_id *id = !s ? NULL : same_disk(s) ? &s->id : &s->other;
 
 	(void)h;
-	*serial = s ? s->serial : "";
-	*wwn = s ? s->wwn : "";
+	*serial = id ? id->serial : "";
+	*wwn = id ? id->wwn : "";
 	if (model)
-		*model = s ? s->model : "";
+		*model = id ? id->model : "";
 }
 
 /* The in-sync legs on disk @s, told to the diagnosis (raise, or clear). */
@@ -247,11 +285,11 @@ static void judge(struct heald *h, struct sdisk *s)
 		if (s->alarm)
 			json_object_object_add(e, "ref", json_object_new_int64((int64_t)s->alarm));
 		json_object_object_add(e, "resource", json_object_new_string(res));
-		json_object_object_add(e, "serial", json_object_new_string(s->serial));
+		json_object_object_add(e, "serial", json_object_new_string(s->id.serial));
 		json_object_object_add(e, "reason", json_object_new_string("SMART healthy again"));
 		json_object_object_add(e, "evidence", smart_evidence(s->name, &s->last));
 		jappend(h, e);
-		hlog(LOG_INFO, "%s (serial %s): SMART healthy again", res, s->serial);
+		hlog(LOG_INFO, "%s (serial %s): SMART healthy again", res, s->id.serial);
 		legs_on(h, s, false, "its disk's SMART is healthy again", NULL);
 		s->alarm = 0;
 		s->ok_reads = 0;
@@ -262,13 +300,13 @@ static void judge(struct heald *h, struct sdisk *s)
 	s->ok_reads = 0;
 	if (lv != s->level && lv >= SMART_WARN) {
 		snprintf(reason, sizeof(reason), "disk %s (serial %s%s%s): %s", s->name,
-			 s->serial[0] ? s->serial : "unknown", s->wwn[0] ? ", WWN " : "", s->wwn, why);
+			 s->id.serial[0] ? s->id.serial : "unknown", s->id.wwn[0] ? ", WWN " : "", s->id.wwn, why);
 		ev = smart_evidence(s->name, &s->last);
 		e = json_object_new_object();
 		json_object_object_add(e, "type", json_object_new_string("alarm"));
 		json_object_object_add(e, "resource", json_object_new_string(res));
-		json_object_object_add(e, "serial", json_object_new_string(s->serial));
-		json_object_object_add(e, "wwn", json_object_new_string(s->wwn));
+		json_object_object_add(e, "serial", json_object_new_string(s->id.serial));
+		json_object_object_add(e, "wwn", json_object_new_string(s->id.wwn));
 		json_object_object_add(e, "state", json_object_new_string(
 			lv == SMART_FAILING ? "failing" : "warning"));
 		json_object_object_add(e, "reason", json_object_new_string(reason));
@@ -301,6 +339,17 @@ static void read_done(struct heald *h, struct child *c, void *ctx)
 	s->child = NULL;
 	s->stuck_said = false;
 	s->next = now_mono() + h->cfg.smart_interval;
+	/*
+	 * Another disk under the name by now: which one smartctl read is not
+	 * known, so its answer judges neither.  The loop's next turn takes
+	 * the new disk on and reads it at once.
+	 */
+	if (!same_disk(s)) {
+		s->next = now_mono();
+		hlog(LOG_INFO, "disk %s: another disk took the name during a SMART read: read again",
+		     s->name);
+		return;
+	}
 	if (killed || smart_parse(out, outlen, &sh, err, sizeof(err))) {
 		if (killed)
 			snprintf(err, sizeof(err), "smartctl did not finish in %g s", h->cfg.smart_timeout);
@@ -318,11 +367,11 @@ static void read_done(struct heald *h, struct child *c, void *ctx)
 	s->read_wall = now_wall();
 	/* smartctl asks the disk itself: its names win over sysfs's. */
 	if (sh.serial[0])
-		snprintf(s->serial, sizeof(s->serial), "%s", sh.serial);
+		snprintf(s->id.serial, sizeof(s->id.serial), "%s", sh.serial);
 	if (sh.wwn[0])
-		snprintf(s->wwn, sizeof(s->wwn), "%s", sh.wwn);
+		snprintf(s->id.wwn, sizeof(s->id.wwn), "%s", sh.wwn);
 	if (sh.model[0])
-		snprintf(s->model, sizeof(s->model), "%s", sh.model);
+		snprintf(s->id.model, sizeof(s->id.model), "%s", sh.model);
 	judge(h, s);
 }
 
@@ -365,10 +414,10 @@ static void alarm_close(struct heald *h, struct sdisk *s, const char *why)
 	if (s->alarm)
 		json_object_object_add(e, "ref", json_object_new_int64((int64_t)s->alarm));
 	json_object_object_add(e, "resource", json_object_new_string(res));
-	json_object_object_add(e, "serial", json_object_new_string(s->serial));
+	json_object_object_add(e, "serial", json_object_new_string(s->id.serial));
 	json_object_object_add(e, "reason", json_object_new_string(why));
 	jappend(h, e);
-	hlog(LOG_INFO, "%s (serial %s): %s", res, s->serial, why);
+	hlog(LOG_INFO, "%s (serial %s): %s", res, s->id.serial, why);
 	legs_on(h, s, false, why, NULL);
 }
 
@@ -405,7 +454,7 @@ void smart_tick(struct heald *h)
 		 * metrics say which disk to pull) until it is gone from the node.
 		 */
 		if (!seen[k]) {
-			bool gone = diskseq_of(s->name) != s->diskseq;
+			bool gone = diskseq_of(s->name) != s->id.diskseq;
 
 			if (!s->unseen_since) {
 				s->unseen_since = now;
@@ -418,14 +467,14 @@ void smart_tick(struct heald *h)
 		}
 		s->unseen_since = 0;
 		/* Another disk under the same name (a disk swapped in): it is read afresh. */
-		if (diskseq_of(s->name) != s->diskseq) {
+		if (!same_disk(s)) {
 			char was[64];
 
-			snprintf(was, sizeof(was), "%s", s->serial);
+			snprintf(was, sizeof(was), "%s", s->id.serial);
 			alarm_close(h, s, "another disk took its name");
 			disk_init(s, s->name);
 			hlog(LOG_NOTICE, "disk %s is another disk now (serial %s, was %s): its health is read afresh",
-			     s->name, s->serial[0] ? s->serial : "unknown", was[0] ? was : "unknown");
+			     s->name, s->id.serial[0] ? s->id.serial : "unknown", was[0] ? was : "unknown");
 		}
 	}
 	if (h->cfg.smart_interval <= 0)
@@ -490,12 +539,22 @@ struct json_object *smart_status(struct heald *h, const char *name)
 	(void)h;
 	if (!s)
 		return NULL;
+	if (!same_disk(s)) {	/* not taken on yet: named, not read */
+		o = json_object_new_object();
+		json_object_object_add(o, "disk", json_object_new_string(s->name));
+		json_object_object_add(o, "serial", json_object_new_string(s->other.serial));
+		json_object_object_add(o, "wwn", json_object_new_string(s->other.wwn));
+		json_object_object_add(o, "model", json_object_new_string(s->other.model));
+		json_object_object_add(o, "level", json_object_new_string(smart_level_name(SMART_UNKNOWN)));
+		json_object_object_add(o, "read", NULL);
+		return o;
+	}
 	o = s->have ? smart_evidence(s->name, &s->last) : json_object_new_object();
 	json_object_object_del(o, "source");
 	json_object_object_add(o, "disk", json_object_new_string(s->name));
-	json_object_object_add(o, "serial", json_object_new_string(s->serial));
-	json_object_object_add(o, "wwn", json_object_new_string(s->wwn));
-	json_object_object_add(o, "model", json_object_new_string(s->model));
+	json_object_object_add(o, "serial", json_object_new_string(s->id.serial));
+	json_object_object_add(o, "wwn", json_object_new_string(s->id.wwn));
+	json_object_object_add(o, "model", json_object_new_string(s->id.model));
 	json_object_object_add(o, "level", json_object_new_string(smart_level_name(s->level)));
 	if (s->why[0])
 		json_object_object_add(o, "reason", json_object_new_string(s->why));
@@ -519,8 +578,8 @@ void smart_metrics(struct heald *h, void (*put)(void *b, const char *fmt, ...), 
 	       "# TYPE heal_disk_info gauge\n");
 	EACH(k)
 		put(b, "heal_disk_info{disk=\"%s\",serial=\"%s\",wwn=\"%s\",model=\"%s\"} 1\n", n,
-		    hb_prom_label(se, sizeof(se), disks[k].serial), hb_prom_label(w, sizeof(w), disks[k].wwn),
-		    hb_prom_label(mo, sizeof(mo), disks[k].model));
+		    hb_prom_label(se, sizeof(se), disks[k].id.serial), hb_prom_label(w, sizeof(w), disks[k].id.wwn),
+		    hb_prom_label(mo, sizeof(mo), disks[k].id.model));
 	put(b, "# HELP heal_disk_predicted_failure 1 while the disk's SMART says it is failing\n"
 	       "# TYPE heal_disk_predicted_failure gauge\n");
 	READ(k)
