@@ -39,6 +39,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 	log "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
+	# A package apt cannot find gets its name said, not apt's long error.
+	# Debian 12 has its 6.12 kernel in the bookworm-security suite only.
+	none=()
+	for p in "${missing[@]}"; do
+		apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]' || none+=("$p")
+	done
+	if [ ${#none[@]} -gt 0 ]; then
+		echo "setup: apt has no candidate for: ${none[*]}" >&2
+		echo "setup: is this Debian 12 with the bookworm, bookworm-updates and bookworm-security suites in its apt sources?" >&2
+		exit 1
+	fi
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
