@@ -332,12 +332,16 @@ static int hb_assemble_states(struct hb_assembly *as)
 			leg->catchup_ok = false;	/* beyond the checkpoint: anything */
 			leg->reason = "rebuilding from the mirror";
 		} else if (member == HEALBLK_LEG_IN_SYNC && self == HEALBLK_LEG_IN_SYNC &&
-			   own + 1 >= events) {
+			   own + 1 >= events && own >= le64_to_cpu(a->events_cleared)) {
 			/*
 			 * Current, or one behind from a crash between two
 			 * legs' superblock writes; both views have it in sync
 			 * (a leg that had just finished its rebuild is only in
-			 * sync once its own superblock says so).
+			 * sync once its own superblock says so).  Not one
+			 * behind a superblock after which bits may have gone
+			 * clean: an older copy of the leg would look the same,
+			 * and it is rebuilt whole (below); so is the leg, when
+			 * a crash cut such a superblock's writes short.
 			 */
 			leg->state = HEALBLK_LEG_IN_SYNC;
 		} else {
@@ -404,9 +408,10 @@ static void hb_assemble_settings(struct hb_dev *dev, const struct healblk_sb *a)
 	memcpy(dev->uuid, a->dev_uuid, sizeof(dev->uuid));
 	dev->events = le64_to_cpu(a->events);
 	dev->events_cleared = le64_to_cpu(a->events_cleared);
-	dev->mismatch_cnt = le64_to_cpu(a->mismatch_cnt);
 	dev->ctime = le64_to_cpu(a->ctime);
 	dev->sectors = le64_to_cpu(a->data_sectors);
+	/* A count, not a layout: one past the blocks there are is only clamped. */
+	dev->mismatch_cnt = min_t(u64, le64_to_cpu(a->mismatch_cnt), dev->sectors / 8);
 	dev->fail_errors = le32_to_cpu(a->fail_errors);
 	if (le32_to_cpu(a->fail_window))
 		dev->fail_window = le32_to_cpu(a->fail_window);

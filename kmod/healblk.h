@@ -101,6 +101,11 @@ struct hb_leg {
 	unsigned int rebuild_gen;
 	/* A spare that is this device's leg of slot readd_slot - 1 coming back (0: none). */
 	unsigned int readd_slot;
+	/*
+	 * dev->events_cleared when it was re-added: had its slot come back
+	 * meanwhile (bits cleared since), it is rebuilt whole.
+	 */
+	u64 readd_cleared;
 
 	atomic_t inflight;	/* reads in flight, for balancing */
 	sector_t next_sector;	/* where the last read ended: sequential streams stay */

@@ -161,11 +161,12 @@ static int hb_sb_write(struct hb_dev *dev, struct hb_leg *leg, u32 role,
  * rebuilding, and on every spare, with a new event counter: a leg left
  * out from now on is stale.  Process context; serialized by
  * dev->meta_mutex.  Returns the number of in-sync legs that could not be
- * written.
+ * written or flushed (each is failed unless it is the last).
  */
 int hb_meta_write(struct hb_dev *dev)
 {
-	unsigned long flush_failed, sb_failed = 0;
+	unsigned long flush_failed, sb_failed = 0, in_sync = 0;
+	u64 cleared;
 	struct hb_states st;
 	unsigned int i, failed = 0;
 	bool all_in_sync = true;
@@ -194,19 +195,28 @@ int hb_meta_write(struct hb_dev *dev)
 	 * copy of a leg older than this superblock may then miss writes that
 	 * no bit names (hb_bm_sweep() writes one before each clear).
 	 */
+	cleared = dev->events_cleared;
 	if (all_in_sync)
 		WRITE_ONCE(dev->events_cleared, dev->events);
 	for (i = 0; i < dev->nr_legs; i++) {
 		if (st.state[i] != HEALBLK_LEG_IN_SYNC && st.state[i] != HEALBLK_LEG_REBUILDING)
 			continue;
-		if (!hb_sb_write(dev, dev->legs[i], HEALBLK_SB_ROLE_MEMBER, &st))
-			continue;
+		if (hb_sb_write(dev, dev->legs[i], HEALBLK_SB_ROLE_MEMBER, &st))
+			sb_failed |= BIT(i);
 		if (st.state[i] == HEALBLK_LEG_IN_SYNC)
-			failed++;
-		sb_failed |= BIT(i);
+			in_sync |= BIT(i);
 	}
 	for (i = 0; i < dev->nr_spares; i++)
 		hb_sb_write(dev, dev->spares[i], HEALBLK_SB_ROLE_SPARE, &st);
+	/*
+	 * A leg in sync that missed this superblock, or whose cache may have
+	 * lost what it took, is no current copy: events_cleared stays where
+	 * it was (and the sweep clears nothing), else that leg, below it,
+	 * would be rebuilt whole though the bits name all it lacks.
+	 */
+	failed = hweight_long((sb_failed | flush_failed) & in_sync);
+	if (failed)
+		WRITE_ONCE(dev->events_cleared, cleared);
 	mutex_unlock(&dev->meta_mutex);
 	/* A leg that cannot flush may have lost what it acknowledged. */
 	for_each_set_bit(i, &flush_failed, dev->nr_legs)
@@ -275,8 +285,7 @@ static bool hb_sb_valid(const struct healblk_sb *sb, sector_t leg_sectors, const
 		    le64_to_cpu(sb->members[i].sync_pos) > data)
 			return false;
 	}
-	if (le64_to_cpu(sb->events_cleared) > le64_to_cpu(sb->events) || sb->pad ||
-	    le64_to_cpu(sb->mismatch_cnt) > data / 8)
+	if (le64_to_cpu(sb->events_cleared) > le64_to_cpu(sb->events) || sb->pad)
 		return false;
 	if (le32_to_cpu(sb->fail_errors) > HEALBLK_FAIL_ERRORS_MAX ||
 	    le32_to_cpu(sb->fail_window) > HEALBLK_FAIL_WINDOW_MAX)

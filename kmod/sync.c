@@ -771,6 +771,8 @@ static void hb_scrub(struct hb_dev *dev, bool check)
 	enum healblk_sync_status status = HEALBLK_SYNC_DONE;
 	struct hb_buf *bufs[HEALBLK_MAX_LEGS] = { NULL };
 	const char *what = check ? "check" : "scrub";
+	/* What it finds counts as mismatch_cnt with two legs to compare. */
+	bool counts = hweight_long(hb_legs_in_sync(dev)) >= 2;
 	struct hb_sync_run run;
 	sector_t pos = 0;
 	unsigned int i;
@@ -800,7 +802,7 @@ static void hb_scrub(struct hb_dev *dev, bool check)
 		dev->disk->disk_name, what, status == HEALBLK_SYNC_DONE ? "done" : "stopped",
 		dev->sync.mismatches, dev->sync.repaired, dev->sync.unreadable);
 	/* md's mismatch_cnt, kept across restarts: what the last whole pass found. */
-	if (status == HEALBLK_SYNC_DONE) {
+	if (status == HEALBLK_SYNC_DONE && counts) {
 		WRITE_ONCE(dev->mismatch_cnt, dev->sync.mismatches);
 		hb_meta_write(dev);
 	}
@@ -895,7 +897,8 @@ static int hb_spare_activate(struct hb_dev *dev, unsigned int slot)
 	 * which the slot kept while it was out (the old leg's): with any, it
 	 * is rebuilt whole.
 	 */
-	if (spare->readd_slot != slot + 1 || old->bb.count)
+	if (spare->readd_slot != slot + 1 || old->bb.count ||
+	    spare->readd_cleared != READ_ONCE(dev->events_cleared))
 		spare->catchup_ok = false;
 	spare->reason = spare->catchup_ok ? "re-added: caught up from the bitmap" :
 			spare->readd_slot == slot + 1 ? "re-added: rebuilt from the mirror" :
@@ -1170,6 +1173,7 @@ int hb_spare_add(struct hb_dev *dev, dev_t devt, u32 flags, struct netlink_ext_a
 		/* The slot's own leg: its identity, and the bitmap's catch-up if it was in sync. */
 		memcpy(spare->uuid, dev->legs[slot]->uuid, sizeof(spare->uuid));
 		spare->readd_slot = slot + 1;
+		spare->readd_cleared = READ_ONCE(dev->events_cleared);
 		spare->catchup_ok = in_sync;
 	} else {
 		get_random_bytes(spare->uuid, sizeof(spare->uuid));

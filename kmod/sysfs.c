@@ -146,13 +146,15 @@ static ssize_t dev_sync_action_show(struct kobject *kobj, char *buf)
 
 /*
  * md's sync_action: "check" counts mismatches (mismatch_cnt), "repair"
- * scrubs, "idle" stops a rebuild or scrub that runs.  healblk_mutex is
- * only tried: a destroy holds it while it removes this file, and waits
- * for us.
+ * scrubs, "idle" stops a check or scrub that runs (a rebuild or a resync
+ * is not stopped by it: -EBUSY; healctl abort stops a rebuild).
+ * healblk_mutex is only tried: a destroy holds it while it removes this
+ * file, and waits for us.
  */
 static ssize_t dev_sync_action_store(struct kobject *kobj, const char *buf, size_t len)
 {
 	struct hb_dev *dev = kobj_to_hbdev(kobj);
+	enum healblk_sync_kind kind;
 	int ret;
 
 	if (!mutex_trylock(&healblk_mutex))
@@ -162,9 +164,16 @@ static ssize_t dev_sync_action_store(struct kobject *kobj, const char *buf, size
 	} else if (sysfs_streq(buf, "repair")) {
 		ret = hb_scrub_start(dev, 0, NULL);
 	} else if (sysfs_streq(buf, "idle")) {
+		spin_lock_irq(&dev->lock);
+		kind = dev->sync.status == HEALBLK_SYNC_RUNNING ? dev->sync.kind :
+								  HEALBLK_SYNC_NONE;
+		spin_unlock_irq(&dev->lock);
 		/* With nothing running it is idle already. */
-		hb_sync_abort(dev, NULL);
 		ret = 0;
+		if (kind == HEALBLK_SYNC_SCRUB || kind == HEALBLK_SYNC_CHECK)
+			hb_sync_abort(dev, NULL);
+		else if (kind != HEALBLK_SYNC_NONE)
+			ret = -EBUSY;
 	} else {
 		ret = -EINVAL;
 	}

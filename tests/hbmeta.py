@@ -33,7 +33,7 @@ SB_FIELDS = {
     "member1_state": (128 + 16, "<I"), "member1_sync_pos": (128 + 24, "<Q"),
     "fail_errors": (224, "<I"), "fail_window": (228, "<I"), "role": (232, "<I"),
     "nr_spares": (236, "<I"), "bitmap_shift": (380, "<I"), "remap_blocks": (384, "<I"),
-    "events_cleared": (392, "<Q"),
+    "events_cleared": (392, "<Q"), "mismatch_cnt": (400, "<Q"),
 }
 
 

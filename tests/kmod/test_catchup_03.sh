@@ -76,9 +76,14 @@ bitmap_clean
 # 1. A copy of leg 1; then a write (its bit goes clean), a degraded start
 # without leg 1, a write, and the copy given at assembly.
 copy_leg "$l1"; old=$LOOP
-log "copy of leg 1 taken at events $("$HEALCTL" examine "$old" --json | jq -r .events)"
+copied_at=$("$HEALCTL" examine "$old" --json | jq -r .events)
+log "copy of leg 1 taken at events $copied_at"
 write_region 20
 bitmap_clean
+# The sweep wrote a superblock before it cleared region 20's bit: the
+# copy is behind it already, before any stop or assembly.
+[ "$(dev_field "$dev" events)" -gt "$copied_at" ] ||
+	fail "region 20's bit went clean with no superblock after the copy (events $(dev_field "$dev" events))"
 destroy_healblk "$dev"
 HB=$("$HEALCTL" assemble --run "$l0") || fail "assemble --run with leg 0 alone"
 dev=$HB; _healblk+=("$dev")

@@ -145,6 +145,8 @@ static int examine_disk(struct healctl *ctl, const struct hb_arrays *as, const c
 		json_object_object_add(o, "events", json_object_new_int64((int64_t)le64toh(sb.events)));
 		json_object_object_add(o, "events_cleared",
 				       json_object_new_int64((int64_t)le64toh(sb.events_cleared)));
+		json_object_object_add(o, "mismatch_cnt",
+				       json_object_new_int64((int64_t)le64toh(sb.mismatch_cnt)));
 		json_object_object_add(o, "ctime", json_object_new_int64((int64_t)le64toh(sb.ctime)));
 		json_object_object_add(o, "sectors", json_object_new_int64((int64_t)le64toh(sb.data_sectors)));
 		for (i = 0; i < nr && i < HEALBLK_MAX_LEGS; i++) {
