@@ -9,9 +9,11 @@
  * with the rest of heald stubbed.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "kselftest_harness.h"
 #include <json-c/json.h>
@@ -224,6 +226,37 @@ TEST(old_alarm_closed_as_old_disk_and_straddling_read_dropped)
 	smartctl_out = well_new;
 	read_done(h, NULL, s);
 	EXPECT_EQ(1, s->have);
+	done();
+}
+
+/*
+ * A diskseq that cannot be read (sysfs unreadable for a moment, heald out
+ * of file descriptors) is no evidence of another disk: the alarm stays
+ * open, and the disk keeps its name and serial.
+ */
+TEST(unreadable_diskseq_is_no_swap)
+{
+	struct heald *h = node();
+	const char *serial, *wwn, *model;
+	char path[PATH_MAX];
+	struct sdisk *s;
+
+	disk("OLD1", "naa.old", "5");
+	smart_tick(h);
+	s = disk_of("/dev/sdb", false);
+	ASSERT_NE(NULL, s);
+	s->reading = true;
+	smartctl_out = failing_old;
+	read_done(h, NULL, s);
+	ASSERT_EQ(1, njournaled);
+	snprintf(path, sizeof(path), "%s/sdb/diskseq", tree);
+	ASSERT_EQ(0, unlink(path));
+	smart_ids(h, "/dev/sdb", &serial, &wwn, &model);
+	EXPECT_STREQ("OLD1", serial);
+	smart_tick(h);
+	EXPECT_EQ(1, njournaled);	/* no "clear" */
+	EXPECT_EQ(0, cleared);
+	EXPECT_EQ(1, predicted);
 	done();
 }
 

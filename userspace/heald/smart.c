@@ -204,7 +204,12 @@ static bool same_disk(struct sdisk *s)
 {
 	uint64_t seq = diskseq_of(s->name);
 
-	if (seq == s->id.diskseq)
+	/*
+	 * 0: not known (a kernel before 5.15, sysfs unreadable for a moment,
+	 * heald out of file descriptors): no evidence of another disk, and
+	 * an alarm is never closed on none.
+	 */
+	if (seq == s->id.diskseq || !seq || !s->id.diskseq)
 		return true;
 	if (!s->have_other || s->other.diskseq != seq) {
 		sysfs_ids(s->name, &s->other);
