@@ -148,6 +148,22 @@ static void gap_print(uint64_t after, uint64_t first, uint64_t last, const char 
 }
 
 /*
+ * Entry @id follows @last while following: ids grow by one, so a larger
+ * step is entries heald could not send us (it ran out of memory for this
+ * subscriber): said, as the reply's gaps are.  True when there is a gap.
+ */
+static bool follow_gap(struct healctl *ctl, uint64_t last, uint64_t id)
+{
+	if (!last || id <= last + 1)
+		return false;
+	hb_err("journal --follow: entries %llu to %llu did not reach us: they are in heald's journal",
+	       (unsigned long long)last + 1, (unsigned long long)id - 1);
+	if (ctl->json)
+		gap_print(last, last + 1, id - 1, "not delivered while following: in heald's journal");
+	return true;
+}
+
+/*
  * What a journal reply for --after @after did not hold: said on stderr,
  * and with @marker (--follow --json) as {"type":"gap"} lines before the
  * entries, never a silent gap.  True when entries asked for were skipped
@@ -251,6 +267,7 @@ static int journal_follow(struct healctl *ctl, struct json_object *req, bool aft
 				struct json_object *e = json_object_array_get_idx(early, i);
 
 				if (entry_id(e) > last) {
+					lost |= follow_gap(ctl, last, entry_id(e));
 					follow_print(ctl, e);
 					last = entry_id(e);
 					seen++;
@@ -262,6 +279,7 @@ static int journal_follow(struct healctl *ctl, struct json_object *req, bool aft
 			if (!have_reply) {
 				json_object_array_add(early, json_object_get(v));
 			} else if (entry_id(v) > last) {
+				lost |= follow_gap(ctl, last, entry_id(v));
 				follow_print(ctl, v);
 				last = entry_id(v);
 				seen++;
