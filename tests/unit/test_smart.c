@@ -148,6 +148,25 @@ static const char *field(struct json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
 }
 
+/*
+ * Disk OLD1 taken on by the loop, then read failing: an alarm on it and
+ * on its leg (the first journal entry).  NULL if it was not taken on.
+ */
+static struct sdisk *old_disk_failing(struct heald *h)
+{
+	struct sdisk *s;
+
+	disk("OLD1", "naa.old", "5");
+	smart_tick(h);
+	s = disk_of("/dev/sdb", false);
+	if (s) {
+		s->reading = true;
+		smartctl_out = failing_old;
+		read_done(h, NULL, s);
+	}
+	return s;
+}
+
 /* Between two ticks of heald's loop (up to poll_ms, 60 s at most) the new disk is named as itself. */
 TEST(swapped_disk_named_as_itself_at_once)
 {
@@ -188,14 +207,8 @@ TEST(old_alarm_closed_as_old_disk_and_straddling_read_dropped)
 	const char *serial, *wwn, *model;
 	struct sdisk *s;
 
-	disk("OLD1", "naa.old", "5");
-	smart_tick(h);
-	s = disk_of("/dev/sdb", false);
+	s = old_disk_failing(h);
 	ASSERT_NE(NULL, s);
-	/* A read of the old disk: failing, an alarm on it and on its leg. */
-	s->reading = true;
-	smartctl_out = failing_old;
-	read_done(h, NULL, s);
 	ASSERT_EQ(1, njournaled);
 	EXPECT_STREQ("alarm", field(journaled[0], "type"));
 	EXPECT_STREQ("OLD1", field(journaled[0], "serial"));
@@ -241,13 +254,8 @@ TEST(unreadable_diskseq_is_no_swap)
 	char path[PATH_MAX];
 	struct sdisk *s;
 
-	disk("OLD1", "naa.old", "5");
-	smart_tick(h);
-	s = disk_of("/dev/sdb", false);
+	s = old_disk_failing(h);
 	ASSERT_NE(NULL, s);
-	s->reading = true;
-	smartctl_out = failing_old;
-	read_done(h, NULL, s);
 	ASSERT_EQ(1, njournaled);
 	snprintf(path, sizeof(path), "%s/sdb/diskseq", tree);
 	ASSERT_EQ(0, unlink(path));
