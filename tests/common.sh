@@ -156,6 +156,17 @@ dev_field() {	# dev_field DEV FIELD
 	"$HEALCTL" status "${1#/dev/}" --json | jq -r ".devices[0].$2"
 }
 
+# bitmap_clean DEV: every region of DEV's write-intent bitmap clean within
+# 30 s (the sweep runs every 5 s), or fail.
+bitmap_clean() {
+	local i
+	for ((i = 0; i < 60; i++)); do
+		[ "$(dev_field "$1" bitmap_dirty)" = 0 ] && return 0
+		sleep 0.5
+	done
+	fail "the bitmap is not clean 30 s after the writes: $(dev_field "$1" bitmap_dirty) dirty"
+}
+
 # sha256 of $3 sectors of $1 from sector $2; block devices are read with
 # O_DIRECT (past every cache), files without (tmpfs on 6.1 has no O_DIRECT).
 sum_range() {

@@ -83,7 +83,7 @@ check)
 		done
 		jq -e '.kind == "rebuild" and .status == "done"' <<< "$st" > /dev/null 2>&1 ||
 			fail "no rebuild done in 600 s: $st"
-			check_legs_identical "/dev/$dev" $a $b
+		check_legs_identical "/dev/$dev" $a $b
 		mount "/dev/$dev" "$mnt" || fail "mount after the crash"
 		[ "$(sha256sum "$mnt/settled" | cut -d' ' -f1)" = "$(cat "$out/settled.sha256")" ] ||
 			fail "a file settled before the crash changed"

@@ -27,15 +27,6 @@ sectors=$(blockdev --getsz "/dev/$dev")
 head -c 64M /dev/urandom > "$SCRATCH/model"
 dd if="$SCRATCH/model" of="/dev/$dev" bs=1M oflag=direct status=none || fail "write 64 MiB"
 
-bitmap_clean() {	# bitmap_clean: within 30 s, or fail
-	local i
-	for ((i = 0; i < 60; i++)); do
-		[ "$(dev_field "$dev" bitmap_dirty)" = 0 ] && return 0
-		sleep 0.5
-	done
-	fail "the bitmap is not clean 30 s after the writes: $(dev_field "$dev" bitmap_dirty) dirty"
-}
-
 # 8 KiB of new data into region $1, in the model and in the device.
 write_region() {
 	local off=$(($1 * region * 512 + 4096))
@@ -79,7 +70,7 @@ caught_up() {	# caught_up WHAT REGIONS
 	model_holds "$1"
 }
 
-bitmap_clean
+bitmap_clean "$dev"
 # 1. Failed by the operator (a cable pulled and back, a USB reset).
 "$HEALCTL" fail-leg "$dev" 1 || fail "fail-leg"
 for r in 2 17 40; do write_region $r; done
@@ -89,7 +80,7 @@ held=$(dev_field "$dev" bitmap_dirty)
 events_start 900
 "$HEALCTL" re-add "$dev" "$l1" || fail "re-add in place"
 caught_up "failed and re-added in place" 3
-bitmap_clean
+bitmap_clean "$dev"
 
 # 2. Failed, written, stopped; assembled with it (it stays failed), rebuilt.
 "$HEALCTL" fail-leg "$dev" 1 || fail "fail-leg"
@@ -100,7 +91,7 @@ dev=$HB; _healblk+=("$dev")
 [ "$(leg_field "$dev" 1 state)" = failed ] || fail "leg 1 came back $(leg_field "$dev" 1 state)"
 "$HEALCTL" re-add "$dev" "$l1" || fail "re-add after assembly"
 caught_up "failed, stopped, assembled, re-added" 2
-bitmap_clean
+bitmap_clean "$dev"
 
 # 3. Left out of a degraded start (a late disk at boot), then given.
 destroy_healblk "$dev"
@@ -113,7 +104,7 @@ destroy_healblk "$dev"
 HB=$("$HEALCTL" assemble "$l0" "$l1") || fail "assemble with the late leg"
 dev=$HB; _healblk+=("$dev")
 caught_up "left out of a degraded start, then given" 1
-bitmap_clean
+bitmap_clean "$dev"
 
 # 4. rebuild: everything, whatever the bitmap holds.
 "$HEALCTL" fail-leg "$dev" 1 || fail "fail-leg"
@@ -123,7 +114,7 @@ rebuild_done
 copied=$(dev_field "$dev" sync.copied)
 [ "$copied" = "$sectors" ] || fail "rebuild copied $copied of $sectors sectors"
 model_holds "rebuild"
-bitmap_clean
+bitmap_clean "$dev"
 
 # 5. A degraded start, then the late leg given back while the device runs.
 destroy_healblk "$dev"
@@ -132,7 +123,7 @@ dev=$HB; _healblk+=("$dev")
 for r in 11 12; do write_region $r; done
 "$HEALCTL" re-add "$dev" "$l1" || fail "re-add of the late leg"
 caught_up "re-added while running" 2
-bitmap_clean
+bitmap_clean "$dev"
 
 # 6. Refused: a blank disk, and leg 0 given again.
 make_loop 72; blank=$LOOP

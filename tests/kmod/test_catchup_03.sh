@@ -22,15 +22,6 @@ sectors=$(blockdev --getsz "/dev/$dev")
 head -c 64M /dev/urandom > "$SCRATCH/model"
 dd if="$SCRATCH/model" of="/dev/$dev" bs=1M oflag=direct status=none || fail "write 64 MiB"
 
-bitmap_clean() {	# bitmap_clean: within 30 s, or fail
-	local i
-	for ((i = 0; i < 60; i++)); do
-		[ "$(dev_field "$dev" bitmap_dirty)" = 0 ] && return 0
-		sleep 0.5
-	done
-	fail "the bitmap is not clean 30 s after the writes: $(dev_field "$dev" bitmap_dirty) dirty"
-}
-
 # 8 KiB of new data into region $1, in the model and in the device.
 write_region() {
 	local off=$(($1 * region * 512 + 4096))
@@ -72,14 +63,14 @@ rebuilt_whole() {	# rebuilt_whole WHAT LEG1
 
 done_seen=0
 events_start 900
-bitmap_clean
+bitmap_clean "$dev"
 # 1. A copy of leg 1; then a write (its bit goes clean), a degraded start
 # without leg 1, a write, and the copy given at assembly.
 copy_leg "$l1"; old=$LOOP
 copied_at=$("$HEALCTL" examine "$old" --json | jq -r .events)
 log "copy of leg 1 taken at events $copied_at"
 write_region 20
-bitmap_clean
+bitmap_clean "$dev"
 # The sweep wrote a superblock before it cleared region 20's bit: the
 # copy is behind it already, before any stop or assembly.
 [ "$(dev_field "$dev" events)" -gt "$copied_at" ] ||
@@ -92,13 +83,13 @@ destroy_healblk "$dev"
 HB=$("$HEALCTL" assemble "$l0" "$old") || fail "assemble with the copy as leg 1"
 dev=$HB; _healblk+=("$dev")
 rebuilt_whole "an older copy given at assembly" "$old"
-bitmap_clean
+bitmap_clean "$dev"
 
 # 2. A copy of leg 1 (the first copy, in sync now); a write (its bit goes
 # clean); leg 1 fails; a write; the copy re-added into the failed slot.
 copy_leg "$old"; old2=$LOOP
 write_region 40
-bitmap_clean
+bitmap_clean "$dev"
 "$HEALCTL" fail-leg "$dev" 1 || fail "fail-leg"
 write_region 50
 "$HEALCTL" re-add "$dev" "$old2" || fail "re-add of the copy"
