@@ -125,6 +125,17 @@ static ssize_t dev_mismatch_cnt_show(struct kobject *kobj, char *buf)
 	return sysfs_emit(buf, "%llu\n", READ_ONCE(kobj_to_hbdev(kobj)->mismatch_cnt));
 }
 
+/* The background copy that runs now: its kind, or NONE. */
+static enum healblk_sync_kind hb_sync_running(struct hb_dev *dev)
+{
+	enum healblk_sync_kind kind;
+
+	spin_lock_irq(&dev->lock);
+	kind = dev->sync.status == HEALBLK_SYNC_RUNNING ? dev->sync.kind : HEALBLK_SYNC_NONE;
+	spin_unlock_irq(&dev->lock);
+	return kind;
+}
+
 /* md's words: what runs now, or "idle". */
 static ssize_t dev_sync_action_show(struct kobject *kobj, char *buf)
 {
@@ -135,12 +146,8 @@ static ssize_t dev_sync_action_show(struct kobject *kobj, char *buf)
 		[HEALBLK_SYNC_RESYNC] = "resync",
 		[HEALBLK_SYNC_CHECK] = "check",
 	};
-	struct hb_dev *dev = kobj_to_hbdev(kobj);
-	enum healblk_sync_kind kind;
+	enum healblk_sync_kind kind = hb_sync_running(kobj_to_hbdev(kobj));
 
-	spin_lock_irq(&dev->lock);
-	kind = dev->sync.status == HEALBLK_SYNC_RUNNING ? dev->sync.kind : HEALBLK_SYNC_NONE;
-	spin_unlock_irq(&dev->lock);
 	return sysfs_emit(buf, "%s\n", kind < ARRAY_SIZE(names) ? names[kind] : "idle");
 }
 
@@ -164,10 +171,7 @@ static ssize_t dev_sync_action_store(struct kobject *kobj, const char *buf, size
 	} else if (sysfs_streq(buf, "repair")) {
 		ret = hb_scrub_start(dev, 0, NULL);
 	} else if (sysfs_streq(buf, "idle")) {
-		spin_lock_irq(&dev->lock);
-		kind = dev->sync.status == HEALBLK_SYNC_RUNNING ? dev->sync.kind :
-								  HEALBLK_SYNC_NONE;
-		spin_unlock_irq(&dev->lock);
+		kind = hb_sync_running(dev);
 		/* With nothing running it is idle already. */
 		ret = 0;
 		if (kind == HEALBLK_SYNC_SCRUB || kind == HEALBLK_SYNC_CHECK)
