@@ -33,6 +33,8 @@ struct hb_given {
 	struct healblk_sb sb;
 	bool ignored;		/* superseded: not part of the device any more */
 	bool activated;		/* a spare the members had put in a slot */
+	bool moved;		/* a replacement that took another slot since it wrote its own */
+	u32 own_slot;		/* the slot its own superblock gives */
 };
 
 struct hb_assembly {
@@ -166,8 +168,25 @@ static int hb_assemble_check(struct hb_assembly *as)
 		as->g[i].activated = true;
 	}
 	for (i = 0; i < as->n; i++) {
-		if (hb_listed(as->a, &as->g[i].sb))
+		struct healblk_sb *sb = &as->g[i].sb;
+		int k;
+
+		if (hb_listed(as->a, sb))
 			continue;
+		/*
+		 * A replacement that took the slot of the leg it replaced
+		 * (hb_replace_finish()): a crash before its own superblock
+		 * was written again leaves it naming the slot it was copied
+		 * in.  Its identity says where it is now.
+		 */
+		k = hb_role_member(sb) ? hb_member_slot(as->a, sb) : -1;
+		if (k >= 0) {
+			pr_info("assemble: %pg took slot %d as a replacement\n",
+				as->g[i].leg->bdev, k);
+			sb->slot = cpu_to_le32(k);
+			as->g[i].moved = true;
+			continue;
+		}
 		as->g[i].ignored = true;
 		pr_info("assemble: ignoring %pg: the device no longer lists it (replaced or removed)\n",
 			as->g[i].leg->bdev);
@@ -255,6 +274,7 @@ static int hb_assemble_slots(struct hb_assembly *as)
 	}
 	for (i = 0; i < nr_slots; i++) {
 		slots[i]->index = i;
+		slots[i]->replaces = le32_to_cpu(a->members[i].replaces);
 		memcpy(slots[i]->uuid, a->members[i].uuid, sizeof(slots[i]->uuid));
 		dev->legs[i] = slots[i];
 	}
@@ -290,7 +310,7 @@ static int hb_assemble_states(struct hb_assembly *as)
 
 	for (i = 0; i < as->n; i++) {
 		const struct healblk_sb *sb = &as->g[i].sb;
-		u32 slot = le32_to_cpu(sb->slot), member, self;
+		u32 slot = le32_to_cpu(sb->slot), own_slot = as->g[i].own_slot, member, self;
 		u64 own = le64_to_cpu(sb->events);
 		struct hb_leg *leg;
 
@@ -298,8 +318,11 @@ static int hb_assemble_states(struct hb_assembly *as)
 			continue;
 		leg = dev->legs[slot];
 		member = le32_to_cpu(a->members[slot].state);
-		/* What the leg's own superblock said of itself. */
-		self = slot < le32_to_cpu(sb->nr_slots) ? le32_to_cpu(sb->members[slot].state) : 0;
+		/* What the leg's own superblock said of itself (in its own slot, if it moved). */
+		if (!as->g[i].moved)
+			own_slot = slot;
+		self = own_slot < le32_to_cpu(sb->nr_slots) ?
+		       le32_to_cpu(sb->members[own_slot].state) : 0;
 		/*
 		 * Caught up from the bitmap when it comes back only if it
 		 * was in sync when it left (its own view) and is not older
@@ -325,7 +348,7 @@ static int hb_assemble_states(struct hb_assembly *as)
 			 * its own superblock was written, not before another's.
 			 */
 			u64 pos = min(le64_to_cpu(a->members[slot].sync_pos),
-				      le64_to_cpu(sb->members[slot].sync_pos));
+				      le64_to_cpu(sb->members[own_slot].sync_pos));
 
 			leg->state = HEALBLK_LEG_REBUILDING;
 			leg->sync_pos = min_t(u64, pos, le64_to_cpu(a->data_sectors));
@@ -459,6 +482,7 @@ int hb_dev_assemble(const dev_t *devs, unsigned int n, u32 flags, struct hb_dev 
 			ret = hb_refuse(&as, i, why, ret);
 			goto err;
 		}
+		as.g[i].own_slot = le32_to_cpu(as.g[i].sb.slot);
 	}
 	ret = hb_assemble_check(&as);
 	if (ret)

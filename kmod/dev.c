@@ -55,11 +55,21 @@ struct hb_dev *hb_dev_next(int index)
 	return best;
 }
 
+/*
+ * The slots must hold still: healblk_mutex or dev->lock held (sync.c
+ * changes them under both).
+ */
 enum healblk_dev_state hb_dev_state(struct hb_dev *dev)
 {
+	struct hb_leg *repl = hb_replacement(dev);
+	unsigned int legs = dev->nr_legs;
+
 	if (READ_ONCE(dev->rm_full))
 		return HEALBLK_DEV_FAILING;
-	return hweight_long(hb_legs_in_sync(dev)) == dev->nr_legs ?
+	/* A replacement still copying is a copy more, not one missing. */
+	if (repl && READ_ONCE(repl->state) == HEALBLK_LEG_REBUILDING)
+		legs--;
+	return hweight_long(hb_legs_in_sync(dev)) >= legs ?
 		HEALBLK_DEV_OPTIMAL : HEALBLK_DEV_DEGRADED;
 }
 

@@ -106,6 +106,13 @@ struct hb_leg {
 	 * meanwhile (bits cleared since), it is rebuilt whole.
 	 */
 	u64 readd_cleared;
+	/*
+	 * A replacement (HEALBLK_REBUILD_REPLACE): 1 + the slot of the leg
+	 * it is copied for; it sits in the last slot until it takes that
+	 * one's (sync.c hb_replace_finish()).  0: none.  Changed under
+	 * hb_members_lock().
+	 */
+	unsigned int replaces;
 
 	atomic_t inflight;	/* reads in flight, for balancing */
 	sector_t next_sector;	/* where the last read ended: sequential streams stay */
@@ -180,6 +187,7 @@ struct hb_dev {
 	bool scrub_requested;
 	bool scrub_check;	/* the scrub requested only counts (HEALBLK_SCRUB_CHECK) */
 	unsigned long spare_requested;	/* slots a spare is to replace on request */
+	unsigned int replace_requested;	/* 1 + a slot in sync to copy to a spare; 0: none */
 	u32 sync_min_kbs, sync_max_kbs;
 	struct hb_sync_status {
 		enum healblk_sync_kind kind;
@@ -348,6 +356,7 @@ int hb_spare_add(struct hb_dev *dev, dev_t devt, u32 flags, struct netlink_ext_a
 int hb_spare_remove(struct hb_dev *dev, unsigned int index,
 		    struct netlink_ext_ack *extack);
 int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *extack);
+struct hb_leg *hb_replacement(struct hb_dev *dev);
 int hb_scrub_start(struct hb_dev *dev, u32 flags, struct netlink_ext_ack *extack);
 int hb_sync_abort(struct hb_dev *dev, struct netlink_ext_ack *extack);
 void hb_write_wait_window(struct hb_dev *dev, struct hb_io *io);

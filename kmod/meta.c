@@ -127,6 +127,7 @@ static void hb_sb_fill(struct hb_dev *dev, struct hb_leg *leg, u32 role,
 	for (i = 0; i < dev->nr_legs; i++) {
 		memcpy(sb->members[i].uuid, dev->legs[i]->uuid, sizeof(sb->members[i].uuid));
 		sb->members[i].state = cpu_to_le32(st->state[i]);
+		sb->members[i].replaces = cpu_to_le32(dev->legs[i]->replaces);
 		if (st->state[i] == HEALBLK_LEG_REBUILDING)
 			sb->members[i].sync_pos = cpu_to_le64(st->sync_pos[i]);
 	}
@@ -278,11 +279,15 @@ static bool hb_sb_valid(const struct healblk_sb *sb, sector_t leg_sectors, const
 		return false;
 	for (i = 0; i < HEALBLK_MAX_LEGS; i++) {
 		u32 state = le32_to_cpu(sb->members[i].state);
+		u32 replaces = le32_to_cpu(sb->members[i].replaces);
 
 		if (i >= nr_slots)
 			continue;
 		if (state < HEALBLK_LEG_IN_SYNC || state > HEALBLK_LEG_REBUILDING ||
 		    le64_to_cpu(sb->members[i].sync_pos) > data)
+			return false;
+		/* A replacement is the last slot, for another one (hb_replace_begin()). */
+		if (replaces && (i != nr_slots - 1 || replaces > nr_slots - 1))
 			return false;
 	}
 	if (le64_to_cpu(sb->events_cleared) > le64_to_cpu(sb->events) || sb->pad)

@@ -165,6 +165,8 @@ static int hb_nl_put_leg(struct sk_buff *skb, struct hb_leg *leg)
 	    hb_put_counter(skb, HEALBLK_A_LEG_RETRIED_READS, &leg->retried_reads) ||
 	    hb_put_counter(skb, HEALBLK_A_LEG_REPAIRS, &leg->repairs) ||
 	    nla_put_u32(skb, HEALBLK_A_LEG_BAD_RANGES, READ_ONCE(leg->bb.count)) ||
+	    (leg->replaces &&
+	     nla_put_u32(skb, HEALBLK_A_LEG_REPLACES, leg->replaces - 1)) ||
 	    (state == HEALBLK_LEG_REBUILDING &&
 	     nla_put_u64_64bit(skb, HEALBLK_A_LEG_SYNC_POS, READ_ONCE(leg->sync_pos),
 			       HEALBLK_A_PAD)) ||

@@ -29,6 +29,9 @@
 #define HB_SYNC_EVENT_MS	1000	/* progress events */
 #define HB_SYNC_CHECKPOINT_MS	5000	/* rebuild position into the superblocks */
 
+/* Why a replacement's copy stopped, when it was asked to (hb_replace_drop()). */
+static const char hb_replace_aborted[] = "replacement aborted by request";
+
 /* 1 MiB of pages for one leg's copy of a chunk. */
 struct hb_buf {
 	struct page *pages[HB_SYNC_PAGES];
@@ -552,7 +555,8 @@ static void hb_rebuild(struct hb_dev *dev, struct hb_leg *leg, struct hb_buf *bu
 		spin_lock_irq(&dev->lock);
 		old = leg->state;
 		if (old == HEALBLK_LEG_REBUILDING)
-			hb_leg_out_locked(leg, "rebuild aborted by request");
+			hb_leg_out_locked(leg, leg->replaces ? hb_replace_aborted :
+						"rebuild aborted by request");
 		spin_unlock_irq(&dev->lock);
 		hb_meta_write(dev);
 		if (old == HEALBLK_LEG_REBUILDING) {
@@ -925,28 +929,16 @@ static int hb_spare_activate(struct hb_dev *dev, unsigned int slot)
 }
 
 /*
- * A leg out of the mirror that a spare is to replace, by itself
- * (auto_spare) or on request: its slot, or -1.  Without healblk_mutex
- * (@locked false) a hint only: the spares may change, and are not looked at.
+ * Replacement (md's want_replacement): a leg still in sync is copied to a
+ * spare while it keeps serving.  The spare joins as one more slot, the
+ * last, rebuilding like any leg (it takes every write, serves reads below
+ * its sync_pos); the superblocks name the slot it is for (replaces).
+ * Once it is in sync the old leg leaves (hb_replace_finish()) and the copy
+ * takes its slot; the device never has one copy fewer than before.  A
+ * replacement that fails, or whose copy is aborted, leaves again, the
+ * latter back among the spares.  Slots, as everything else that changes
+ * legs[], change in the sync work only, under healblk_mutex.
  */
-static int hb_spare_wanted(struct hb_dev *dev, bool locked)
-{
-	unsigned long want = READ_ONCE(dev->spare_requested);
-	unsigned int i;
-
-	if (!dev->nr_spares)
-		return -1;
-	for (i = 0; i < dev->nr_legs; i++) {
-		enum healblk_leg_state state = READ_ONCE(dev->legs[i]->state);
-
-		if ((state == HEALBLK_LEG_FAILED || state == HEALBLK_LEG_MISSING) &&
-		    (READ_ONCE(dev->auto_spare) || (want & BIT(i))) &&
-		    (!locked || hb_spare_for(dev, i) >= 0))
-			return i;
-	}
-	return -1;
-}
-
 static struct hb_leg *hb_rebuild_target(struct hb_dev *dev)
 {
 	unsigned int i;
@@ -955,6 +947,190 @@ static struct hb_leg *hb_rebuild_target(struct hb_dev *dev)
 		if (READ_ONCE(dev->legs[i]->state) == HEALBLK_LEG_REBUILDING)
 			return dev->legs[i];
 	return NULL;
+}
+
+/* The replacement in progress, or NULL: only ever the last slot. */
+struct hb_leg *hb_replacement(struct hb_dev *dev)
+{
+	struct hb_leg *leg = dev->legs[dev->nr_legs - 1];
+
+	return READ_ONCE(leg->replaces) ? leg : NULL;
+}
+
+/* Add the spare as slot nr_legs, copying for slot @slot.  healblk_mutex held. */
+static void hb_replace_begin(struct hb_dev *dev, unsigned int slot)
+{
+	struct hb_leg *old = dev->legs[slot], *spare;
+	unsigned int k = dev->nr_legs;
+	int which;
+
+	lockdep_assert_held(&healblk_mutex);
+	which = hb_spare_for(dev, slot);
+	if (READ_ONCE(old->state) != HEALBLK_LEG_IN_SYNC || k == HEALBLK_MAX_LEGS ||
+	    hb_replacement(dev) || hb_rebuild_target(dev) || which < 0) {
+		pr_info("%s: the replacement of leg %u no longer fits: not started\n",
+			dev->disk->disk_name, slot);
+		return;
+	}
+	hb_dev_suspend(dev);
+	hb_members_lock(dev);
+	spare = dev->spares[which];
+	hb_spares_drop(dev, which);
+	spare->index = k;
+	spare->replaces = slot + 1;
+	spare->sync_pos = 0;
+	spare->catchup_ok = false;
+	spare->readd_slot = 0;
+	spare->reason = "replacing a leg that still serves";
+	spare->state = HEALBLK_LEG_REBUILDING;
+	spin_lock_irq(&dev->lock);
+	dev->legs[k] = spare;
+	dev->nr_legs = k + 1;
+	spin_unlock_irq(&dev->lock);
+	hb_members_unlock(dev);
+	hb_dev_resume(dev);
+
+	pr_info("%s: spare %pg joins as leg %u to replace leg %u (%pg)\n",
+		dev->disk->disk_name, spare->bdev, k, slot, old->bdev);
+	if (kobject_add(&spare->kobj, &dev->kobj, "leg%u", k))
+		pr_warn("%s: no sysfs directory for leg %u\n", dev->disk->disk_name, k);
+	hb_meta_write(dev);
+	hb_bm_write_all(dev);
+	hb_ev_leg_state(spare, HEALBLK_LEG_SPARE, spare->reason);
+}
+
+/* Close a leg that left the device for good (its slot is gone or taken). */
+static void hb_leg_retire(struct hb_dev *dev, struct hb_leg *leg)
+{
+	kobject_del(&leg->kobj);
+	if (leg->bdev)
+		bd_unlink_disk_holder(leg->bdev, dev->disk);
+	hb_leg_put(dev, leg);
+}
+
+/*
+ * The replacement @repl is in sync: the old leg leaves, @repl takes its
+ * slot.  The old one is first taken out of the write set as any failing
+ * leg is (the superblocks say so before a write is acknowledged without
+ * it): a crash after that assembles the device with @repl in sync in its
+ * own slot, and this runs again.  Then the slot is handed over with the
+ * device suspended.  healblk_mutex held.
+ */
+static void hb_replace_finish(struct hb_dev *dev, struct hb_leg *repl)
+{
+	unsigned int slot = repl->replaces - 1, k = repl->index;
+	struct hb_leg *old = dev->legs[slot];
+	enum healblk_leg_state was;
+	char name[16];
+
+	lockdep_assert_held(&healblk_mutex);
+	spin_lock_irq(&dev->lock);
+	was = old->state;
+	if (was == HEALBLK_LEG_IN_SYNC || was == HEALBLK_LEG_REBUILDING)
+		hb_leg_out_locked(old, "replaced: out of the mirror");
+	spin_unlock_irq(&dev->lock);
+	if (was == HEALBLK_LEG_IN_SYNC || was == HEALBLK_LEG_REBUILDING) {
+		hb_meta_write(dev);
+		hb_leg_out_done(dev);
+		hb_ev_leg_state(old, was, old->reason);
+	}
+
+	hb_dev_suspend(dev);
+	hb_members_lock(dev);
+	/* dev->lock too: hb_dev_state() walks the slots under it alone. */
+	spin_lock_irq(&dev->lock);
+	repl->index = slot;
+	WRITE_ONCE(repl->replaces, 0);
+	dev->legs[slot] = repl;
+	dev->legs[k] = NULL;
+	dev->nr_legs = k;
+	spin_unlock_irq(&dev->lock);
+	/* A bitmap write the old leg missed is not the new one's to fail for. */
+	dev->bm_failed &= ~(BIT(slot) | BIT(k));
+	clear_bit(k, &dev->spare_requested);
+	hb_members_unlock(dev);
+	hb_dev_resume(dev);
+
+	pr_info("%s: leg %u (%pg) replaced by %pg\n", dev->disk->disk_name, slot,
+		old->bdev, repl->bdev);
+	/* The old leg's directory first: the copy's takes its name. */
+	hb_leg_retire(dev, old);
+	snprintf(name, sizeof(name), "leg%u", slot);
+	if (kobject_rename(&repl->kobj, name))
+		pr_warn("%s: leg %u's sysfs directory keeps its name\n", dev->disk->disk_name, slot);
+	hb_meta_write(dev);
+	hb_bm_write_all(dev);
+	hb_bbt_save(dev);	/* the old leg's ranges are gone with it */
+	hb_ev_leg_state(repl, HEALBLK_LEG_IN_SYNC, "took the place of the leg it replaced");
+}
+
+/*
+ * The replacement @repl failed, or its copy was aborted: it leaves, and
+ * the device is as it was (the leg it was for is still there).  Aborted,
+ * its disk did nothing wrong and goes back among the spares.
+ * healblk_mutex held.
+ */
+static void hb_replace_drop(struct hb_dev *dev, struct hb_leg *repl)
+{
+	bool spare = repl->reason == hb_replace_aborted && repl->bdev &&
+		     dev->nr_spares < HEALBLK_MAX_SPARES;
+	unsigned int k = repl->index;
+
+	lockdep_assert_held(&healblk_mutex);
+	hb_dev_suspend(dev);
+	hb_members_lock(dev);
+	spin_lock_irq(&dev->lock);
+	dev->legs[k] = NULL;
+	dev->nr_legs = k;
+	WRITE_ONCE(repl->replaces, 0);
+	spin_unlock_irq(&dev->lock);
+	dev->bm_failed &= ~BIT(k);
+	clear_bit(k, &dev->spare_requested);
+	if (spare) {
+		repl->state = HEALBLK_LEG_SPARE;
+		repl->index = dev->nr_spares;
+		repl->reason = NULL;
+		dev->spares[dev->nr_spares++] = repl;
+	}
+	hb_members_unlock(dev);
+	hb_dev_resume(dev);
+
+	pr_info("%s: the replacement %pg leaves: %s\n", dev->disk->disk_name, repl->bdev,
+		spare ? "back among the spares" : "failed");
+	if (spare)
+		kobject_del(&repl->kobj);
+	else
+		hb_leg_retire(dev, repl);
+	hb_meta_write(dev);
+	hb_bm_write_all(dev);
+	hb_bbt_save(dev);
+}
+
+/*
+ * A leg out of the mirror that a spare is to replace, by itself
+ * (auto_spare) or on request: its slot, or -1.  Without healblk_mutex
+ * (@locked false) a hint only: the spares may change, and are not looked at.
+ */
+static int hb_spare_wanted(struct hb_dev *dev, bool locked)
+{
+	unsigned long want = READ_ONCE(dev->spare_requested);
+	struct hb_leg *repl = hb_replacement(dev);
+	unsigned int i;
+
+	if (!dev->nr_spares)
+		return -1;
+	for (i = 0; i < dev->nr_legs; i++) {
+		enum healblk_leg_state state = READ_ONCE(dev->legs[i]->state);
+
+		/* A replacement's own slot, and the slot it is copied for, have theirs. */
+		if (repl && (dev->legs[i] == repl || repl->replaces == i + 1))
+			continue;
+		if ((state == HEALBLK_LEG_FAILED || state == HEALBLK_LEG_MISSING) &&
+		    (READ_ONCE(dev->auto_spare) || (want & BIT(i))) &&
+		    (!locked || hb_spare_for(dev, i) >= 0))
+			return i;
+	}
+	return -1;
 }
 
 static void hb_sync_work(struct work_struct *work)
@@ -976,6 +1152,20 @@ static void hb_sync_work(struct work_struct *work)
 			hb_resync(dev, buf);
 			if (hb_resync_wanted(dev))
 				break;	/* stopped or aborted */
+			continue;
+		}
+		/* A replacement in sync takes its slot; a failed one leaves. */
+		leg = hb_replacement(dev);
+		if (leg && READ_ONCE(leg->state) != HEALBLK_LEG_REBUILDING) {
+			if (!mutex_trylock(&healblk_mutex)) {
+				queue_delayed_work(dev->sync_wq, &dev->sync_work, HZ / 20);
+				break;
+			}
+			if (READ_ONCE(leg->state) == HEALBLK_LEG_IN_SYNC)
+				hb_replace_finish(dev, leg);
+			else
+				hb_replace_drop(dev, leg);
+			mutex_unlock(&healblk_mutex);
 			continue;
 		}
 		if (hb_spare_wanted(dev, false) >= 0) {
@@ -1010,6 +1200,17 @@ static void hb_sync_work(struct work_struct *work)
 			/* Failed or aborted: do not start it again by itself. */
 			if (READ_ONCE(leg->state) == HEALBLK_LEG_REBUILDING)
 				break;
+			continue;
+		}
+		slot = READ_ONCE(dev->replace_requested);
+		if (slot) {
+			if (!mutex_trylock(&healblk_mutex)) {
+				queue_delayed_work(dev->sync_wq, &dev->sync_work, HZ / 20);
+				break;
+			}
+			WRITE_ONCE(dev->replace_requested, 0);
+			hb_replace_begin(dev, slot - 1);
+			mutex_unlock(&healblk_mutex);
 			continue;
 		}
 		/* Pairs with hb_scrub_start(): scrub_check is the request's. */
@@ -1220,6 +1421,46 @@ int hb_spare_remove(struct hb_dev *dev, unsigned int index, struct netlink_ext_a
 }
 
 /*
+ * Copy leg @leg, in sync, to a spare while it serves, then retire it
+ * (HEALBLK_REBUILD_REPLACE).  The sync work adds the spare: it alone
+ * changes the slots.
+ */
+static int hb_replace_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *extack)
+{
+	struct hb_dev *dev = leg->dev;
+
+	if (flags & HEALBLK_REBUILD_CATCHUP) {
+		NL_SET_ERR_MSG(extack, "a replacement is copied whole: no catch-up");
+		return -EINVAL;
+	}
+	if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC || leg->replaces) {
+		NL_SET_ERR_MSG(extack, "only a leg in sync is replaced (rebuild a failed one)");
+		return -EINVAL;
+	}
+	if (hb_replacement(dev)) {
+		NL_SET_ERR_MSG(extack, "a replacement is already running on this device");
+		return -EBUSY;
+	}
+	if (dev->nr_legs == HEALBLK_MAX_LEGS) {
+		NL_SET_ERR_MSG(extack, "the device has 4 legs: no slot for a replacement");
+		return -ENOSPC;
+	}
+	if (dev->rm_blocks) {
+		NL_SET_ERR_MSG(extack, "a one-leg device with a spare area cannot be replaced");
+		return -EOPNOTSUPP;
+	}
+	if (hb_spare_for(dev, leg->index) < 0) {
+		NL_SET_ERR_MSG(extack, "the device has no spare to copy the leg to");
+		return -ENOENT;
+	}
+	WRITE_ONCE(dev->replace_requested, leg->index + 1);
+	pr_info("%s: leg %u (%pg) to be replaced by a spare\n", dev->disk->disk_name,
+		leg->index, leg->bdev);
+	hb_sync_kick(dev);
+	return 0;
+}
+
+/*
  * Rebuild a failed leg: onto a spare if there is one (the disk that
  * failed is not trusted again), else in place (a transient fault went
  * away, or the farmer put a new disk at the same place).
@@ -1231,9 +1472,15 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 	enum healblk_leg_state old;
 
 	lockdep_assert_held(&healblk_mutex);
-	if (hb_rebuild_target(dev)) {
+	if (hb_rebuild_target(dev) || READ_ONCE(dev->replace_requested)) {
 		NL_SET_ERR_MSG(extack, "a rebuild is already running on this device");
 		return -EBUSY;
+	}
+	if (flags & HEALBLK_REBUILD_REPLACE)
+		return hb_replace_start(leg, flags, extack);
+	if (leg->replaces) {
+		NL_SET_ERR_MSG(extack, "a replacement that failed leaves by itself: replace again");
+		return -EINVAL;
 	}
 	old = READ_ONCE(leg->state);
 	if (old != HEALBLK_LEG_FAILED && old != HEALBLK_LEG_MISSING) {
@@ -1336,9 +1583,14 @@ int hb_scrub_start(struct hb_dev *dev, u32 flags, struct netlink_ext_ack *extack
 
 int hb_sync_abort(struct hb_dev *dev, struct netlink_ext_ack *extack)
 {
+	/* A replacement asked for and not begun: it never will. */
+	bool cancelled = xchg(&dev->replace_requested, 0);
+
 	lockdep_assert_held(&healblk_mutex);
 	if (!READ_ONCE(dev->sync_active) && !READ_ONCE(dev->scrub_requested) &&
 	    !hb_rebuild_target(dev)) {
+		if (cancelled)
+			return 0;
 		NL_SET_ERR_MSG(extack, "no rebuild or scrub is running on this device");
 		return -ENOENT;
 	}

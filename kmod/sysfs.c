@@ -56,7 +56,13 @@ static ssize_t dev_state_show(struct kobject *kobj, char *buf)
 		[HEALBLK_DEV_FAILING] = "failing",
 	};
 
-	return sysfs_emit(buf, "%s\n", names[hb_dev_state(kobj_to_hbdev(kobj))]);
+	struct hb_dev *dev = kobj_to_hbdev(kobj);
+	enum healblk_dev_state state;
+
+	spin_lock_irq(&dev->lock);	/* the slots hold still (sync.c) */
+	state = hb_dev_state(dev);
+	spin_unlock_irq(&dev->lock);
+	return sysfs_emit(buf, "%s\n", names[state]);
 }
 
 static ssize_t dev_nr_legs_show(struct kobject *kobj, char *buf)

@@ -89,6 +89,36 @@ int cmd_rebuild(struct healctl *ctl, int argc, char **argv)
 	return dev_request(ctl, "rebuild", HEALBLK_CMD_REBUILD, argv[0], (int)leg);
 }
 
+/*
+ * replace DEV LEG: copy leg LEG, in sync, to a spare while it keeps
+ * serving; once the copy is in sync the leg leaves and the spare takes
+ * its slot (md's want_replacement).  A disk that is wearing out is
+ * replaced without the mirror ever having one copy fewer.
+ */
+int cmd_replace(struct healctl *ctl, int argc, char **argv)
+{
+	struct nl_msg *msg;
+	uint32_t index, leg;
+	int ret;
+
+	if (argc != 2)
+		return usage();
+	if (parse_dev(argv[0], &index))
+		return EXIT_USAGE;
+	if (hb_parse_u32(argv[1], HEALBLK_MAX_LEGS - 1, &leg)) {
+		hb_err("replace: '%s' is not a leg index (0 to %d)", argv[1], HEALBLK_MAX_LEGS - 1);
+		return EXIT_USAGE;
+	}
+	msg = ctl_msg(ctl, HEALBLK_CMD_REBUILD, 0);
+	if (!msg)
+		return kernel_error(ctl, "replace", -ENOMEM);
+	nla_put_u32(msg, HEALBLK_A_DEV_INDEX, index);
+	nla_put_u32(msg, HEALBLK_A_LEG_INDEX, leg);
+	nla_put_u32(msg, HEALBLK_A_DEV_FLAGS, HEALBLK_REBUILD_REPLACE);
+	ret = hb_nl_call(&ctl->nl, msg, NULL, NULL);
+	return ret ? kernel_error(ctl, "replace", ret) : 0;
+}
+
 int cmd_abort(struct healctl *ctl, int argc, char **argv)
 {
 	if (argc != 1)

@@ -28,6 +28,7 @@ int cmd_assemble(struct healctl *ctl, int argc, char **argv);
 int cmd_examine(struct healctl *ctl, int argc, char **argv);
 int cmd_set(struct healctl *ctl, int argc, char **argv);
 int cmd_spare(struct healctl *ctl, int argc, char **argv);
+int cmd_replace(struct healctl *ctl, int argc, char **argv);
 int cmd_rebuild(struct healctl *ctl, int argc, char **argv);
 int cmd_readd(struct healctl *ctl, int argc, char **argv);
 int cmd_scrub(struct healctl *ctl, int argc, char **argv);

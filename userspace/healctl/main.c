@@ -62,6 +62,9 @@ static const struct command {
 	{ "rebuild", cmd_rebuild,
 	  "  rebuild DEV LEG                rebuild a failed leg (onto a spare if there is one):\n"
 	  "                                 every sector is copied\n" },
+	{ "replace", cmd_replace,
+	  "  replace DEV LEG                copy leg LEG, in sync, to a spare while it serves;\n"
+	  "                                 then the spare takes its place (md's want_replacement)\n" },
 	{ "scrub", cmd_scrub,
 	  "  scrub DEV [--check] [--wait]   read every leg, repair mismatches from a good copy\n"
 	  "                                 (--check: count them, repair nothing)\n" },

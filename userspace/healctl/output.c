@@ -24,6 +24,9 @@ static void print_leg_text(const struct hb_leg_info *l, const char *what)
 		printf("    why: %s\n", SAFE(why, l->reason));
 	if (l->state == HEALBLK_LEG_REBUILDING)
 		printf("    copied: %" PRIu64 " sectors\n", l->sync_pos);
+	if (l->replaces >= 0)
+		printf("    replaces: leg %d, which leaves once this one is in sync\n",
+		       l->replaces);
 	if (l->fault.armed)
 		printf("    fault: ops %#x start %" PRIu64 " sectors %" PRIu64
 		       " percent %u count %u delay_us %u injected %" PRIu64 "\n",
@@ -141,6 +144,8 @@ static struct json_object *leg_to_json(const struct hb_leg_info *l)
 		add_str(lo, "reason", l->reason);
 	if (l->state == HEALBLK_LEG_REBUILDING)
 		add_u64(lo, "sync_pos", l->sync_pos);
+	if (l->replaces >= 0)
+		add_u64(lo, "replaces", l->replaces);
 	add_u64(lo, "sectors", l->sectors);
 	add_u64(lo, "reads", l->reads);
 	add_u64(lo, "writes", l->writes);

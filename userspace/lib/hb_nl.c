@@ -147,6 +147,8 @@ static int hb_parse_leg(struct nlattr *nest, struct hb_leg_info *leg)
 	leg->repairs = get_u64(tb, HEALBLK_A_LEG_REPAIRS);
 	leg->bad_ranges = get_u32(tb, HEALBLK_A_LEG_BAD_RANGES);
 	leg->sync_pos = get_u64(tb, HEALBLK_A_LEG_SYNC_POS);
+	leg->replaces = tb[HEALBLK_A_LEG_REPLACES] ?
+			(int32_t)(get_u32(tb, HEALBLK_A_LEG_REPLACES) & 0xff) : -1;
 	if (tb[HEALBLK_A_LEG_FAULT])
 		return hb_parse_fault(tb[HEALBLK_A_LEG_FAULT], &leg->fault);
 	return 0;

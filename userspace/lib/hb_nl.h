@@ -26,6 +26,7 @@ struct hb_leg_info {
 	uint64_t sectors, reads, writes, read_bytes, write_bytes;
 	uint64_t read_errors, write_errors, retried_reads, repairs;
 	uint64_t sync_pos;	/* rebuilding: data sectors copied */
+	int32_t replaces;	/* a replacement: the leg it is copied for; -1: none */
 	struct hb_fault_info fault;
 };
 

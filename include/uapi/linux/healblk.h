@@ -98,7 +98,11 @@ enum healblk_leg_state {
  * is caught up the same way (mdadm's --re-add); given the disk of a failed
  * leg still attached, that leg is caught up in place.  SCRUB with
  * SCRUB_CHECK reads and compares every leg as a scrub does but writes
- * nothing: mismatches are counted (md's check), not repaired.
+ * nothing: mismatches are counted (md's check), not repaired.  REBUILD
+ * with REBUILD_REPLACE of a leg in sync (md's want_replacement): a spare
+ * joins as one more slot and is rebuilt while that leg keeps serving
+ * reads and taking writes; once the copy is in sync the old leg leaves
+ * and the copy takes its slot.  The device never has one copy fewer.
  */
 enum healblk_dev_flags {
 	HEALBLK_ASSEMBLE_RUN		= 1 << 0,	/* start degraded */
@@ -107,10 +111,11 @@ enum healblk_dev_flags {
 	HEALBLK_REBUILD_CATCHUP		= 1 << 3,	/* in place, the bitmap's regions only */
 	HEALBLK_SPARE_READD		= 1 << 4,	/* SPARE_ADD: a leg back, into its slot */
 	HEALBLK_SCRUB_CHECK		= 1 << 5,	/* SCRUB: count mismatches, write nothing */
+	HEALBLK_REBUILD_REPLACE		= 1 << 6,	/* REBUILD of a leg in sync: onto a spare */
 };
 #define HEALBLK_ASSEMBLE_FLAGS	(HEALBLK_ASSEMBLE_RUN | HEALBLK_ASSEMBLE_FORCE)
 #define HEALBLK_CREATE_FLAGS	HEALBLK_CREATE_ASSUME_CLEAN
-#define HEALBLK_REBUILD_FLAGS	HEALBLK_REBUILD_CATCHUP
+#define HEALBLK_REBUILD_FLAGS	(HEALBLK_REBUILD_CATCHUP | HEALBLK_REBUILD_REPLACE)
 #define HEALBLK_SPARE_FLAGS	HEALBLK_SPARE_READD
 #define HEALBLK_SCRUB_FLAGS	HEALBLK_SCRUB_CHECK
 
@@ -223,6 +228,7 @@ enum healblk_attr {
 	HEALBLK_A_DEV_FLAGS,		/* u32: CREATE, ASSEMBLE, REBUILD: enum healblk_dev_flags */
 	HEALBLK_A_SYNC_COPIED,		/* u64: data sectors written to legs by this run */
 	HEALBLK_A_DEV_MISMATCH_CNT,	/* u64: mismatches the last whole scrub or check found */
+	HEALBLK_A_LEG_REPLACES,		/* u32: a replacement: the leg it is copied for */
 
 	__HEALBLK_A_MAX,
 };
@@ -243,7 +249,12 @@ enum healblk_attr {
 struct healblk_sb_member {
 	__u8	uuid[16];
 	__le32	state;		/* enum healblk_leg_state */
-	__le32	reserved;
+	/*
+	 * A replacement (HEALBLK_REBUILD_REPLACE): 1 + the slot of the leg it
+	 * is copied for; 0 otherwise.  Only the last slot, rebuilding or just
+	 * in sync, and never its own.
+	 */
+	__le32	replaces;
 	__le64	sync_pos;	/* REBUILDING: data sectors copied (checkpoint) */
 };
 
