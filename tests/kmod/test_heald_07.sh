@@ -7,8 +7,10 @@
 #  - with no spare, heald journals the disk's alarm and a "keep" decision
 #    (failing a disk that still holds a good copy would lose it sooner);
 #    cleared, the alarms clear after two healthy reads;
-#  - with a spare, the policy replaces the leg before it fails: fail-leg
-#    and rebuild onto the spare, the serial in the decision's evidence.
+#  - with a spare, the policy replaces the leg before it fails, copying it
+#    to the spare while it serves (copy-to-spare: healblk's replacement),
+#    the serial in the decision's evidence: the leg leaves only once the
+#    copy is in sync (the kernel's events in that order).
 # Needs scripts/vm.sh run with HEAL_VM_NVME=HEALNVME01 HEAL_VM_ATA=HEALATA01.
 # shellcheck source=../common.sh
 . "$(dirname "$0")/../common.sh"
@@ -76,16 +78,31 @@ journal_wait '.type == "clear" and .resource == "disk:'"$ns"'"' 30
 journal_wait '.type == "clear" and .resource == "'"$dev"'/leg0"' 10
 log "warning cleared: disk and leg alarms cleared"
 
-# A spare: replaced before it fails.
+# A spare: copied to it while it serves, then swapped.
 "$HEALCTL" spare add "$dev" "$s0" || fail "spare add"
+events_start 300
 cw 4
-journal_wait '.type == "decision" and .action == "replace-leg"' 30
+journal_wait '.type == "decision" and .action == "copy-to-spare"' 30
 id=$(echo "$JOURNAL_HIT" | jq .id)
 echo "$JOURNAL_HIT" | jq -e '.taken == true and .leg == 0 and .evidence.serial == "HEALNVME01" and
 	.evidence.critical_warning == 4 and (.reason | test("predicts its failure"))' > /dev/null ||
 	fail "decision with a spare: $JOURNAL_HIT"
 log "decision $id: $(echo "$JOURNAL_HIT" | jq -r .reason)"
 journal_wait "(.type == \"outcome\" and .ref == $id and .outcome == \"rebuild done\")" 180
+journal_json | jq -e "[.[] | select(.type == \"outcome\" and .ref == $id and .outcome == \"copy started\"
+	and (.steps | index([\"copy: started\"])))] | length == 1" > /dev/null ||
+	fail "no 'copy started' outcome with its step"
+events_wait "leg_state dev=[0-9]+ leg=0 state=failed old_state=in_sync reason=replaced" 60
+# Never a copy short: leg 0 left only after its copy (leg 2) was in sync.
+copied=$(grep -En "leg_state dev=[0-9]+ leg=2 state=in_sync old_state=rebuilding" "$SCRATCH/events" |
+	head -1 | cut -d: -f1)
+left=$(grep -En "leg_state dev=[0-9]+ leg=0 state=failed" "$SCRATCH/events" | head -1 | cut -d: -f1)
+{ [ -n "$copied" ] && [ "$copied" -lt "$left" ]; } ||
+	fail "leg 0 left before its copy was in sync: $(cat "$SCRATCH/events")"
+for ((i = 0; i < 40; i++)); do
+	[ "$(dev_field "$dev" 'legs | length')" = 2 ] && break
+	sleep 0.5
+done
 [ "$(leg_field "$dev" 0 name)" = "$(basename "$s0")" ] || fail "the spare is not leg 0"
 [ "$(dev_field "$dev" state)" = optimal ] || fail "the device is not optimal"
 "$HEALCTL" why "$id" | grep -q HEALNVME01 || fail "why does not name the serial"

@@ -482,6 +482,42 @@ TEST(policy_predicted_failure_replaced_only_onto_a_spare)
 	EXPECT_EQ(ACT_FAIL_LEG, out.action);
 }
 
+/* md's want_replacement: a disk that still serves is copied, never failed first. */
+TEST(policy_predicted_failure_copied_while_it_serves)
+{
+	struct policy_limits lim = { .cooldown = 300, .max_per_hour = 6 };
+	struct policy_in in;
+	struct policy_out out;
+
+	mirror(&in, 1);
+	in.dev.can_copy = true;
+	policy_decide(&in, &lim, &out);
+	EXPECT_EQ(ACT_COPY_TO_SPARE, out.action);
+	EXPECT_STREQ("copy-to-spare", policy_action_name(out.action));
+	EXPECT_STREQ("leg 1 predicts its failure; 1 other leg in sync, a spare stands by: copy it there while it serves, then swap",
+		     out.reason);
+	/* Held back like any action. */
+	in.last_action = in.now - 10;
+	policy_decide(&in, &lim, &out);
+	EXPECT_EQ(ACT_COPY_TO_SPARE, out.action);
+	EXPECT_TRUE(out.suppressed);
+	/* No slot free (four legs, or a copy running): failed and rebuilt as before. */
+	mirror(&in, 1);
+	policy_decide(&in, &lim, &out);
+	EXPECT_EQ(ACT_REPLACE_LEG, out.action);
+	/* A disk failing with errors is failed first even with a slot free. */
+	mirror(&in, 1);
+	in.dev.can_copy = true;
+	in.predictive = false;
+	policy_decide(&in, &lim, &out);
+	EXPECT_EQ(ACT_REPLACE_LEG, out.action);
+	/* No spare: kept, as before. */
+	mirror(&in, 0);
+	in.dev.can_copy = true;
+	policy_decide(&in, &lim, &out);
+	EXPECT_EQ(ACT_KEEP, out.action);
+}
+
 TEST(config_ops_keys)
 {
 	struct config c, d;

@@ -65,6 +65,19 @@ int act_rebuild(struct heald *h, uint32_t dev, uint32_t leg, char *why, size_t w
 	return request(h, HEALBLK_CMD_REBUILD, dev, (int)leg, NULL, why, wlen);
 }
 
+/* Copy in-sync @leg to a spare while it serves; the kernel swaps them at the end. */
+int act_replace(struct heald *h, uint32_t dev, uint32_t leg, char *why, size_t wlen)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	ret = request(h, HEALBLK_CMD_REBUILD, dev, (int)leg, &msg, why, wlen);
+	if (ret)
+		return ret;
+	nla_put_u32(msg, HEALBLK_A_DEV_FLAGS, HEALBLK_REBUILD_REPLACE);
+	return call(h, msg, why, wlen);
+}
+
 int act_scrub(struct heald *h, uint32_t dev, char *why, size_t wlen)
 {
 	return request(h, HEALBLK_CMD_SCRUB, dev, -1, NULL, why, wlen);
@@ -287,6 +300,16 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 			first_step = now_mono();
 		json_object_array_add(steps, json_object_new_string(ret ? "fail-leg: failed" : "fail-leg: done"));
 	}
+	if (a == ACT_COPY_TO_SPARE) {
+		ret = act_replace(h, d->info.index, (uint32_t)leg, why, sizeof(why));
+		if (h->trigger)
+			first_step = now_mono();
+		json_object_array_add(steps, json_object_new_string(ret ? "copy: failed" : "copy: started"));
+		if (!ret) {
+			d->pending = id;
+			final = false;
+		}
+	}
 	if (!ret && (a == ACT_REPLACE_LEG || a == ACT_REBUILD)) {
 		ret = act_rebuild(h, d->info.index, (uint32_t)leg, why, sizeof(why));
 		json_object_array_add(steps, json_object_new_string(ret ? "rebuild: failed" : "rebuild: started"));
@@ -309,7 +332,8 @@ uint64_t act_run(struct heald *h, struct dev_track *d, int leg, enum policy_acti
 		json_object_object_add(e, "detect_to_act_ms",
 				       json_object_new_double(((first_step ?: now_mono()) - h->trigger) * 1e3));
 	json_object_object_add(e, "outcome", json_object_new_string(
-		!ok ? "failed" : final ? "done" : "rebuild started"));
+		!ok ? "failed" : final ? "done" :
+		a == ACT_COPY_TO_SPARE ? "copy started" : "rebuild started"));
 	if (!ok)
 		json_object_object_add(e, "detail", json_object_new_string(why));
 	src_healblk_refresh(h);

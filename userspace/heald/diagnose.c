@@ -67,8 +67,19 @@ void dev_policy_view(const struct dev_track *d, struct policy_dev *pd)
 	memset(pd, 0, sizeof(*pd));
 	pd->nr_legs = d->info.nr_legs;
 	pd->nr_spares = d->info.nr_spares;
-	for (i = 0; i < d->info.nr_legs && i < HEALBLK_MAX_LEGS; i++)
+	/* A slot free and no spare area: what the kernel's replacement needs. */
+	pd->can_copy = d->info.nr_legs < HEALBLK_MAX_LEGS && !d->info.remap_blocks;
+	for (i = 0; i < d->info.nr_legs && i < HEALBLK_MAX_LEGS; i++) {
 		pd->leg_state[i] = d->info.legs[i].state;
+		/*
+		 * A replacement that failed or was aborted leaves by itself:
+		 * no failed leg to rebuild.  One copying makes no slot free.
+		 */
+		if (d->info.legs[i].replaces >= 0) {
+			pd->leg_state[i] = HEALBLK_LEG_REBUILDING;
+			pd->can_copy = false;
+		}
+	}
 	pd->sync_running = d->info.sync.status == HEALBLK_SYNC_RUNNING;
 	pd->kernel_auto_spare = d->info.auto_spare;
 }

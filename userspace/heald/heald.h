@@ -261,6 +261,7 @@ const char *cgroup_mount(void);
 /* act_disk.c */
 int act_fail_leg(struct heald *h, uint32_t dev, uint32_t leg, char *why, size_t wlen);
 int act_rebuild(struct heald *h, uint32_t dev, uint32_t leg, char *why, size_t wlen);
+int act_replace(struct heald *h, uint32_t dev, uint32_t leg, char *why, size_t wlen);
 int act_scrub(struct heald *h, uint32_t dev, char *why, size_t wlen);
 int act_add_spare(struct heald *h, uint32_t dev, const char *disk, char *why, size_t wlen);
 int act_auto_spare(struct heald *h, uint32_t dev, bool on, char *why, size_t wlen);

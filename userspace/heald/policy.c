@@ -12,6 +12,7 @@ const char *policy_action_name(enum policy_action a)
 	case ACT_REBUILD: return "rebuild";
 	case ACT_REPORT: return "report";
 	case ACT_KEEP: return "keep";
+	case ACT_COPY_TO_SPARE: return "copy-to-spare";
 	}
 	return "?";
 }
@@ -92,11 +93,21 @@ void policy_decide(const struct policy_in *in, const struct policy_limits *lim,
 				 in->leg, d->sync_running ? "a sync runs" : "no spare stands by");
 			return;
 		}
+		/*
+		 * It still serves: copied to the spare while it does (md's
+		 * want_replacement), the mirror never a copy short.  A disk
+		 * that is failing (errors) is failed first, as md's policy
+		 * would: its errors slow every I/O that meets it.
+		 */
 		out->action = d->nr_spares && !d->sync_running ? ACT_REPLACE_LEG : ACT_FAIL_LEG;
+		if (out->action == ACT_REPLACE_LEG && in->predictive && d->can_copy)
+			out->action = ACT_COPY_TO_SPARE;
 		snprintf(out->reason, sizeof(out->reason),
 			 "leg %d %s; %u other leg%s in sync%s", in->leg,
 			 in->predictive ? "predicts its failure" : "is failing", others,
 			 others == 1 ? "" : "s",
+			 out->action == ACT_COPY_TO_SPARE ?
+			 ", a spare stands by: copy it there while it serves, then swap" :
 			 out->action == ACT_REPLACE_LEG ? ", a spare stands by: fail it and rebuild" :
 			 d->sync_running ? ", a sync runs: fail it, rebuild later" :
 			 ", no spare: fail it");

@@ -19,6 +19,7 @@ enum policy_action {
 	ACT_REBUILD,		/* a leg already failed: rebuild it onto a spare */
 	ACT_REPORT,		/* no redundancy: never fail it, flag its workloads */
 	ACT_KEEP,		/* predicted to fail, no spare: keep it in until one comes */
+	ACT_COPY_TO_SPARE,	/* predicted to fail: copied to a spare while it serves, then swapped */
 };
 
 /* What the policy needs to know of the device (from a healblk dump). */
@@ -27,6 +28,7 @@ struct policy_dev {
 	uint32_t leg_state[HEALBLK_MAX_LEGS];
 	bool sync_running;	/* a rebuild, resync or scrub in progress */
 	bool kernel_auto_spare;	/* the kernel activates spares by itself */
+	bool can_copy;		/* a slot is free for a copy while the leg serves (HEALBLK_REBUILD_REPLACE) */
 };
 
 struct policy_limits {
