@@ -126,7 +126,7 @@ enum sev wl_sev(struct json_object *w);
 enum sev peer_sev(struct json_object *p);
 /* The decision of its move under way, else of its last move; 0: none. */
 uint64_t wl_decision(struct json_object *w);
-/* "hook, 2 processes, 1.5 MiB, on sda, drained, moving to b: copy for 12s (#41): reason; last move ..." */
+/* "criu, drained, moving to b: copy for 12s (#41), 2 processes, 1.5 MiB, on sda: reason; last move ..." */
 void wl_text(char *buf, size_t len, struct json_object *w);
 /* "10.0.0.2: receiving 0, holds 1 of 4, sent 1 of ours, answered 2s ago" */
 void peer_text(char *buf, size_t len, struct json_object *p);

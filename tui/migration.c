@@ -268,22 +268,23 @@ void wl_text(char *buf, size_t len, struct json_object *w)
 		cat(buf, len, "malformed: heald sent no object for this workload");
 		return;
 	}
-	cat(buf, len, "%s, ", *str(w, "kind") ? str(w, "kind") : "?");
-	if (num(w, "processes", 0, COUNT_MAX, &n))
-		cat(buf, len, "%.0f process%s, ", n, n == 1 ? "" : "es");
-	else
-		cat(buf, len, "? processes, ");
-	cat_bytes(buf, len, w, "memory_bytes");
-	cat_devices(buf, len, w);
+	/* What the operator asked and what happens first: 80 columns cut the rest. */
+	cat(buf, len, "%s", *str(w, "kind") ? str(w, "kind") : "?");
 	if (flag(w, "drain") == 1)
 		cat(buf, len, ", drained");
 	else if (flag(w, "drain") < 0 && jget(w, "drain"))
 		cat(buf, len, ", drained ?");
 	if (flag(w, "opt_out") == 1)
 		cat(buf, len, ", opted out");
+	cat_move(buf, len, jget(w, "move"));
+	if (num(w, "processes", 0, COUNT_MAX, &n))
+		cat(buf, len, ", %.0f process%s, ", n, n == 1 ? "" : "es");
+	else
+		cat(buf, len, ", ? processes, ");
+	cat_bytes(buf, len, w, "memory_bytes");
+	cat_devices(buf, len, w);
 	if (*str(w, "peer") && !jget(w, "move"))
 		cat(buf, len, ", peer %s", str(w, "peer"));
-	cat_move(buf, len, jget(w, "move"));
 	if (*str(w, "reason"))
 		cat(buf, len, ": %s", str(w, "reason"));
 	cat_last(buf, len, jget(w, "last_move"));

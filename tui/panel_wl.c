@@ -110,7 +110,7 @@ static void draw(const struct panel *p, const struct row *r, const struct model 
 
 void panel_wl_init(struct panel *p)
 {
-	p->title = "Workloads     state    health    kind, processes, memory, disks, move (w)";
+	p->title = "Workloads     state    health    kind, drained, move, processes, memory, disks (w)";
 	p->build = build;
 	p->draw = draw;
 	p->sorts = sorts;

@@ -355,7 +355,7 @@ static void draw_panel(struct ui *u, struct model *m, int id)
 		put(p->y + 1, 1, COLS, A_DIM, "%s", !m->st ? "waiting for heald..." :
 		    id == P_DISKS ? "no healblk device and no disk seen" :
 		    id == P_NET ? "no link" : id == P_PROCS ? "no process has died yet" :
-		    id == P_WL ? mig_empty(m->st) : "nothing yet");
+		    id == P_WL && mig_empty(m->st) ? mig_empty(m->st) : "nothing yet");
 		return;
 	}
 	p->top = scroll_top(p->top, p->sel, rows, p->nrows);

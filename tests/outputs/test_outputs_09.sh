@@ -126,8 +126,9 @@ done
 # What healtop says of workload $1 is what heald's JSON ($2) says.
 wl_expect() {	# wl_expect NAME JSON ONCE
 	local re
-	re=$(jq -r '"^  workload \(.name) +\(.state) +\(.health) +\(.kind), \(.processes) process(es)?, "
-		+ "[^;]*" + (if .drain then ", drained" else "" end)' <<< "$2")
+	re=$(jq -r '"^  workload \(.name) +\(.state) +\(.health) +\(.kind)"
+		+ (if .drain then ", drained" else "" end) + "(, moving[^,]*)?, \(.processes) process(es)?, "' \
+		<<< "$2")
 	grep -Eq "$re" <<< "$3" || { log "want /$re/"; return 1; }
 	# Not drained: healtop must not say so.
 	[ "$(jq .drain <<< "$2")" = true ] || ! grep -E "^  workload $1 .*drained" <<< "$3" > /dev/null
@@ -148,7 +149,7 @@ jq -e '.state == "moving" and .drain == true and .processes == 3' <<< "$web" > /
 	fail "web: $web"
 jq -e '.state == "running" and .drain == true and .processes == 3 and .kind == "none"' <<< "$batch" \
 	> /dev/null || fail "batch: $batch"
-grep -Eq "^  workload web +moving .*, drained, moving: hook for [0-9]+s \(#$(jq .move.decision <<< "$web")\)" \
+grep -Eq "^  workload web +moving +[a-z]+ +hook, drained, moving: hook for [0-9]+s \(#$(jq .move.decision <<< "$web")\), " \
 	<<< "$out" || fail "web's move under way is not shown"
 # heald keeps batch (kind = none) and says why: the reason is on its line.
 reason=$(jq -r '.reason // empty' <<< "$batch")
@@ -160,8 +161,8 @@ if [ -n "$tmux" ]; then
 	top_start
 	pane "^ *batch +running" || fail "the Workloads panel does not show batch"
 	grep -Eq "^ Workloads +state +health" "$SCRATCH/pane" || fail "no Workloads panel"
-	grep -Eq "^web +moving +ok +hook, 3 processes, " "$SCRATCH/pane" || fail "the panel: web"
-	grep -Eq "^batch +running +ok +none, 3 processes, .*drained" "$SCRATCH/pane" ||
+	grep -Eq "^web +moving +ok +hook, drained, moving: hook for" "$SCRATCH/pane" || fail "the panel: web"
+	grep -Eq "^batch +running +ok +none, drained, 3 processes, " "$SCRATCH/pane" ||
 		fail "the panel: batch"
 	grep -q "Events & actions" "$SCRATCH/pane" || fail "the log lost its place"
 	# Enter on web: why heald decided its move (healctl why's words).
@@ -182,7 +183,7 @@ web=$(wl web)
 out=$(wl_once) || fail "healtop --once: exit $?"
 show_once
 log "heald: $web"
-grep -Eq "^  workload web +absent +[a-z]+ +hook, 0 processes, .*, drained.*; last move moved [0-9]+s ago \(#$(jq .last_move.decision <<< "$web")\): the hook moved it$" \
+grep -Eq "^  workload web +absent +[a-z]+ +hook, drained, 0 processes, .*; last move moved [0-9]+s ago \(#$(jq .last_move.decision <<< "$web")\): the hook moved it$" \
 	<<< "$out" || fail "web's last move is not shown"
 kill -0 "$HEALD_PID" || fail "heald died"
 heald_stop
