@@ -111,9 +111,33 @@ enum sev sev_of(const char *health);
 /* The state heald gives the resource @name, or "" when it lists none. */
 const char *resource_state(struct json_object *st, const char *name);
 
+/*
+ * migration.c: heald's "migration" status as text (the Workloads panel and
+ * --once say the same).  Any JSON is safe here: a missing field prints as
+ * nothing, a malformed one as "?", every string made safe for a terminal.
+ */
+struct json_object *mig_get(struct json_object *st);	/* NULL: none, or not an object */
+/* Why the panel has nothing to show (one line), or NULL when it has. */
+const char *mig_empty(struct json_object *st);
+const char *wl_name(struct json_object *w);
+const char *wl_state_of(struct json_object *w);	/* absent running moving moved, or "?" */
+const char *wl_health_of(struct json_object *w);	/* ok degraded failing, or "?" */
+enum sev wl_sev(struct json_object *w);
+enum sev peer_sev(struct json_object *p);
+/* The decision of its move under way, else of its last move; 0: none. */
+uint64_t wl_decision(struct json_object *w);
+/* "criu, drained, moving to b: copy for 12s (#41), 2 processes, 1.5 MiB, on sda: reason; last move ..." */
+void wl_text(char *buf, size_t len, struct json_object *w);
+/* "10.0.0.2: receiving 0, holds 1 of 4, sent 1 of ours, answered 2s ago" */
+void peer_text(char *buf, size_t len, struct json_object *p);
+/* What this node takes: "node-a: takes up to 2 workloads, receiving 0, holds 1" */
+void mig_node_text(char *buf, size_t len, struct json_object *mg);
+/* One move into this node: under way (@hosted false) or done and held. */
+void mig_recv_text(char *buf, size_t len, struct json_object *r, bool hosted);
+
 /* Panels: rows built from the snapshot on every draw. */
 enum row_kind { ROW_DEV, ROW_LEG, ROW_SPARE, ROW_DISK, ROW_LINK, ROW_UPLINK, ROW_CGROUP,
-		ROW_LOG, ROW_NOTE };
+		ROW_WORKLOAD, ROW_PEER, ROW_NODE, ROW_RECV, ROW_HOSTED, ROW_LOG, ROW_NOTE };
 
 struct row {
 	enum row_kind kind;
@@ -142,7 +166,8 @@ struct panel {
 	int y, h;			/* where the layout put it; h 0: hidden */
 };
 
-enum panel_id { P_DISKS, P_NET, P_PROCS, P_LOG, NPANELS };
+/* The log is last: the layout gives it what the others leave. */
+enum panel_id { P_DISKS, P_NET, P_PROCS, P_WL, P_LOG, NPANELS };
 enum mode { M_NORMAL, M_CONFIRM, M_FILTER, M_SPARE_PATH, M_POPUP, M_HELP };
 
 struct ui {
@@ -151,6 +176,7 @@ struct ui {
 	bool color;
 	bool utf8;
 	bool paused;
+	bool wl_shown;			/* w: the Workloads panel even with nothing in it */
 	uint64_t pause_seq;		/* the log as it was when paused */
 	double refresh_s;
 	enum mode mode;
@@ -171,6 +197,7 @@ struct ui {
 void panel_disks_init(struct panel *p);
 void panel_net_init(struct panel *p);
 void panel_procs_init(struct panel *p);
+void panel_wl_init(struct panel *p);
 void panel_log_init(struct panel *p);
 int row_add(struct panel *p, enum row_kind kind, struct json_object *obj, const char *key);
 void rows_sort(struct panel *p, int from, int to, bool descending);

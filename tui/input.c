@@ -119,6 +119,10 @@ static void details(struct ui *u, struct model *m)
 		}
 		snprintf(title, sizeof(title), "%s at %s", r->le->kind, r->le->when);
 		popup_set(u, title, r->le->text);
+	} else if (r->kind == ROW_WORKLOAD && wl_decision(r->obj)) {
+		/* Its move under way, or its last one: why heald decided it. */
+		show_why(u, m, wl_decision(r->obj));
+		return;
 	} else if (r->obj) {
 		snprintf(title, sizeof(title), "%s", r->key);
 		popup_set(u, title, json_object_to_json_string_ext(r->obj,
@@ -440,6 +444,17 @@ static void k_reroute(struct ui *u, struct model *m)
 	act_reroute(u);
 }
 
+/* w: the Workloads panel, focused; shown even when heald has nothing for it. */
+static void k_workloads(struct ui *u, struct model *m)
+{
+	const char *empty = mig_empty(m->st);
+
+	u->wl_shown = true;
+	u->focus = P_WL;
+	if (empty)
+		ui_msg(u, SEV_INFO, "Workloads: %s", empty);
+}
+
 static void k_redraw(struct ui *u, struct model *m)
 {
 	(void)u;
@@ -460,6 +475,7 @@ static const struct action {
 	{ '\n', details }, { '\r', details }, { KEY_ENTER, details },
 	{ '/', k_filter }, { 's', k_sort }, { 'p', k_pause }, { 'P', k_pause },
 	{ 'f', k_fail }, { 'r', k_rebuild }, { 'a', k_spare }, { 'c', k_scrub }, { 'u', k_reroute },
+	{ 'w', k_workloads },
 	{ CTRL('l'), k_redraw },
 };
 
@@ -486,9 +502,12 @@ const char *help_text(void)
 	       "it keeps nothing but short histories).\n"
 	       "\n"
 	       "Tab, Right / Shift-Tab, Left   next / previous panel\n"
+	       "w        the Workloads panel: workloads, peers, moves (shown even\n"
+	       "         when heald has no [workload] or [peer] section)\n"
 	       "Up, Down, PgUp, PgDn, Home, End   move in the panel (also j, k, g, G)\n"
 	       "Enter    details: on a log line marked *, why heald decided it\n"
-	       "         (evidence and reasoning); on a disk, leg or link, all of it\n"
+	       "         (evidence and reasoning); on a workload, why its move (under\n"
+	       "         way, or the last); on a disk, leg, link or peer, all of it\n"
 	       "/        filter the log (Enter applies, Esc clears)\n"
 	       "s        sort the focused panel by its next key\n"
 	       "p        pause: the screen holds still while heald carries on\n"

@@ -187,6 +187,7 @@ int main(int argc, char **argv)
 	panel_disks_init(&u.panels[P_DISKS]);
 	panel_net_init(&u.panels[P_NET]);
 	panel_procs_init(&u.panels[P_PROCS]);
+	panel_wl_init(&u.panels[P_WL]);
 	panel_log_init(&u.panels[P_LOG]);
 	screen_init(&u, color);
 	nodelay(stdscr, TRUE);

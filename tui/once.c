@@ -78,6 +78,42 @@ static void once_devices(struct model *m)
 		printf("  (none)\n");
 }
 
+/* The Workloads panel's rows, in its words (migration.c). */
+static void once_migration(struct model *m)
+{
+	struct json_object *mg = mig_get(m->st), *a;
+	const char *empty = mig_empty(m->st);
+	char text[1024];
+	size_t i;
+
+	printf("Workloads:\n");
+	if (empty) {
+		printf("  (%s)\n", empty);
+		return;
+	}
+	a = jget(mg, "workloads");
+	for (i = 0; i < jlen(a); i++) {
+		wl_text(text, sizeof(text), jidx(a, i));
+		printf("  workload %-14s %-8s %-9s %s\n", wl_name(jidx(a, i)), wl_state_of(jidx(a, i)),
+		       wl_health_of(jidx(a, i)), text);
+	}
+	a = jget(mg, "peers");
+	for (i = 0; i < jlen(a); i++) {
+		peer_text(text, sizeof(text), jidx(a, i));
+		printf("  peer %-18s %-9s %s\n", jtxt(jidx(a, i), "name"), jtxt(jidx(a, i), "health"), text);
+	}
+	mig_node_text(text, sizeof(text), mg);
+	printf("  this node %s\n", text);
+	for (i = 0; i < jlen(jget(mg, "receiving")); i++) {
+		mig_recv_text(text, sizeof(text), jidx(jget(mg, "receiving"), i), false);
+		printf("    %s\n", text);
+	}
+	for (i = 0; i < jlen(jget(mg, "hosted")); i++) {
+		mig_recv_text(text, sizeof(text), jidx(jget(mg, "hosted"), i), true);
+		printf("    %s\n", text);
+	}
+}
+
 static void once_rest(struct model *m, int nlog)
 {
 	struct json_object *links = jget(m->st, "links"), *up = jget(m->st, "uplinks");
@@ -105,6 +141,7 @@ static void once_rest(struct model *m, int nlog)
 	for (i = 0; i < jlen(cgs); i++)
 		printf("  %s oom kills %.0f crashes %.0f\n", jtxt(jidx(cgs, i), "cgroup"),
 		       jnum(jidx(cgs, i), "oom_kills"), jnum(jidx(cgs, i), "crashes"));
+	once_migration(m);
 	printf("Not ok:\n");
 	for (i = 0; i < jlen(res); i++) {
 		struct json_object *r = jidx(res, i);

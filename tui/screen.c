@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The screen manager: lays the header, the four panels and the footer out
+ * The screen manager: lays the header, the five panels and the footer out
  * on whatever the terminal is (80x24 up), draws them from the model, and
  * the overlays (details, why, help).  Everything is redrawn from the model
  * on each call; ncurses sends only what changed, which keeps a 1 s refresh
@@ -290,7 +290,7 @@ const struct hint footer_hints[] = {
 	{ "s", "sort", -1 }, { "p", "pause", -1 },
 	{ "f", "fail-leg", P_DISKS }, { "r", "rebuild", P_DISKS }, { "a", "add-spare", P_DISKS },
 	{ "c", "scrub", P_DISKS }, { "u", "reroute", P_NET },
-	{ "Tab", "panel", -1 },
+	{ "Tab", "panel", -1 }, { "w", "workloads", -1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -354,7 +354,8 @@ static void draw_panel(struct ui *u, struct model *m, int id)
 	if (!p->nrows) {
 		put(p->y + 1, 1, COLS, A_DIM, "%s", !m->st ? "waiting for heald..." :
 		    id == P_DISKS ? "no healblk device and no disk seen" :
-		    id == P_NET ? "no link" : id == P_PROCS ? "no process has died yet" : "nothing yet");
+		    id == P_NET ? "no link" : id == P_PROCS ? "no process has died yet" :
+		    id == P_WL && mig_empty(m->st) ? mig_empty(m->st) : "nothing yet");
 		return;
 	}
 	p->top = scroll_top(p->top, p->sel, rows, p->nrows);
@@ -447,6 +448,9 @@ void screen_draw(struct ui *u, struct model *m)
 		want[i] = (u->panels[i].nrows ? u->panels[i].nrows : 1) + 1;
 		min[i] = 2;
 	}
+	/* A node without [workload] or [peer]: no room for an empty panel, unless asked (w). */
+	if (!u->panels[P_WL].nrows && !u->wl_shown)
+		want[P_WL] = min[P_WL] = 0;
 	/*
 	 * The log grows to a third of the screen in turn with the others, then
 	 * takes whatever they leave: the disks, the reason to run healtop,

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "../../tui/model.c"
+#include "../../tui/migration.c"
 #include "../../tui/once.c"
 #include "../../userspace/lib/heald_client.c"
 #include "../../userspace/lib/hb_text.c"

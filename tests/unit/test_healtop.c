@@ -128,6 +128,25 @@ TEST(layout_too_small)
 	EXPECT_EQ(0, layout_split(0, 4, want, min, out));
 }
 
+/* A panel with nothing to show (Workloads without [workload]/[peer]): min 0, no room. */
+TEST(layout_hidden_panel)
+{
+	int want[5] = { 50, 3, 2, 0, 7 }, min[5] = { 2, 2, 2, 0, 3 }, out[5];
+
+	EXPECT_EQ(21, layout_split(21, 5, want, min, out));
+	EXPECT_EQ(0, out[3]);
+	EXPECT_EQ(3, out[1]);
+	EXPECT_EQ(7, out[4]);
+	EXPECT_EQ(9, out[0]);			/* as with four panels */
+	/* Shown (w, or workloads to list): its rows come off the longest panels. */
+	want[3] = 4;
+	min[3] = 2;
+	EXPECT_EQ(21, layout_split(21, 5, want, min, out));
+	EXPECT_EQ(4, out[3]);
+	EXPECT_EQ(6, out[0]);
+	EXPECT_EQ(6, out[4]);
+}
+
 TEST(scrolling)
 {
 	EXPECT_EQ(0, scroll_top(0, 3, 5, 20));

@@ -220,9 +220,21 @@ static void peer_forget(struct heald *h, struct move *m)
 		hlog(LOG_WARNING, "%s", err);
 }
 
+/* What status shows of @w's last move, as journaled in full under @id. */
+static void wl_last_move(struct wl_track *w, uint64_t id, const char *outcome, const char *detail)
+{
+	w->last_id = id;
+	snprintf(w->last_outcome, sizeof(w->last_outcome), "%s", outcome);
+	/* Cut to its field: the whole of it is in the outcome's journal entry. */
+	snprintf(w->last_detail, sizeof(w->last_detail), "%.*s", (int)sizeof(w->last_detail) - 1, detail);
+	w->last_at = now_mono();
+}
+
 static void move_outcome(struct heald *h, struct move *m, const char *outcome, const char *detail)
 {
 	struct json_object *e = outcome_entry(m->id, outcome, detail, true);
+
+	wl_last_move(m->w, m->id, outcome, detail);
 
 	json_object_object_add(e, "total_s", json_object_new_double(now_mono() - m->started));
 	/* Stopped here from the checkpoint on; running nowhere until the restore. */
@@ -511,6 +523,7 @@ void move_begin(struct heald *h, struct wl_track *w, int peer, uint64_t id, cons
 	if (!m) {
 		hlog(LOG_ERR, "out of memory: %s is not moved", w->conf->name);
 		jappend(h, outcome_entry(id, "failed", "out of memory", true));
+		wl_last_move(w, id, "failed", "out of memory");
 		json_object_put(evidence);
 		return;
 	}
@@ -598,6 +611,7 @@ void wl_resume(struct heald *h, const struct pending *p)
 			 "heald stopped after the peer confirmed the restore; %d original process%s here killed",
 			 n, n == 1 ? "" : "es");
 		jappend(h, outcome_entry(p->id, "moved", detail, true));
+		wl_last_move(w, p->id, "moved", detail);
 		hlog(LOG_WARNING, "%s: %s", w->conf->name, detail);
 		w->state = WL_MOVED;
 		w->gone_by = now_mono() + 10;
@@ -610,6 +624,7 @@ void wl_resume(struct heald *h, const struct pending *p)
 		 n, n == 1 ? "" : "es", w->nprocs,
 		 w->nprocs ? "" : " (if it was restored on the peer, it runs there)");
 	jappend(h, outcome_entry(p->id, "interrupted", detail, true));
+	wl_last_move(w, p->id, "interrupted", detail);
 	hlog(LOG_WARNING, "%s: %s", w->conf->name, detail);
 	w->last_failed = now_mono();
 }

@@ -539,6 +539,17 @@ void wl_inventory(struct heald *h, bool force)
 	}
 }
 
+static struct json_object *last_move_json(const struct wl_track *w, double now)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "decision", json_object_new_int64((int64_t)w->last_id));
+	json_object_object_add(o, "outcome", json_object_new_string(w->last_outcome));
+	json_object_object_add(o, "detail", json_object_new_string(w->last_detail));
+	json_object_object_add(o, "age_s", json_object_new_double(now - w->last_at));
+	return o;
+}
+
 struct json_object *wl_status(struct heald *h)
 {
 	struct json_object *arr = json_object_new_array();
@@ -594,6 +605,8 @@ struct json_object *wl_status(struct heald *h)
 		json_object_object_add(o, "moves_failed", json_object_new_int64((int64_t)w->moves_failed));
 		if (w->move)
 			move_json(w->move, o);
+		if (w->last_id)
+			json_object_object_add(o, "last_move", last_move_json(w, now));
 		json_object_array_add(arr, o);
 	}
 	return arr;

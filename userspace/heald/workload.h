@@ -56,6 +56,11 @@ struct wl_track {
 	double gone_by;		/* moved: its originals are gone by then (monotonic) */
 	uint32_t failed_peers;	/* bit i: peer i failed it */
 	uint64_t moves, moves_failed;
+	/* The last move's final outcome (the journal has them all; status shows this one). */
+	uint64_t last_id;	/* its decision, 0: no move since heald started */
+	char last_outcome[16];	/* moved, failed, interrupted */
+	char last_detail[256];
+	double last_at;		/* monotonic */
 	char noted[320];	/* the last wait/keep reason journaled */
 	double noted_at;
 };
