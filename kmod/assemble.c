@@ -76,20 +76,30 @@ static bool hb_uuid_nil(const u8 *uuid)
 	return !memchr_inv(uuid, 0, 16);
 }
 
+/* Does the authority list @sb's disk among its spares? */
+static bool hb_spare_listed(const struct healblk_sb *a, const struct healblk_sb *sb)
+{
+	u32 j;
+
+	if (hb_uuid_nil(sb->leg_uuid))
+		return false;
+	for (j = 0; j < le32_to_cpu(a->nr_spares); j++)
+		if (!memcmp(sb->leg_uuid, a->spares[j].uuid, sizeof(sb->leg_uuid)))
+			return true;
+	return false;
+}
+
 /* Is disk @i listed by the authority: in its slot, or among its spares? */
 static bool hb_listed(const struct healblk_sb *a, const struct healblk_sb *sb)
 {
-	u32 slot = le32_to_cpu(sb->slot), j;
+	u32 slot = le32_to_cpu(sb->slot);
 
 	if (hb_uuid_nil(sb->leg_uuid))
 		return false;
 	if (hb_role_member(sb))
 		return slot < le32_to_cpu(a->nr_slots) &&
 		       !memcmp(sb->leg_uuid, a->members[slot].uuid, sizeof(sb->leg_uuid));
-	for (j = 0; j < le32_to_cpu(a->nr_spares); j++)
-		if (!memcmp(sb->leg_uuid, a->spares[j].uuid, sizeof(sb->leg_uuid)))
-			return true;
-	return false;
+	return hb_spare_listed(a, sb);
 }
 
 /*
@@ -185,6 +195,12 @@ static int hb_assemble_check(struct hb_assembly *as)
 				as->g[i].leg->bdev, k);
 			sb->slot = cpu_to_le32(k);
 			as->g[i].moved = true;
+			continue;
+		}
+		/* An aborted replacement the others put back among the spares. */
+		if (hb_role_member(sb) && hb_spare_listed(as->a, sb)) {
+			pr_info("assemble: %pg is a spare again\n", as->g[i].leg->bdev);
+			sb->role = cpu_to_le32(HEALBLK_SB_ROLE_SPARE);
 			continue;
 		}
 		as->g[i].ignored = true;
@@ -383,7 +399,8 @@ static int hb_assemble_states(struct hb_assembly *as)
 		}
 	}
 	for (i = 0; i < dev->nr_legs; i++) {
-		if (dev->legs[i]->bdev ||
+		/* A replacement is a copy more: without its disk it just leaves. */
+		if (dev->legs[i]->bdev || le32_to_cpu(a->members[i].replaces) ||
 		    !hb_state_active(le32_to_cpu(a->members[i].state)))
 			continue;
 		pr_info("assemble: leg %u of the device is not given\n", i);

@@ -57,6 +57,17 @@ static bool hb_bbt_fill(struct hb_dev *dev, struct healblk_bb_table *t)
 				t->entries[n].sectors = cpu_to_le32(BB_LEN(e));
 				t->entries[n].slot = i;
 				n++;
+				/*
+				 * A replacement in sync takes its slot next: its
+				 * ranges are that slot's too (hb_replace_finish()).
+				 */
+				if (leg->replaces && leg->state == HEALBLK_LEG_IN_SYNC) {
+					if (n == HEALBLK_BB_MAX)
+						return false;
+					t->entries[n] = t->entries[n - 1];
+					t->entries[n].slot = leg->replaces - 1;
+					n++;
+				}
 			}
 		} while (read_seqretry(&bb->lock, seq));
 	}
@@ -160,8 +171,12 @@ static bool hb_bbt_valid(struct hb_dev *dev, const struct healblk_bb_table *t)
 		u64 sector = le64_to_cpu(e->sector);
 		u32 sectors = le32_to_cpu(e->sectors);
 
-		/* badblocks takes an int of sectors. */
-		if (e->slot >= dev->nr_legs || !sectors || sectors > INT_MAX ||
+		/*
+		 * badblocks takes an int of sectors.  A slot the device no
+		 * longer has (a replacement's, written before its hand-over)
+		 * is skipped at load, not a sign of corruption.
+		 */
+		if (e->slot >= HEALBLK_MAX_LEGS || !sectors || sectors > INT_MAX ||
 		    sector >= dev->sectors || sectors > dev->sectors - sector)
 			return false;
 	}

@@ -188,6 +188,7 @@ struct hb_dev {
 	bool scrub_check;	/* the scrub requested only counts (HEALBLK_SCRUB_CHECK) */
 	unsigned long spare_requested;	/* slots a spare is to replace on request */
 	unsigned int replace_requested;	/* 1 + a slot in sync to copy to a spare; 0: none */
+	u8 replace_uuid[16];		/* ... whose leg is this one (a spare may take the slot) */
 	u32 sync_min_kbs, sync_max_kbs;
 	struct hb_sync_status {
 		enum healblk_sync_kind kind;
@@ -324,7 +325,11 @@ void hb_meta_new(struct hb_dev *dev);
 int hb_meta_rw(struct block_device *bdev, sector_t sector, struct page *page,
 	       blk_opf_t opf);
 int hb_leg_meta_rw(struct hb_leg *leg, sector_t sector, struct page *page, blk_opf_t opf);
-int hb_meta_write(struct hb_dev *dev);
+int __hb_meta_write(struct hb_dev *dev, bool may_clear);
+static inline int hb_meta_write(struct hb_dev *dev)
+{
+	return __hb_meta_write(dev, true);
+}
 unsigned long hb_legs_flush(struct hb_dev *dev);
 int hb_meta_read(struct block_device *bdev, struct healblk_sb *out, const char **why);
 

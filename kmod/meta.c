@@ -162,9 +162,12 @@ static int hb_sb_write(struct hb_dev *dev, struct hb_leg *leg, u32 role,
  * rebuilding, and on every spare, with a new event counter: a leg left
  * out from now on is stale.  Process context; serialized by
  * dev->meta_mutex.  Returns the number of in-sync legs that could not be
- * written or flushed (each is failed unless it is the last).
+ * written or flushed (each is failed unless it is the last).  Without
+ * @may_clear events_cleared stays where it is even with every leg in
+ * sync: a leg a crash leaves one behind this superblock is still current
+ * (a replacement's hand-over, hb_replace_finish()).
  */
-int hb_meta_write(struct hb_dev *dev)
+int __hb_meta_write(struct hb_dev *dev, bool may_clear)
 {
 	unsigned long flush_failed, sb_failed = 0, in_sync = 0;
 	u64 cleared;
@@ -197,7 +200,7 @@ int hb_meta_write(struct hb_dev *dev)
 	 * no bit names (hb_bm_sweep() writes one before each clear).
 	 */
 	cleared = dev->events_cleared;
-	if (all_in_sync)
+	if (all_in_sync && may_clear)
 		WRITE_ONCE(dev->events_cleared, dev->events);
 	for (i = 0; i < dev->nr_legs; i++) {
 		if (st.state[i] != HEALBLK_LEG_IN_SYNC && st.state[i] != HEALBLK_LEG_REBUILDING)

@@ -957,19 +957,52 @@ struct hb_leg *hb_replacement(struct hb_dev *dev)
 	return READ_ONCE(leg->replaces) ? leg : NULL;
 }
 
-/* Add the spare as slot nr_legs, copying for slot @slot.  healblk_mutex held. */
+/*
+ * A replacement asked for ends without a copy (not started, or cancelled):
+ * said as a rebuild of the slot that ended, so a waiting requester hears.
+ */
+static void hb_replace_unrequested(struct hb_dev *dev, unsigned int slot,
+				   enum healblk_sync_status status)
+{
+	spin_lock_irq(&dev->lock);
+	memset(&dev->sync, 0, sizeof(dev->sync));
+	dev->sync.kind = HEALBLK_SYNC_REBUILD;
+	dev->sync.status = status;
+	dev->sync.leg = slot;
+	dev->sync.sectors = dev->sectors;
+	spin_unlock_irq(&dev->lock);
+	hb_ev_sync(dev);
+}
+
+/* A spare for a replacement: not a re-added leg, which keeps its slot's identity. */
+static int hb_spare_free(struct hb_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_spares; i++)
+		if (!dev->spares[i]->readd_slot)
+			return i;
+	return -1;
+}
+
+/*
+ * Add a spare as slot nr_legs, copying for slot @slot, if that slot still
+ * holds the leg the request named (by identity: a spare may have taken
+ * the slot meanwhile).  healblk_mutex held.
+ */
 static void hb_replace_begin(struct hb_dev *dev, unsigned int slot)
 {
 	struct hb_leg *old = dev->legs[slot], *spare;
 	unsigned int k = dev->nr_legs;
-	int which;
+	int which = hb_spare_free(dev);
 
 	lockdep_assert_held(&healblk_mutex);
-	which = hb_spare_for(dev, slot);
 	if (READ_ONCE(old->state) != HEALBLK_LEG_IN_SYNC || k == HEALBLK_MAX_LEGS ||
+	    memcmp(old->uuid, dev->replace_uuid, sizeof(old->uuid)) ||
 	    hb_replacement(dev) || hb_rebuild_target(dev) || which < 0) {
 		pr_info("%s: the replacement of leg %u no longer fits: not started\n",
 			dev->disk->disk_name, slot);
+		hb_replace_unrequested(dev, slot, HEALBLK_SYNC_FAILED);
 		return;
 	}
 	hb_dev_suspend(dev);
@@ -980,7 +1013,6 @@ static void hb_replace_begin(struct hb_dev *dev, unsigned int slot)
 	spare->replaces = slot + 1;
 	spare->sync_pos = 0;
 	spare->catchup_ok = false;
-	spare->readd_slot = 0;
 	spare->reason = "replacing a leg that still serves";
 	spare->state = HEALBLK_LEG_REBUILDING;
 	spin_lock_irq(&dev->lock);
@@ -1009,81 +1041,125 @@ static void hb_leg_retire(struct hb_dev *dev, struct hb_leg *leg)
 }
 
 /*
- * The replacement @repl is in sync: the old leg leaves, @repl takes its
- * slot.  The old one is first taken out of the write set as any failing
- * leg is (the superblocks say so before a write is acknowledged without
- * it): a crash after that assembles the device with @repl in sync in its
- * own slot, and this runs again.  Then the slot is handed over with the
- * device suspended.  healblk_mutex held.
+ * Swap @a into slot @slot and @b (or nothing) into slot @k, the last, or
+ * the slot goes.  Under hb_members_lock(), the device suspended; dev->lock
+ * too: hb_dev_state() walks the slots under it alone.
  */
-static void hb_replace_finish(struct hb_dev *dev, struct hb_leg *repl)
+static void hb_slots_set(struct hb_dev *dev, unsigned int slot, struct hb_leg *a,
+			 unsigned int k, struct hb_leg *b)
+{
+	spin_lock_irq(&dev->lock);
+	a->index = slot;
+	dev->legs[slot] = a;
+	dev->legs[k] = b;
+	if (b)
+		b->index = k;
+	dev->nr_legs = b ? k + 1 : k;
+	spin_unlock_irq(&dev->lock);
+}
+
+/*
+ * The replacement @repl is in sync: it takes the slot of the leg it
+ * replaces, which leaves.  All of it with the device suspended: no write
+ * is acknowledged until the superblocks list @repl in that slot, so the
+ * old leg, which took every write until then, misses nothing if the swap
+ * is undone (the copy could not record it) or a crash comes first.  The
+ * bad-block table written before the swap lists @repl's ranges under
+ * both slots (the old leg's too under its own): whichever superblock a
+ * crash leaves, each leg finds at least its own ranges.  The swap's
+ * superblock does not move events_cleared: a leg a crash leaves one
+ * behind it is still current.  Returns false if @repl keeps its slot (it
+ * failed, or its superblock or table could not be written: the sync work
+ * comes back).  healblk_mutex held.
+ */
+static bool hb_replace_finish(struct hb_dev *dev, struct hb_leg *repl)
 {
 	unsigned int slot = repl->replaces - 1, k = repl->index;
 	struct hb_leg *old = dev->legs[slot];
-	enum healblk_leg_state was;
+	enum healblk_leg_state was = HEALBLK_LEG_IN_SYNC;
 	char name[16];
+	bool ok;
 
 	lockdep_assert_held(&healblk_mutex);
-	spin_lock_irq(&dev->lock);
-	was = old->state;
-	if (was == HEALBLK_LEG_IN_SYNC || was == HEALBLK_LEG_REBUILDING)
-		hb_leg_out_locked(old, "replaced: out of the mirror");
-	spin_unlock_irq(&dev->lock);
-	if (was == HEALBLK_LEG_IN_SYNC || was == HEALBLK_LEG_REBUILDING) {
-		hb_meta_write(dev);
-		hb_leg_out_done(dev);
-		hb_ev_leg_state(old, was, old->reason);
-	}
-
 	hb_dev_suspend(dev);
-	hb_members_lock(dev);
-	/* dev->lock too: hb_dev_state() walks the slots under it alone. */
-	spin_lock_irq(&dev->lock);
-	repl->index = slot;
-	WRITE_ONCE(repl->replaces, 0);
-	dev->legs[slot] = repl;
-	dev->legs[k] = NULL;
-	dev->nr_legs = k;
-	spin_unlock_irq(&dev->lock);
-	/* A bitmap write the old leg missed is not the new one's to fail for. */
-	dev->bm_failed &= ~(BIT(slot) | BIT(k));
-	clear_bit(k, &dev->spare_requested);
-	hb_members_unlock(dev);
+	ok = READ_ONCE(repl->state) == HEALBLK_LEG_IN_SYNC && !hb_bbt_save(dev);
+	if (ok) {
+		hb_members_lock(dev);
+		ok = READ_ONCE(repl->state) == HEALBLK_LEG_IN_SYNC;
+		if (ok) {
+			WRITE_ONCE(repl->replaces, 0);
+			hb_slots_set(dev, slot, repl, k, NULL);
+			/* What the copy's bitmap writes missed is the slot's now. */
+			if (dev->bm_failed & BIT(k))
+				dev->bm_failed |= BIT(slot);
+			else
+				dev->bm_failed &= ~BIT(slot);
+			dev->bm_failed &= ~BIT(k);
+			clear_bit(k, &dev->spare_requested);
+			clear_bit(slot, &dev->spare_requested);
+		}
+		hb_members_unlock(dev);
+	}
+	if (ok && (__hb_meta_write(dev, false) ||
+		   READ_ONCE(repl->state) != HEALBLK_LEG_IN_SYNC)) {
+		/* Not on record: the old leg, which missed nothing, has its slot back. */
+		hb_members_lock(dev);
+		WRITE_ONCE(repl->replaces, slot + 1);
+		hb_slots_set(dev, slot, old, k, repl);
+		hb_members_unlock(dev);
+		__hb_meta_write(dev, false);
+		ok = false;
+	}
+	if (ok) {
+		spin_lock_irq(&dev->lock);
+		was = old->state;
+		old->state = HEALBLK_LEG_FAILED;
+		old->reason = "replaced: out of the mirror";
+		if (dev->sync.leg == k)
+			dev->sync.leg = slot;	/* the copy's leg is that slot's now */
+		spin_unlock_irq(&dev->lock);
+	}
 	hb_dev_resume(dev);
+	if (!ok) {
+		pr_warn_ratelimited("%s: leg %u's replacement %pg could not take its slot: leg %u stays\n",
+				    dev->disk->disk_name, slot, repl->bdev, slot);
+		return false;
+	}
 
 	pr_info("%s: leg %u (%pg) replaced by %pg\n", dev->disk->disk_name, slot,
 		old->bdev, repl->bdev);
+	hb_ev_leg_state(old, was, old->reason);
 	/* The old leg's directory first: the copy's takes its name. */
 	hb_leg_retire(dev, old);
 	snprintf(name, sizeof(name), "leg%u", slot);
 	if (kobject_rename(&repl->kobj, name))
 		pr_warn("%s: leg %u's sysfs directory keeps its name\n", dev->disk->disk_name, slot);
-	hb_meta_write(dev);
-	hb_bm_write_all(dev);
 	hb_bbt_save(dev);	/* the old leg's ranges are gone with it */
+	hb_bm_write_all(dev);
 	hb_ev_leg_state(repl, HEALBLK_LEG_IN_SYNC, "took the place of the leg it replaced");
+	return true;
 }
 
 /*
  * The replacement @repl failed, or its copy was aborted: it leaves, and
  * the device is as it was (the leg it was for is still there).  Aborted,
- * its disk did nothing wrong and goes back among the spares.
+ * its disk did nothing wrong and goes back among the spares, with nothing
+ * of the copy's (bad ranges, a fault rule).  The bad-block table goes
+ * without its ranges before the superblocks without its slot.
  * healblk_mutex held.
  */
 static void hb_replace_drop(struct hb_dev *dev, struct hb_leg *repl)
 {
 	bool spare = repl->reason == hb_replace_aborted && repl->bdev &&
 		     dev->nr_spares < HEALBLK_MAX_SPARES;
-	unsigned int k = repl->index;
+	unsigned int k = repl->index, slot = repl->replaces - 1;
+	enum healblk_leg_state was = READ_ONCE(repl->state);
 
 	lockdep_assert_held(&healblk_mutex);
 	hb_dev_suspend(dev);
 	hb_members_lock(dev);
-	spin_lock_irq(&dev->lock);
-	dev->legs[k] = NULL;
-	dev->nr_legs = k;
 	WRITE_ONCE(repl->replaces, 0);
-	spin_unlock_irq(&dev->lock);
+	hb_slots_set(dev, slot, dev->legs[slot], k, NULL);
 	dev->bm_failed &= ~BIT(k);
 	clear_bit(k, &dev->spare_requested);
 	if (spare) {
@@ -1095,15 +1171,19 @@ static void hb_replace_drop(struct hb_dev *dev, struct hb_leg *repl)
 	hb_members_unlock(dev);
 	hb_dev_resume(dev);
 
-	pr_info("%s: the replacement %pg leaves: %s\n", dev->disk->disk_name, repl->bdev,
-		spare ? "back among the spares" : "failed");
-	if (spare)
+	pr_info("%s: the replacement %pg leaves: %s\n", dev->disk->disk_name,
+		repl->bdev, spare ? "back among the spares" : "failed");
+	if (spare) {
 		kobject_del(&repl->kobj);
-	else
+		hb_leg_clear_bad(repl, 0, dev->sectors);
+		hb_fault_clear(repl);
+		hb_ev_leg_state(repl, was, "replacement aborted: back among the spares");
+	} else {
 		hb_leg_retire(dev, repl);
+	}
+	hb_bbt_save(dev);
 	hb_meta_write(dev);
 	hb_bm_write_all(dev);
-	hb_bbt_save(dev);
 }
 
 /*
@@ -1161,10 +1241,15 @@ static void hb_sync_work(struct work_struct *work)
 				queue_delayed_work(dev->sync_wq, &dev->sync_work, HZ / 20);
 				break;
 			}
-			if (READ_ONCE(leg->state) == HEALBLK_LEG_IN_SYNC)
-				hb_replace_finish(dev, leg);
-			else
+			if (READ_ONCE(leg->state) != HEALBLK_LEG_IN_SYNC) {
 				hb_replace_drop(dev, leg);
+			} else if (!hb_replace_finish(dev, leg) &&
+				   READ_ONCE(leg->state) == HEALBLK_LEG_IN_SYNC) {
+				/* Its superblock or table could not be written: later. */
+				mutex_unlock(&healblk_mutex);
+				queue_delayed_work(dev->sync_wq, &dev->sync_work, 5 * HZ);
+				break;
+			}
 			mutex_unlock(&healblk_mutex);
 			continue;
 		}
@@ -1449,10 +1534,11 @@ static int hb_replace_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ac
 		NL_SET_ERR_MSG(extack, "a one-leg device with a spare area cannot be replaced");
 		return -EOPNOTSUPP;
 	}
-	if (hb_spare_for(dev, leg->index) < 0) {
+	if (hb_spare_free(dev) < 0) {
 		NL_SET_ERR_MSG(extack, "the device has no spare to copy the leg to");
 		return -ENOENT;
 	}
+	memcpy(dev->replace_uuid, leg->uuid, sizeof(dev->replace_uuid));
 	WRITE_ONCE(dev->replace_requested, leg->index + 1);
 	pr_info("%s: leg %u (%pg) to be replaced by a spare\n", dev->disk->disk_name,
 		leg->index, leg->bdev);
@@ -1481,6 +1567,10 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 	if (leg->replaces) {
 		NL_SET_ERR_MSG(extack, "a replacement that failed leaves by itself: replace again");
 		return -EINVAL;
+	}
+	if (hb_replacement(dev) && hb_replacement(dev)->replaces == leg->index + 1) {
+		NL_SET_ERR_MSG(extack, "the leg is being replaced: its copy takes its slot");
+		return -EBUSY;
 	}
 	old = READ_ONCE(leg->state);
 	if (old != HEALBLK_LEG_FAILED && old != HEALBLK_LEG_MISSING) {
@@ -1584,9 +1674,11 @@ int hb_scrub_start(struct hb_dev *dev, u32 flags, struct netlink_ext_ack *extack
 int hb_sync_abort(struct hb_dev *dev, struct netlink_ext_ack *extack)
 {
 	/* A replacement asked for and not begun: it never will. */
-	bool cancelled = xchg(&dev->replace_requested, 0);
+	unsigned int cancelled = xchg(&dev->replace_requested, 0);
 
 	lockdep_assert_held(&healblk_mutex);
+	if (cancelled)
+		hb_replace_unrequested(dev, cancelled - 1, HEALBLK_SYNC_ABORTED);
 	if (!READ_ONCE(dev->sync_active) && !READ_ONCE(dev->scrub_requested) &&
 	    !hb_rebuild_target(dev)) {
 		if (cancelled)

@@ -14,7 +14,8 @@ written, zeros); a block's content is derived from (seed, tag, block), each
 named.  A random sequence of steps (every choice from random.Random(seed),
 so a seed replays the same sequence): writes, a fault on a range of a leg
 (dm `error` target: reads and writes fail), its healing (back to linear),
-fail-leg, rebuild, spare add and remove, scrub, destroy + assemble, waiting
+fail-leg, rebuild, replace (a leg in sync copied to a spare while it serves,
+then swapped), spare add and remove, scrub, destroy + assemble, waiting
 for background syncs, and reading every leg directly.  After EVERY step the
 whole device is read with O_DIRECT, in random order (healblk balances reads
 by 64 KiB chunk, and a sequential reader sticks to one leg), and every
@@ -149,7 +150,7 @@ class Torture:
         self.failures = 0
         self.rebuild_seen = set()       # (leg, disk) episodes seen rebuilding
         self.n = dict(writes=0, blocks_written=0, faults=0, heals=0, fail_legs=0,
-                      rebuild_requests=0, rebuilds=0, spare_adds=0, spare_removes=0,
+                      rebuild_requests=0, rebuilds=0, replaces=0, spare_adds=0, spare_removes=0,
                       scrubs=0, rewrites=0, assemblies=0, leg_checks=0, verified=0, waits=0)
         self.rbuf = Buf(READ_CHUNK)
         self.wbuf = Buf(256 * BLOCK)
@@ -478,6 +479,30 @@ class Torture:
         self.n["rebuild_requests"] += 1
         return "rebuild %d%s" % (i, extra)
 
+    def replaceable(self):
+        """Legs in sync that may be copied to a spare (healctl replace)."""
+        st = self.status
+        if (self.sync_running() or st["state"] != "optimal" or len(st["legs"]) >= 4
+                or any("replaces" in leg for leg in st["legs"])
+                or not (st["spares"] or self.clean_free())):
+            return []
+        return [i for i, leg in enumerate(st["legs"]) if leg["state"] == "in_sync"]
+
+    def s_replace(self):
+        i = self.rng.choice(self.replaceable())
+        extra = ""
+        if not self.status["spares"]:
+            s = self.rng.choice(self.clean_free())
+            healctl("spare", "add", self.hb, s.dev)
+            s.ever = True
+            self.n["spare_adds"] += 1
+            extra = " (spare add %s first)" % s.name
+        p = healctl("replace", self.hb, str(i), check=False)
+        if p.returncode:
+            return "replace %d%s refused: %s" % (i, extra, p.stderr.strip())
+        self.n["replaces"] += 1
+        return "replace %d%s" % (i, extra)
+
     def s_spare_add(self):
         s = self.rng.choice(self.clean_free())
         healctl("spare", "add", self.hb, s.dev)
@@ -567,6 +592,8 @@ class Torture:
             c.append((self.s_heal, 0 if self.fault_age < 1 else 3 + self.fault_age))
         if self.rebuildable():
             c.append((self.s_rebuild, 6))
+        if self.replaceable():
+            c.append((self.s_replace, 2))
         if self.clean_free() and len(st["spares"]) < 2:
             c.append((self.s_spare_add, 2))
         if st["spares"]:
@@ -664,11 +691,12 @@ class Torture:
                 self.report(e)
         n = self.n
         print("# summary: seed %d, %d steps, %d writes (%d blocks), %d faults, %d heals, "
-              "%d fail-legs, %d rebuilds (%d requested), %d spare adds, %d spare removes, "
-              "%d scrubs, %d rewrites, %d assemblies, %d leg checks, %d blocks verified, %.0f s: %s"
+              "%d fail-legs, %d rebuilds (%d requested), %d replaces, %d spare adds, "
+              "%d spare removes, %d scrubs, %d rewrites, %d assemblies, %d leg checks, "
+              "%d blocks verified, %.0f s: %s"
               % (self.seed, self.step, n["writes"], n["blocks_written"], n["faults"],
                  n["heals"], n["fail_legs"], n["rebuilds"], n["rebuild_requests"],
-                 n["spare_adds"], n["spare_removes"], n["scrubs"], n["rewrites"], n["assemblies"],
+                 n["replaces"], n["spare_adds"], n["spare_removes"], n["scrubs"], n["rewrites"], n["assemblies"],
                  n["leg_checks"], n["verified"], time.monotonic() - t0,
                  "FAILED" if self.failures else "passed"), flush=True)
         return 1 if self.failures else 0
