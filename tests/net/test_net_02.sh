@@ -26,10 +26,11 @@ hold=$("$HEALCTL" status --json | jq '.heald.uplinks[] | select(.name == "A") | 
 log "A's hold-down after the flapping: $hold s"
 awk -v h="$hold" 'BEGIN { exit !(h > 2) }' || fail "the hold-down did not grow ($hold)"
 
-# Both dead.
+# Both dead.  What the routes are is read once heald has seen both dead:
+# until then it may still act on A's recovery just before (its hold-down
+# over, the routes go back to A), which is no change "with both dead".
 gw_kill_nft "$GWA" gA-n
 gw_kill_nft "$GWB" gB-n
-before=$(ip -n "$NODE" route show default)
 for ((i = 0; i < 50; i++)); do
 	journal_json | jq -e '[.[] | select(.type == "alarm" and .resource == "routes")] | length == 1' \
 		> /dev/null && break
@@ -37,6 +38,8 @@ for ((i = 0; i < 50; i++)); do
 done
 journal_json | jq -e '[.[] | select(.type == "alarm" and .resource == "routes")][0].reason |
 	test("every uplink is down")' > /dev/null || fail "no alarm with both gateways dead"
+before=$(ip -n "$NODE" route show default)
+n=$(reroutes)
 sleep 1
 [ "$(ip -n "$NODE" route show default)" = "$before" ] || fail "the routes changed with both dead"
 n2=$(reroutes)
