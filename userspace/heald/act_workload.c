@@ -551,11 +551,21 @@ static void step_run(struct heald *h, struct move *m)
 		if (!m->child)
 			move_fail(h, m, err);
 		return;
-	case MS_MIGRATE:
+	case MS_MIGRATE: {
 		/* It aborts the job at the deadline itself; heald's kill is the backstop. */
+		struct child_spec s = {
+			.argv = a.argv, .heald_env = true, .outmax = CHILD_OUT_MAX, .errmax = CHILD_ERR_MAX,
+			.timeout = left + VM_ABORT_GRACE, .term_at_exit = true, .what = what,
+			.done = step_done, .ctx = m,
+		};
+
 		vm_move_argv(m->w, m->p->conf, left, &a);
-		left += VM_ABORT_GRACE;
-		break;
+		s.path = a.argv[0];
+		snprintf(what, sizeof(what), "%s: %s", wc->name, step_names[m->step]);
+		if (child_spawn(h, &s, &m->child, err, sizeof(err)))
+			move_fail(h, m, err);
+		return;
+	}
 	}
 	snprintf(what, sizeof(what), "%s: %s", wc->name, step_names[m->step]);
 	m->child = peer_run(h, what, a.argv, left, step_done, m, err, sizeof(err));
@@ -654,6 +664,19 @@ void wl_resume(struct heald *h, const struct pending *p)
 					 "heald stopped mid-move; the workload is no longer configured", true));
 		return;
 	}
+	/*
+	 * A VM: heal-vmmove died with heald, and libvirtd finished or failed
+	 * the migration by itself (the guest resumed here then); the inventory
+	 * says where it runs.
+	 */
+	if (w->conf->kind == WL_KIND_LIBVIRT) {
+		snprintf(detail, sizeof(detail), "heald stopped mid-move; libvirtd ended the migration of "
+			 "domain %s by itself: healctl status shows whether it runs here", w->conf->domain);
+		jappend(h, outcome_entry(p->id, "interrupted", detail, true));
+		hlog(LOG_WARNING, "%s: %s", w->conf->name, detail);
+		w->last_failed = now_mono();
+		return;
+	}
 	if (p->started) {
 		/* Restored and confirmed on the peer before heald stopped: the originals go. */
 		n = wl_kill(w);
@@ -686,6 +709,22 @@ void wl_close(struct heald *h)
 
 		if (!m)
 			continue;
+		/*
+		 * heal-vmmove gets SIGTERM as heald exits (child_close_all) and
+		 * aborts the migration by itself: where the guest ends up is for
+		 * the next start's inventory to see.
+		 */
+		if (m->step == MS_MIGRATE && m->child) {
+			m->child = NULL;
+			step_record(m, "heald stopped", false);
+			move_outcome(h, m, "interrupted", "heald stopped mid-migration; heal-vmmove aborts it "
+				     "(the guest runs on here unless libvirt had finished): healctl status shows "
+				     "where it runs");
+			h->actions_failed++;
+			m->w->last_failed = now_mono();
+			move_free(h, m);
+			continue;
+		}
 		if (m->child)
 			child_cancel(m->child);
 		/* Its child is killed with the others and never reports: nothing else runs for it. */

@@ -74,6 +74,14 @@ struct child_spec {
 	 * not for criu, whose restored tree must outlive it.
 	 */
 	bool reap;
+	/*
+	 * When heald exits: SIGTERM to it alone, and it is left to end by
+	 * itself (init reaps it), not killed with its group.  For
+	 * heal-vmmove, which then aborts libvirt's migration so that the
+	 * guest runs on where it was: killed, it would leave libvirtd
+	 * migrating on.  Its deadline still kills it while heald runs.
+	 */
+	bool term_at_exit;
 	const char *what;	/* for logs: "hook /etc/heal/hooks.d/10-mail" */
 	child_done_fn done;	/* may be NULL: nobody waits for it */
 	void *ctx;

@@ -28,7 +28,9 @@
  * --deadline, the job is aborted (virDomainAbortJob): the guest goes on
  * running here.  heald gives it a deadline shorter than its own, so that
  * the abort, not heald's SIGKILL, ends a move that takes too long: killed,
- * this program would leave libvirtd migrating on without it.
+ * this program would leave libvirtd migrating on without it.  When heald
+ * exits it sends SIGTERM and leaves this to end by itself (child.h,
+ * term_at_exit): the job is aborted even with nobody reading its output.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -357,6 +359,31 @@ static struct json_object *dest_after(const char *uri, const char *name, const c
 	return o;
 }
 
+/*
+ * The size of the disks the migration copies (virDomainGetBlockInfo's
+ * capacity of each source): libvirt 9.0's completed job has no disk
+ * figures, and its samples only while the mirror runs.
+ */
+static unsigned long long disk_bytes(virDomainPtr dom)
+{
+	struct json_object *disks = json_object_new_array();
+	unsigned long long sum = 0;
+	char *xml = virDomainGetXMLDesc(dom, 0);
+	size_t i;
+
+	if (xml && disk_sources(xml, disks) > 0)
+		for (i = 0; i < json_object_array_length(disks); i++) {
+			virDomainBlockInfo bi;
+
+			if (virDomainGetBlockInfo(dom, json_object_get_string(json_object_array_get_idx(disks, i)),
+						  &bi, 0) == 0)
+				sum += bi.capacity;
+		}
+	free(xml);
+	json_object_put(disks);
+	return sum;
+}
+
 static int move(const struct opts *o)
 {
 	struct watch w = { .o = o, .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -369,6 +396,7 @@ static int move(const struct opts *o)
 	pthread_t th;
 	char err[512] = "";
 	int n = 0, ret, code;
+	unsigned long long disks;
 	bool runs;
 
 	sigemptyset(&w.sigs);
@@ -386,10 +414,12 @@ static int move(const struct opts *o)
 	}
 	if (migrate_params(o, &p, &n, &flags) < 0)
 		return fail_line("parameters", lv_error()), EXIT_FAILED;
+	disks = disk_bytes(dom);
 	out = json_object_new_object();
 	json_object_object_add(out, "event", json_object_new_string("start"));
 	json_object_object_add(out, "domain", json_object_new_string(o->domain));
 	json_object_object_add(out, "flags", json_object_new_int64(flags));
+	json_object_object_add(out, "disk_bytes", json_object_new_int64((int64_t)disks));
 	emit(out);
 	json_object_put(out);
 	if (pthread_create(&th, NULL, watcher, &w))
@@ -408,6 +438,7 @@ static int move(const struct opts *o)
 	pthread_kill(th, SIGINT);	/* wakes its sigtimedwait: done, so no abort */
 	pthread_join(th, NULL);
 	json_object_object_add(out, "total_s", json_object_new_double(now_mono() - w.started));
+	json_object_object_add(out, "disk_bytes", json_object_new_int64((int64_t)disks));
 	if (ret == 0) {
 		stats = dest_after(o->dest, o->domain, &state);
 		json_object_object_add(out, "outcome", json_object_new_string("moved"));
@@ -497,6 +528,8 @@ int main(int argc, char **argv)
 		usage();
 		return EXIT_USAGE;
 	}
+	/* heald gone (it exited and closed our stdout): the abort must still happen. */
+	signal(SIGPIPE, SIG_IGN);
 	virSetErrorFunc(NULL, quiet);
 	if (virInitialize() < 0) {
 		fail_line("libvirt", "virInitialize failed");

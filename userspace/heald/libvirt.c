@@ -35,7 +35,7 @@
 #define VM_DEFAULT_URI "qemu:///system"
 #define VM_INVENTORY_TIMEOUT 20.0	/* seconds an inventory may take */
 
-static const char *vm_uri(const struct workload_conf *c)
+const char *vm_uri(const struct workload_conf *c)
 {
 	return c->uri[0] ? c->uri : VM_DEFAULT_URI;
 }
@@ -85,8 +85,10 @@ static void vm_take(struct wl_track *w, struct json_object *o)
 		const char *path = json_object_get_string(json_object_array_get_idx(disks, i));
 		struct stat st;
 
+		if (!path)
+			continue;
 		snprintf(w->vm_disks[w->nvm_disks++], sizeof(w->vm_disks[0]), "%s", path);
-		if (!path || stat(path, &st) < 0)
+		if (stat(path, &st) < 0)
 			continue;
 		if (S_ISBLK(st.st_mode))
 			wl_dev_add(w, st.st_rdev, 0, false);
@@ -218,6 +220,9 @@ void vm_outcome_fields(struct json_object *vm, struct json_object *e)
 		json_object_object_add(e, "downtime_s", json_object_new_double(json_object_get_int64(v) / 1e3));
 	if (st && json_object_object_get_ex(st, "data_processed", &v))
 		json_object_object_add(e, "bytes", json_object_new_int64(json_object_get_int64(v)));
+	/* The disks' size, which the mirror copied (libvirt 9.0's completed job counts memory only). */
+	if (json_object_object_get_ex(vm, "disk_bytes", &v))
+		json_object_object_add(e, "disk_bytes", json_object_new_int64(json_object_get_int64(v)));
 	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (json_object_object_get_ex(vm, keep[i], &v))
 			json_object_object_add(lv, keep[i], json_object_get(v));
