@@ -42,7 +42,10 @@ lv_cleanup() {
 			[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
 		done
 	done
-	[ -n "$_lv_a_pid" ] && kill -9 "$_lv_a_pid" 2>/dev/null
+	if [ -n "$_lv_a_pid" ]; then
+		kill -9 "$_lv_a_pid" 2>/dev/null
+		wait "$_lv_a_pid" 2>/dev/null
+	fi
 	[ -f "$LV_B/run/libvirtd.pid" ] && kill -9 "$(cat "$LV_B/run/libvirtd.pid")" 2>/dev/null
 	pkill_qemu_of "$VM"
 }
@@ -134,7 +137,8 @@ lv_conf() {
 # Debian's libvirtd looks its qemu user up even when qemu.conf says root:
 # libvirt-daemon-system makes it; here a copy of passwd and group has it.
 lv_script() {	# lv_script DIR
-	cp /etc/passwd "$1/passwd" && cp /etc/group "$1/group" || fail "passwd"
+	cp /etc/passwd "$1/passwd" || fail "passwd"
+	cp /etc/group "$1/group" || fail "group"
 	grep -q '^libvirt-qemu:' /etc/group || echo "libvirt-qemu:x:64055:" >> "$1/group"
 	grep -q '^kvm:' /etc/group || echo "kvm:x:64056:" >> "$1/group"
 	grep -q '^libvirt-qemu:' /etc/passwd ||
@@ -215,9 +219,9 @@ vm_start() {	# vm_start MIB
 	vs start "$VM" > /dev/null || fail "virsh start: $(tail -5 "$LV_A/log/qemu/$VM.log" 2>/dev/null)"
 }
 
-# The guest's last console line on the source (or, with "peer", on the peer): TOKEN N SHA.
-vm_last() {	# vm_last [peer]
-	if [ "${1:-}" = peer ]; then
+# The guest's last console line on the source or the peer: TOKEN N SHA.
+vm_last() {	# vm_last source|peer
+	if [ "$1" = peer ]; then
 		peer_exec cat "$VMDIR/console.log" 2>/dev/null
 	else
 		cat "$VMDIR/console.log" 2>/dev/null
@@ -228,7 +232,7 @@ vm_last() {	# vm_last [peer]
 vm_wait_count() {	# vm_wait_count SECONDS
 	local i
 	for ((i = 0; i < $1 * 5; i++)); do
-		[ -n "$(vm_last)" ] && return 0
+		[ -n "$(vm_last source)" ] && return 0
 		sleep 0.2
 	done
 	tail -5 "$VMDIR/console.log" 2>/dev/null
