@@ -10,6 +10,8 @@
 #    deadline = 5): heal-vmmove aborts libvirt's job, the move fails,
 #    journaled with libvirt's words, the peer's heald is told, and the VM
 #    counts on here, defined nowhere else;
+#  - heald stopped mid-migration (deadline 120): heal-vmmove aborts the job
+#    by itself, the VM counts on here;
 #  - then (heald restarted without the limit) `healctl drain`: libvirt's
 #    live migration with the disk copied; the VM runs on the peer and not
 #    here, its counter goes on from where it was (same TOKEN), every block
@@ -27,6 +29,8 @@ HEALCTL=$top/build/asan/bin/healctl
 [ -x "$(dirname "$HEALD")/heal-vmmove" ] || skip "no heal-vmmove beside $HEALD: make -C userspace asan"
 lv_setup
 nodes_setup
+# A move whose source went quiet (heald stopped) is dropped after this.
+PEER_CONF=("move_deadline = 20")
 peer_start
 lv_start
 # The peer's storage pool over the VM's directory: libvirt makes the disk
@@ -45,7 +49,7 @@ wl_wait() {	# wl_wait JQ_TEST: until the workload's status passes it, 30 s
 		jq -e "$1" <<< "$(wl)" > /dev/null 2>&1 && return 0
 		sleep 0.2
 	done
-	fail "workload vm: not $1: $(wl)"
+	fail "workload vm: not $1: $(wl | cut -c400-)"
 }
 # The guest's count on the source now (its last console line).
 count() { vm_last "${1:-source}" | cut -d' ' -f2; }
@@ -103,8 +107,31 @@ jwait hp ".type == \"outcome\" and .ref == $(jq .id <<< "$HIT") and .outcome == 
 kill "$HEALD_PID"
 wait "$HEALD_PID" 2>/dev/null
 
-# 2. The move, the link not limited.
+# 2. heald stopped mid-migration: heal-vmmove, told to stop and left to
+# end by itself, aborts libvirt's job; the guest runs on here.
+source_start "move_cooldown = 600" "${conf[@]}" "deadline = 120"
+wl_wait '.domain_state == "running"'
+hs drain vm > /dev/null || fail "drain vm"
+wl_wait '.move.step == "migrate" and .move.progress.job.data_processed > 0'
+log "migrating: $(wl | jq -c '.move | {step, for_s, progress: (.progress.job | {data_processed, data_total})}')"
+before=$(count)
+kill "$HEALD_PID"
+wait "$HEALD_PID" 2>/dev/null
+for ((i = 0; i < 100; i++)); do
+	pgrep -f "heal-vmmove move .*--domain $VM " > /dev/null || break
+	sleep 0.2
+done
+pgrep -f "heal-vmmove move .*--domain $VM " > /dev/null && fail "heal-vmmove still runs 20 s after heald stopped"
+jq -e -s '[.[] | select(.type == "outcome" and .outcome == "interrupted"
+	and (.detail | test("heald stopped mid-migration; heal-vmmove aborts it")))] | length == 1' \
+	"$SCRATCH/journal.jsonl" > /dev/null || fail "no interrupted outcome in the journal"
+counting_here "$before"
+log "heald stopped mid-migration: the VM counts on here ($before then $(count))"
+
+# 3. The move, the link not limited (the peer dropped the last move, its
+# source gone quiet, after its move_deadline).
 PEER_LINES=()
+mark=$(jq -s '[.[].id] | max' "$SCRATCH/journal.jsonl")
 source_start "${conf[@]}" "deadline = 60"
 wl_wait '.domain_state == "running"'
 for ((i = 0; i < 50; i++)); do
@@ -112,9 +139,9 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.2
 done
 before=$(count)
-mark=$(hs journal --json --limit 1024 | jq '[.[].id] | max')
+# Still drained (a drain outlives a restart): asked again all the same.
 hs drain vm > /dev/null || fail "drain vm"
-jwait hs ".id > $mark and .type == \"decision\" and .resource == \"workload:vm\" and .action == \"move\" and .taken == true"
+jwait hs ".id > $mark and .type == \"decision\" and .resource == \"workload:vm\" and .action == \"move\" and .taken == true" 60
 id=$(jq .id <<< "$HIT")
 jwait hs ".type == \"outcome\" and .ref == $id and .final == true" 60
 out=$HIT
