@@ -95,6 +95,7 @@ bench: setup
 	@scripts/bench/heald.sh
 	@scripts/bench/net.sh
 	@scripts/bench/healtop.sh
+	@scripts/bench/migrate.sh
 
 # The randomized torture test (tests/torture.py) in a VM of Debian's 6.1
 # kernel: make torture SEED=1234 STEPS=500.  Without SEED, one from the

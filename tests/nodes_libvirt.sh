@@ -34,7 +34,7 @@ VM_KERNEL=""
 _lv_a_pid=""
 
 lv_cleanup() {
-	local d
+	local d f
 	# The VM's qemu on either node, then the daemons.
 	for d in "$LV_A" "$LV_B"; do
 		[ -d "$d/run/qemu" ] || continue
@@ -42,10 +42,7 @@ lv_cleanup() {
 			[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
 		done
 	done
-	if [ -n "$_lv_a_pid" ]; then
-		kill -9 "$_lv_a_pid" 2>/dev/null
-		wait "$_lv_a_pid" 2>/dev/null
-	fi
+	[ -n "$_lv_a_pid" ] && kill -9 "$_lv_a_pid" 2>/dev/null
 	[ -f "$LV_B/run/libvirtd.pid" ] && kill -9 "$(cat "$LV_B/run/libvirtd.pid")" 2>/dev/null
 	pkill_qemu_of "$VM"
 }
@@ -171,6 +168,8 @@ lv_start() {
 	nsenter --net="/run/netns/$NSA" unshare --mount --propagation private \
 		sh "$LV_A/node.sh" >> "$LV_A/stderr.log" 2>&1 &
 	_lv_a_pid=$!
+	# Killed by lv_cleanup: without the shell's "Killed" notice in the test's output.
+	disown "$_lv_a_pid"
 	_pids+=("$_lv_a_pid")
 	# In the peer node's own mount namespace: sshd's sessions see its socket.
 	mkdir -p "$PEER/vm" || fail "mkdir $PEER/vm"
