@@ -30,6 +30,7 @@
 #include "policy.h"
 #include "replay.h"
 #include "workload.h"
+#include "libvirt.h"
 
 #define HEALD_MAX_DEVS 16
 /* Root always finds a slot: others together hold at most CLIENTS_OTHERS. */
@@ -361,8 +362,6 @@ void wl_dev_add(struct wl_track *w, dev_t dev, pid_t pid, bool mounted);
 
 /* libvirt.c: kind = libvirt workloads, through heal-vmmove (never libvirt in the loop) */
 struct argv_buf;
-/* @c's local libvirt: its uri, or qemu:///system. */
-const char *vm_uri(const struct workload_conf *c);
 /* Ask libvirt for @w's domain again, in a child, unless an ask or a move runs. */
 void vm_inventory(struct heald *h, struct wl_track *w);
 /* Its domain's state and disks into its status. */
@@ -373,15 +372,6 @@ void vm_status(const struct wl_track *w, struct json_object *o);
  */
 void vm_move_argv(const struct wl_track *w, const struct peer_conf *p, double deadline,
 		  struct argv_buf *a);
-/* @p's libvirt as the source's libvirtd reaches it: libvirt_uri, or one built from its ssh keys. */
-void vm_peer_uri(const struct peer_conf *p, char *buf, size_t len);
-/*
- * heal-vmmove's outcome line @vm into outcome entry @e: downtime_s,
- * bytes (memory), disk_bytes, and libvirt's own figures.
- */
-void vm_outcome_fields(struct json_object *vm, struct json_object *e);
-/* The last line of JSON heal-vmmove printed (@out), parsed: NULL if none. */
-struct json_object *vm_last_line(const char *out);
 
 /* peer.c: asking peers over SSH, and receiving from them */
 void peer_open(struct heald *h);
