@@ -6,7 +6,7 @@
  * goes through heal-vmmove (heal-vmmove.c, installed beside heald), a
  * child of the loop (child.c) like ssh and criu:
  *
- *   inventory  every 2 s, `heal-vmmove inventory`: the domain's state,
+ *   inventory  every 5 s, `heal-vmmove inventory`: the domain's state,
  *              memory and disk sources; each source's block device (a
  *              file's st_dev, a device's st_rdev) goes down the same
  *              holder chain as a cgroup workload's files (workload.c), so
@@ -34,6 +34,12 @@
 #include "libvirt.h"
 
 #define VM_INVENTORY_TIMEOUT 20.0	/* seconds an inventory may take */
+/*
+ * Seconds between asks: each is a process and a connection to libvirtd,
+ * and a domain's disks rarely change; its devices' health is looked at
+ * every tick all the same (workload.c).
+ */
+#define VM_INVENTORY_INTERVAL 5.0
 
 /* heal-vmmove beside heald's own binary (make install and the .deb put them together). */
 static const char *vmmove_path(void)
@@ -126,7 +132,8 @@ void vm_inventory(struct heald *h, struct wl_track *w)
 			 (char *)w->conf->domain, NULL };
 	char what[64], err[256];
 
-	if (w->vm_asking || w->move)
+	if (w->vm_asking || w->move ||
+	    (w->vm_asked_at && now_mono() - w->vm_asked_at < VM_INVENTORY_INTERVAL))
 		return;
 	snprintf(what, sizeof(what), "%s: inventory", w->conf->name);
 	argv[0] = (char *)vmmove_path();
