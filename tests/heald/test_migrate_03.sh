@@ -12,13 +12,14 @@
 #    counts on here, defined nowhere else;
 #  - heald stopped mid-migration (deadline 120): heal-vmmove aborts the job
 #    by itself, the VM counts on here;
-#  - then (heald restarted without the limit) `healctl drain`: libvirt's
-#    live migration with the disk copied; the VM runs on the peer and not
-#    here, its counter goes on from where it was (same TOKEN), every block
-#    it wrote is on the peer's copy of the disk (checked against the
-#    sha256 it printed), and the journal has the decision and the outcome
-#    with the total time, the downtime and the bytes copied.
-# heal-test-timeout: 300 (a TCG guest's boot and two migrations on a loaded host)
+#  - then (heald restarted without the limit, auto_converge = yes)
+#    `healctl drain`: libvirt's live migration with the disk copied; the
+#    VM runs on the peer and not here, its counter goes on from where it
+#    was (same TOKEN), every block it wrote is on the peer's copy of the
+#    disk (checked against the sha256 it printed), and the journal has the
+#    decision and the outcome with the total time, the downtime, the bytes
+#    copied and libvirt's flags (auto-converge's among them).
+# heal-test-timeout: 300 (a TCG guest's boot and three moves on a loaded host)
 . "$(dirname "$0")/common.sh"
 HEALCTL=$top/build/asan/bin/healctl
 # shellcheck source=../nodes.sh
@@ -132,7 +133,7 @@ log "heald stopped mid-migration: the VM counts on here ($before then $(count))"
 # source gone quiet, after its move_deadline).
 PEER_LINES=()
 mark=$(jq -s '[.[].id] | max' "$SCRATCH/journal.jsonl")
-source_start "${conf[@]}" "deadline = 60"
+source_start "${conf[@]}" "deadline = 60" "auto_converge = yes"
 wl_wait '.domain_state == "running"'
 for ((i = 0; i < 50; i++)); do
 	[ "$(hs status --json | jq -r '.heald.migration.peers[0].health')" = ok ] && break
@@ -149,7 +150,7 @@ log "outcome: $(jq -c '{outcome, detail, total_s, downtime_s, bytes, disk_bytes}
 log "libvirt: $(jq -c .libvirt <<< "$out")"
 jq -e --arg d "$VM" '.outcome == "moved" and .detail == "domain \($d) runs on b"
 	and .total_s > 0 and .downtime_s > 0 and .downtime_s < .total_s and .bytes > 0
-	and .disk_bytes == 33554432
+	and .disk_bytes == 33554432 and (.libvirt.flags / 8192 | floor) % 2 == 1
 	and .libvirt.dest_state == "running" and ([.steps[].step]) == ["receive begin", "migrate", "confirm"]' \
 	<<< "$out" > /dev/null || fail "outcome: $out"
 # Where it runs: the peer's libvirtd, not the source's.

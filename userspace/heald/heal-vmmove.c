@@ -439,6 +439,7 @@ static int move(const struct opts *o)
 	pthread_join(th, NULL);
 	json_object_object_add(out, "total_s", json_object_new_double(now_mono() - w.started));
 	json_object_object_add(out, "disk_bytes", json_object_new_int64((int64_t)disks));
+	json_object_object_add(out, "flags", json_object_new_int64(flags));
 	if (ret == 0) {
 		stats = dest_after(o->dest, o->domain, &state);
 		json_object_object_add(out, "outcome", json_object_new_string("moved"));

@@ -40,7 +40,8 @@ void vm_peer_uri(const struct peer_conf *p, char *buf, size_t len)
 
 void vm_outcome_fields(struct json_object *vm, struct json_object *e)
 {
-	static const char *const keep[] = { "outcome", "error", "aborted", "source_state", "dest_state" };
+	static const char *const keep[] = { "outcome", "error", "aborted", "source_state", "dest_state",
+					    "flags" };
 	struct json_object *st = NULL, *v, *lv = json_object_new_object();
 	size_t i;
 
