@@ -35,9 +35,10 @@ struct child;
  * Running at once, all callers together: hooks (one per program, 32) +
  * smartctl (2, and 4 more stuck on dead disks) + one ask per peer (8) +
  * max_moves (16) + what a move ending starts without waiting (ssh receive
- * end, systemctl stop: one each per move) = 94.
+ * end, systemctl stop: one each per move) + one libvirt inventory per
+ * kind = libvirt workload (16) = 110.
  */
-#define CHILD_MAX 96
+#define CHILD_MAX 112
 #define CHILD_OUT_MAX (1 << 20)	/* the most of a child's stdout kept */
 #define CHILD_ERR_MAX 4096	/* stderr: its last bytes say why it failed */
 #define CHILD_ARGS_MAX 32	/* argv of a child run through heald --reap */
