@@ -95,6 +95,7 @@ bench: setup
 	@scripts/bench/heald.sh
 	@scripts/bench/net.sh
 	@scripts/bench/healtop.sh
+	@scripts/bench/migrate.sh
 
 # The randomized torture test (tests/torture.py) in a VM of Debian's 6.1
 # kernel: make torture SEED=1234 STEPS=500.  Without SEED, one from the
@@ -134,10 +135,12 @@ fuzz:
 tui:
 	$(MAKE) -C tui BUILD=$(BUILD)
 
-# heald and healctl in /usr/local/sbin, the example configuration (kept if
-# one is there) and the systemd unit.
+# heald and healctl in /usr/local/sbin (heal-vmmove beside heald, where it
+# looks for it), the example configuration (kept if one is there) and the
+# systemd unit.
 install: userspace tui
 	install -D -m 0755 $(BUILD)/bin/heald $(DESTDIR)/usr/local/sbin/heald
+	install -D -m 0755 $(BUILD)/bin/heal-vmmove $(DESTDIR)/usr/local/sbin/heal-vmmove
 	install -D -m 0755 $(BUILD)/bin/healctl $(DESTDIR)/usr/local/sbin/healctl
 	install -D -m 0755 $(BUILD)/bin/healtop $(DESTDIR)/usr/local/bin/healtop
 	install -D -m 0644 userspace/heald/heald.conf.example $(DESTDIR)/usr/local/share/doc/heal/heald.conf.example

@@ -18,6 +18,7 @@ pkgs=(
 	python3-venv busybox-static jq libjson-c-dev file
 	libmicrohttpd-dev libsystemd-dev nftables iproute2 tmux curl iputils-ping
 	prometheus smartmontools criu openssh-server rsync
+	libvirt-dev libxml2-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-utils
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The runner of the host test suites (tests/net, tests/heald,
 # tests/outputs): every DIR/test_*.sh, or those named, as root, one TAP
-# line each with its output as comments, each cut at SECONDS.
+# line each with its output as comments, each cut at SECONDS, or at what
+# its own "# heal-test-timeout: N" line says (kselftest's per-test
+# settings, for a test that boots a guest).
 #   tests/host_run.sh DIR SECONDS [test_x_01 ...]
 set -u
 dir=${1:?usage: tests/host_run.sh DIR SECONDS [TEST...]}
@@ -20,7 +22,8 @@ for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	start=$(date +%s)
 	log=$(mktemp "/tmp/heal-$name.XXXXXX")
-	timeout -k 5 "$secs" "$t" > "$log" 2>&1
+	t_secs=$(sed -n 's/^# heal-test-timeout: \([0-9][0-9]*\).*/\1/p' "$t" | head -1)
+	timeout -k 5 "${t_secs:-$secs}" "$t" > "$log" 2>&1
 	rc=$?
 	sed 's/^/# /' "$log"
 	case $rc in

@@ -52,12 +52,13 @@ has() {	# has DEB PATH...: every PATH is in DEB
 	done
 }
 t "heal holds the programs, unit, udev rules, sysusers, completion, man pages, conffile" \
-	has "$heal" /usr/sbin/heald /usr/sbin/healctl /usr/bin/healtop \
+	has "$heal" /usr/sbin/heald /usr/sbin/heal-vmmove /usr/sbin/healctl /usr/bin/healtop \
 	/lib/systemd/system/heald.service /lib/systemd/system/healblk-last-resort@.service \
 	/lib/systemd/system/healblk-last-resort@.timer /lib/udev/rules.d/63-healblk.rules \
 	/lib/udev/rules.d/64-healblk-assembly.rules /usr/lib/sysusers.d/heal.conf \
 	/usr/share/bash-completion/completions/healctl /etc/heal/heald.conf \
 	/usr/share/man/man8/heald.8.gz /usr/share/man/man8/healctl.8.gz \
+	/usr/share/man/man8/heal-vmmove.8.gz \
 	/usr/share/man/man1/healtop.1.gz /usr/share/man/man5/heald.conf.5.gz
 t "healblk-dkms holds the module's source for DKMS and modules-load.d" \
 	has "$dkms" "/usr/src/healblk-$version/dkms.conf" "/usr/src/healblk-$version/Kbuild" \

@@ -30,7 +30,8 @@ bad=(
 	"events" "events --follow --count x" "create" "journal --limit x" "why" "why 0" "act"
 	"act fail-leg healblk0 9" "drain" "drain a b" "undrain" "receive" "receive begin a"
 	"receive middle a --from n" "receive end a --from n" "receive end a --from n --pid 0"
-	"receive begin a --from n --failed" "nosuchcommand"
+	"receive begin a --from n --failed" "receive begin a --from n --domain d"
+	"receive end a --from n --pid 1 --domain d" "receive end a --from n --domain" "nosuchcommand"
 )
 for args in "${bad[@]}"; do
 	# shellcheck disable=SC2086  # the words of each case

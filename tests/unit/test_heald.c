@@ -484,14 +484,22 @@ TEST(config_workloads_and_peers)
 			       "tcp_established = yes\n"
 			       "[workload web]\nunit = web@1.service\nkind = hook\nhook = /etc/heal/drain\n"
 			       "opt_out = yes\ndeadline = 30\n"
+			       "[workload vm]\nkind = libvirt\ndomain = guest-1.a\nauto_converge = yes\n"
+			       "uri = qemu:///system?socket=/run/x/libvirt-sock\n"
 			       "[peer b]\naddress = 10.0.0.2\nport = 2222\nidentity = /etc/heal/id_ed25519\n"
-			       "capacity = 2\nbwlimit = 1000\n[peer c]\naddress = node-c.example\nuser = heal\n",
+			       "capacity = 2\nbwlimit = 1000\n[peer c]\naddress = node-c.example\nuser = heal\n"
+			       "libvirt_uri = qemu+ssh://heal@node-c/system?keyfile=/etc/heal/id&no_verify=0\n",
 			       err)) {
 		TH_LOG("%s", err);
 	}
 	EXPECT_EQ(2, c.max_moves);
 	EXPECT_STREQ("farm-7", c.node_name);
-	ASSERT_EQ(2, c.nworkload);
+	ASSERT_EQ(3, c.nworkload);
+	EXPECT_EQ(WL_KIND_LIBVIRT, c.workload[2].kind);
+	EXPECT_STREQ("guest-1.a", c.workload[2].domain);
+	EXPECT_STREQ("qemu:///system?socket=/run/x/libvirt-sock", c.workload[2].uri);
+	EXPECT_TRUE(c.workload[2].auto_converge);
+	EXPECT_STREQ("libvirt", wl_kind_name(c.workload[2].kind));
 	EXPECT_STREQ("/system.slice/system-db\\x2dmain.slice", c.workload[0].cgroup);
 	EXPECT_EQ(WL_KIND_CRIU, c.workload[0].kind);
 	EXPECT_EQ(10, c.workload[0].priority);
@@ -509,6 +517,8 @@ TEST(config_workloads_and_peers)
 	EXPECT_EQ(2, c.peer[0].capacity);
 	EXPECT_EQ(1000, c.peer[0].bwlimit);
 	EXPECT_STREQ("heal", c.peer[1].user);
+	EXPECT_STREQ("", c.peer[0].libvirt_uri);	/* built from its ssh keys (libvirt.c) */
+	EXPECT_STREQ("qemu+ssh://heal@node-c/system?keyfile=/etc/heal/id&no_verify=0", c.peer[1].libvirt_uri);
 	EXPECT_EQ(4, c.peer[1].capacity);	/* the default */
 }
 
@@ -527,7 +537,19 @@ TEST(config_bad_workloads_and_peers_name_the_line)
 		{ "[workload a]\ncgroup = /a/../b\n", "is not a cgroup path" },
 		{ "[workload a]\ncgroup = /a;rm\n", "is not a cgroup path" },
 		{ "[workload a]\nunit = -x.service\n", "not a systemd unit name" },
-		{ "[workload a]\ncgroup = /a\nkind = vm\n", "heald.conf:3: [workload a] kind: 'vm' is not criu, hook or none" },
+		{ "[workload a]\ncgroup = /a\nkind = vm\n", "heald.conf:3: [workload a] kind: 'vm' is not criu, libvirt, hook or none" },
+		{ "[workload a]\nkind = libvirt\n", "heald.conf:1: [workload a] kind = libvirt needs a domain" },
+		{ "[workload a]\nkind = libvirt\ndomain = d\ncgroup = /a\n", "and no cgroup, unit or data" },
+		{ "[workload a]\ncgroup = /a\ndomain = d\n", "domain, uri and auto_converge are for kind = libvirt" },
+		{ "[workload a]\nkind = libvirt\ndomain = d;reboot\n", "domain: 'd;reboot' is not a domain name" },
+		{ "[workload a]\nkind = libvirt\ndomain = d\nuri = xen:///system\n", "uri: 'xen:///system' is not a libvirt URI" },
+		{ "[workload a]\nkind = libvirt\ndomain = d\nuri = qemu:///system x\n", "is not a libvirt URI" },
+		{ "[workload a]\nkind = libvirt\ndomain = d\nuri = qemu:///$(reboot)\n", "is not a libvirt URI" },
+		{ "[workload a]\nkind = libvirt\ndomain = d\nauto_converge = fast\n", "auto_converge: 'fast' is not yes or no" },
+		{ "[workload a]\nkind = libvirt\ndomain = d\n[workload b]\nkind = libvirt\ndomain = d\n",
+		  "[workload b] is workload a already" },
+		{ "[peer p]\naddress = h\nlibvirt_uri = qemu:///system\n", "libvirt_uri: 'qemu:///system' is not a remote libvirt URI" },
+		{ "[peer p]\naddress = h\nlibvirt_uri = qemu+ssh://h/system?x='y'\n", "is not a remote libvirt URI" },
 		{ "[workload a]\ncgroup = /a\nkind = hook\n", "heald.conf:1: [workload a] kind = hook needs a hook program" },
 		{ "[workload a]\ncgroup = /a\npriority = 1001\n", "priority: '1001' is not 0..1000" },
 		{ "[workload a]\ncgroup = /a\npriority = -1\n", "priority: '-1' is not 0..1000" },

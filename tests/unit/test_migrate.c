@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests of the workload-migration policy (migrate_policy.c):
- * which workload leaves, when, and onto which peer.  The moves themselves
+ * which workload leaves, when, and onto which peer; and what heald says
+ * to heal-vmmove and reads back from it (libvirt_text.c).  The moves themselves
  * are tested for real by tests/heald/test_migrate_*.sh (host) and
  * tests/kmod/test_migrate_*.sh (CRIU in the 6.1 VM).
  */
 #include <string.h>
+#include <json-c/json.h>
 #include "kselftest_harness.h"
+#include "libvirt.h"
 #include "migrate_policy.h"
 
 const char *hb_prog = "test";
@@ -277,6 +280,85 @@ TEST(dev_at_risk_only_without_redundancy_and_spare)
 	d.leg_state[0] = HEALBLK_LEG_MISSING;
 	EXPECT_TRUE(mp_dev_at_risk(&d, alarm, why, sizeof(why)));
 	EXPECT_STREQ("no leg is in sync and no spare stands by", why);
+}
+
+TEST(vm_peer_uri_from_ssh_keys_or_as_given)
+{
+	struct peer_conf p = { .address = "10.0.0.2", .user = "root" };
+	struct workload_conf w = { .domain = "vm" };
+	char uri[512];
+
+	vm_peer_uri(&p, uri, sizeof(uri));
+	EXPECT_STREQ("qemu+libssh://root@10.0.0.2/system?known_hosts_verify=normal", uri);
+	snprintf(p.identity, sizeof(p.identity), "/etc/heal/id");
+	snprintf(p.known_hosts, sizeof(p.known_hosts), "/etc/heal/known_hosts");
+	p.port = 2222;
+	vm_peer_uri(&p, uri, sizeof(uri));
+	EXPECT_STREQ("qemu+libssh://root@10.0.0.2:2222/system?known_hosts_verify=normal"
+		     "&sshauth=privkey&keyfile=/etc/heal/id&known_hosts=/etc/heal/known_hosts", uri);
+	/* An IPv6 address goes in brackets, or the port would be read into it. */
+	snprintf(p.address, sizeof(p.address), "fd00::2");
+	p.port = 0;
+	p.identity[0] = p.known_hosts[0] = '\0';
+	vm_peer_uri(&p, uri, sizeof(uri));
+	EXPECT_STREQ("qemu+libssh://root@[fd00::2]/system?known_hosts_verify=normal", uri);
+	snprintf(p.libvirt_uri, sizeof(p.libvirt_uri), "qemu+tls://b/system");
+	vm_peer_uri(&p, uri, sizeof(uri));
+	EXPECT_STREQ("qemu+tls://b/system", uri);
+	EXPECT_STREQ("qemu:///system", vm_uri(&w));
+	snprintf(w.uri, sizeof(w.uri), "qemu:///session");
+	EXPECT_STREQ("qemu:///session", vm_uri(&w));
+}
+
+TEST(vm_last_line_is_the_last_complete_one)
+{
+	struct json_object *o;
+
+	EXPECT_EQ(NULL, vm_last_line(""));
+	/* Read while it runs: a line not yet ended does not count. */
+	EXPECT_EQ(NULL, vm_last_line("{\"event\":\"start\""));
+	o = vm_last_line("{\"event\":\"start\"}\n{\"event\":\"progress\",\"for_s\":1}\n{\"event\":\"pro");
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("progress", json_object_get_string(json_object_object_get(o, "event")));
+	json_object_put(o);
+	o = vm_last_line("{\"event\":\"start\"}\n{\"event\":\"outcome\"}\n\n");
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("outcome", json_object_get_string(json_object_object_get(o, "event")));
+	json_object_put(o);
+	EXPECT_EQ(NULL, vm_last_line("not json\n"));
+}
+
+TEST(vm_outcome_fields_say_downtime_and_bytes)
+{
+	struct json_object *vm = json_tokener_parse(
+		"{\"event\":\"outcome\",\"outcome\":\"moved\",\"total_s\":2.5,\"disk_bytes\":33554432,"
+		"\"dest_state\":\"running\",\"stats\":{\"downtime_ms\":75,\"data_processed\":71237961},"
+		"\"last_progress\":{\"disk_total\":33554432}}");
+	struct json_object *e = json_object_new_object(), *lv;
+
+	ASSERT_NE(NULL, vm);
+	vm_outcome_fields(vm, e);
+	EXPECT_EQ(0.075, json_object_get_double(json_object_object_get(e, "downtime_s")));
+	EXPECT_EQ(71237961, json_object_get_int64(json_object_object_get(e, "bytes")));
+	EXPECT_EQ(33554432, json_object_get_int64(json_object_object_get(e, "disk_bytes")));
+	lv = json_object_object_get(e, "libvirt");
+	ASSERT_NE(NULL, lv);
+	EXPECT_EQ(2.5, json_object_get_double(json_object_object_get(lv, "migrate_s")));
+	EXPECT_STREQ("running", json_object_get_string(json_object_object_get(lv, "dest_state")));
+	EXPECT_NE(NULL, json_object_object_get(lv, "job"));
+	json_object_put(e);
+	json_object_put(vm);
+	/* A failure: no downtime, libvirt's error and the state here kept. */
+	vm = json_tokener_parse("{\"outcome\":\"failed\",\"error\":\"canceled by client\","
+				"\"aborted\":\"its deadline passed\",\"source_state\":\"running\",\"stats\":null}");
+	e = json_object_new_object();
+	vm_outcome_fields(vm, e);
+	EXPECT_EQ(NULL, json_object_object_get(e, "downtime_s"));
+	lv = json_object_object_get(e, "libvirt");
+	EXPECT_STREQ("its deadline passed", json_object_get_string(json_object_object_get(lv, "aborted")));
+	EXPECT_STREQ("running", json_object_get_string(json_object_object_get(lv, "source_state")));
+	json_object_put(e);
+	json_object_put(vm);
 }
 
 TEST_HARNESS_MAIN

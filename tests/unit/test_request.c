@@ -198,7 +198,9 @@ TEST(request_drain_and_receive)
 		{ "{\"cmd\":\"receive\",\"phase\":\"begin\",\"workload\":\"a\",\"from\":\"n;reboot\"}",
 		  "must be names" },
 		{ "{\"cmd\":\"receive\",\"phase\":\"end\",\"workload\":\"a\",\"from\":\"n\"}",
-		  "receive end: give the restored \"pid\" or \"failed\": true" },
+		  "receive end: give the restored \"pid\", the \"domain\" or \"failed\": true" },
+		{ "{\"cmd\":\"receive\",\"phase\":\"end\",\"workload\":\"a\",\"from\":\"n\",\"domain\":\"d;x\"}",
+		  "receive end: \"domain\" must be a name" },
 		{ "{\"cmd\":\"receive\",\"phase\":\"end\",\"workload\":\"a\",\"from\":\"n\",\"pid\":-3}",
 		  "receive end: \"pid\" must be a process id" },
 		{ "{\"cmd\":\"receive\",\"phase\":\"end\",\"workload\":\"a\",\"from\":\"n\",\"failed\":1}",
@@ -227,6 +229,11 @@ TEST(request_drain_and_receive)
 	ASSERT_EQ(0, parse("{\"cmd\":\"receive\",\"phase\":\"end\",\"workload\":\"db\",\"from\":\"f\",\"failed\":true}",
 			   &rq, err));
 	EXPECT_TRUE(rq.failed);
+	ASSERT_EQ(0, parse("{\"cmd\":\"receive\",\"phase\":\"end\",\"workload\":\"vm\",\"from\":\"f\","
+			   "\"domain\":\"guest-1\"}", &rq, err));
+	EXPECT_STREQ("guest-1", rq.domain);
+	EXPECT_EQ(0, rq.pid);
+	EXPECT_FALSE(rq.failed);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		EXPECT_EQ(-1, parse(bad[i].line, &rq, err));

@@ -500,13 +500,14 @@ int cmd_undrain(struct healctl *ctl, int argc, char **argv)
 
 /*
  * receive begin WORKLOAD --from NODE | receive end WORKLOAD --from NODE
- * (--pid PID | --failed): what a source's heald asks of this node's heald
- * over SSH around a move.  Exit 1 with heald's reason when it refuses.
+ * (--pid PID | --domain NAME | --failed): what a source's heald asks of
+ * this node's heald over SSH around a move (--domain: a libvirt domain
+ * the source saw run here).  Exit 1 with heald's reason when it refuses.
  */
 int cmd_receive(struct healctl *ctl, int argc, char **argv)
 {
 	struct json_object *req, *r;
-	const char *from = NULL;
+	const char *from = NULL, *domain = NULL;
 	bool failed = false;
 	uint32_t pid = 0;
 	int i, rc;
@@ -520,13 +521,16 @@ int cmd_receive(struct healctl *ctl, int argc, char **argv)
 		else if (!strcmp(argv[i], "--pid") && i + 1 < argc && !strcmp(argv[0], "end") &&
 			 !hb_parse_u32(argv[i + 1], INT32_MAX, &pid) && pid)
 			i++;
+		else if (!strcmp(argv[i], "--domain") && i + 1 < argc && !strcmp(argv[0], "end"))
+			domain = argv[++i];
 		else if (!strcmp(argv[i], "--failed") && !strcmp(argv[0], "end"))
 			failed = true;
 		else
 			return usage();
 	}
-	if (!from || (!strcmp(argv[0], "end") && !pid == !failed)) {
-		hb_err("receive: begin WORKLOAD --from NODE | end WORKLOAD --from NODE (--pid PID | --failed)");
+	if (!from || (!strcmp(argv[0], "end") && (!!pid + !!domain + failed) != 1)) {
+		hb_err("receive: begin WORKLOAD --from NODE | end WORKLOAD --from NODE "
+		       "(--pid PID | --domain NAME | --failed)");
 		return usage();
 	}
 	req = request("receive");
@@ -535,6 +539,8 @@ int cmd_receive(struct healctl *ctl, int argc, char **argv)
 	json_object_object_add(req, "from", json_object_new_string(from));
 	if (pid)
 		json_object_object_add(req, "pid", json_object_new_int((int)pid));
+	if (domain)
+		json_object_object_add(req, "domain", json_object_new_string(domain));
 	if (failed)
 		json_object_object_add(req, "failed", json_object_new_boolean(true));
 	r = ask(req, &rc);
@@ -586,13 +592,17 @@ static void print_migration_text(struct json_object *st)
 		for (k = 0; v && k < json_object_array_length(v) && o < sizeof(devs); k++)
 			o += (size_t)snprintf(devs + o, sizeof(devs) - o, "%s%s", k ? "," : "",
 					      json_object_get_string(json_object_array_get_idx(v, k)));
-		printf("  workload %-10s %-8s %-8s %s, %s process%s, cgroup %s, on %s%s%s%s%s\n",
-		       str(w, "name"), str(w, "state"), str(w, "health"), str(w, "kind"),
-		       str(w, "processes"), !strcmp(str(w, "processes"), "1") ? "" : "es",
-		       *str(w, "cgroup") ? str(w, "cgroup") : "(not found)", *devs ? devs : "no disk",
-		       !strcmp(str(w, "drain"), "true") ? ", drained" : "",
-		       *str(w, "peer") ? ", peer " : "", str(w, "peer"),
-		       *str(w, "reason") ? ": " : "");
+		if (!strcmp(str(w, "kind"), "libvirt"))
+			printf("  workload %-10s %-8s %-8s libvirt, domain %s (%s), on %s",
+			       str(w, "name"), str(w, "state"), str(w, "health"), str(w, "domain"),
+			       str(w, "domain_state"), *devs ? devs : "no disk");
+		else
+			printf("  workload %-10s %-8s %-8s %s, %s process%s, cgroup %s, on %s",
+			       str(w, "name"), str(w, "state"), str(w, "health"), str(w, "kind"),
+			       str(w, "processes"), !strcmp(str(w, "processes"), "1") ? "" : "es",
+			       *str(w, "cgroup") ? str(w, "cgroup") : "(not found)", *devs ? devs : "no disk");
+		printf("%s%s%s%s\n", !strcmp(str(w, "drain"), "true") ? ", drained" : "",
+		       *str(w, "peer") ? ", peer " : "", str(w, "peer"), *str(w, "reason") ? ": " : "");
 		if (*str(w, "reason"))
 			printf("      %s\n", str(w, "reason"));
 		if (json_object_object_get_ex(w, "move", &mv))
@@ -613,7 +623,12 @@ static void print_migration_text(struct json_object *st)
 	for (i = 0; a && i < json_object_array_length(a); i++) {
 		struct json_object *o = json_object_array_get_idx(a, i);
 
-		printf("  received %s from %s: pid %s\n", str(o, "workload"), str(o, "from"), str(o, "pid"));
+		if (*str(o, "domain"))
+			printf("  received %s from %s: domain %s\n", str(o, "workload"), str(o, "from"),
+			       str(o, "domain"));
+		else
+			printf("  received %s from %s: pid %s\n", str(o, "workload"), str(o, "from"),
+			       str(o, "pid"));
 	}
 	json_object_object_get_ex(mg, "receiving", &a);
 	for (i = 0; a && i < json_object_array_length(a); i++) {

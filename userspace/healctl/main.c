@@ -98,7 +98,7 @@ static const struct command {
 	  "  undrain WORKLOAD | --all       let it stay here again; a move under way finishes\n" },
 	{ "receive", cmd_receive,
 	  "  receive begin WORKLOAD --from NODE\n"
-	  "  receive end WORKLOAD --from NODE (--pid PID | --failed)\n"
+	  "  receive end WORKLOAD --from NODE (--pid PID | --domain NAME | --failed)\n"
 	  "                                 what a peer's heald asks of this one over SSH around a\n"
 	  "                                 move to this node (root; refused while busy or not ok)\n" },
 };

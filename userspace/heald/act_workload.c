@@ -17,6 +17,11 @@
  * refuses, dies mid-copy, the restore fails, the deadline passes) resumes
  * the stopped originals here (SIGCONT), tells the peer, and journals why;
  * the workload waits move_cooldown and is not sent to that peer again.
+ * kind = libvirt: receive begin, then libvirt's live migration with the
+ * disks copied (heal-vmmove move, libvirt.c), then receive end: libvirt
+ * keeps the guest running here until the copy is done and resumes it
+ * here if anything fails; heal-vmmove aborts the job at the move's
+ * deadline and checks that the domain runs here again.
  * kind = hook: the operator's program gets the decision as JSON on stdin
  * and moves it (a cluster manager's drain) within the deadline.
  */
@@ -31,17 +36,27 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <json-c/json.h>
 #include "child.h"
 #include "heald.h"
 #include "hooks.h"
 
-enum move_step { MS_BEGIN, MS_PRESYNC, MS_DUMP, MS_SYNC, MS_RESTORE, MS_CONFIRM, MS_HOOK };
+enum move_step { MS_BEGIN, MS_PRESYNC, MS_DUMP, MS_SYNC, MS_RESTORE, MS_CONFIRM, MS_HOOK, MS_MIGRATE };
 
 static const char *const step_names[] = {
 	[MS_BEGIN] = "receive begin", [MS_PRESYNC] = "copy data", [MS_DUMP] = "checkpoint",
 	[MS_SYNC] = "copy", [MS_RESTORE] = "restore", [MS_CONFIRM] = "confirm", [MS_HOOK] = "hook",
+	[MS_MIGRATE] = "migrate",
 };
+
+/*
+ * Seconds heal-vmmove has, past the move's deadline where it aborts the
+ * migration, before heald kills it: libvirt ends an aborted job in
+ * seconds (the guest resumed here); killed, heal-vmmove would leave
+ * libvirtd migrating on.
+ */
+#define VM_ABORT_GRACE 60.0
 
 struct move {
 	struct wl_track *w;
@@ -59,6 +74,9 @@ struct move {
 	uint64_t image_bytes;
 	char input[8192];	/* the hook's stdin */
 	struct json_object *steps;
+	struct json_object *vm;	/* kind = libvirt: heal-vmmove's outcome line */
+	bool migrated;		/* libvirt moved it: the domain runs on the peer */
+	bool vm_lost;		/* the migration failed and the domain does not run here */
 };
 
 static void step_run(struct heald *h, struct move *m);
@@ -199,6 +217,7 @@ static void move_free(struct heald *h, struct move *m)
 	}
 	h->moving--;
 	json_object_put(m->steps);
+	json_object_put(m->vm);
 	free(m);
 }
 
@@ -246,6 +265,8 @@ static void move_outcome(struct heald *h, struct move *m, const char *outcome, c
 		json_object_object_add(e, "image_bytes", json_object_new_int64((int64_t)m->image_bytes));
 	if (m->restored)
 		json_object_object_add(e, "peer_pid", json_object_new_int((int)m->restored));
+	if (m->vm)
+		vm_outcome_fields(m->vm, e);
 	json_object_object_add(e, "steps", json_object_get(m->steps));
 	jappend(h, e);
 }
@@ -261,6 +282,8 @@ static void move_fail(struct heald *h, struct move *m, const char *what)
 		n = wl_signal(w, SIGCONT);
 	snprintf(detail, sizeof(detail), "%s: %s; %s", step_names[m->step], what,
 		 m->dumped ? (n ? "the originals were resumed here" : "no original process was left to resume") :
+		 m->vm_lost ? "the domain runs neither here nor, by libvirt's account, there: check it" :
+		 m->step == MS_MIGRATE ? "the domain kept running here (libvirt says so)" :
 		 "the workload kept running here");
 	if (m->dumped)
 		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " (%d process%s)", n,
@@ -295,6 +318,13 @@ static void move_done(struct heald *h, struct move *m)
 			 m->p ? m->p->conf->name : "");
 		/* Running here until the hook's manager stops it: the inventory says. */
 		w->state = WL_HERE;
+	} else if (w->conf->kind == WL_KIND_LIBVIRT) {
+		/* libvirt undefined it here (UNDEFINE_SOURCE): nothing is left to stop. */
+		snprintf(detail, sizeof(detail), "domain %s runs on %s%s", w->conf->domain, m->p->conf->name,
+			 m->step == MS_CONFIRM ? "" : " (its heald did not confirm it)");
+		w->state = WL_MOVED;
+		w->gone_by = now_mono();
+		w->nprocs = 0;
 	} else {
 		n = wl_kill(w);
 		snprintf(detail, sizeof(detail), "runs on %s as pid %d; the %d original process%s here killed",
@@ -331,6 +361,19 @@ static void step_done(struct heald *h, struct child *c, void *ctx)
 
 	m->child = NULL;
 	child_result(c, res, sizeof(res));
+	if (m->step == MS_MIGRATE) {
+		m->vm = vm_last_line(child_out(c, NULL));
+		m->migrated = child_ok(c);
+		/* heal-vmmove's 2: failed, and the domain does not run here. */
+		m->vm_lost = WIFEXITED(child_status(c)) && WEXITSTATUS(child_status(c)) == 2;
+	}
+	/* The VM runs on the peer already: its heald not taking note changes nothing of that. */
+	if (!child_ok(c) && m->step == MS_CONFIRM && m->migrated) {
+		step_record(m, res, false);
+		m->step = MS_MIGRATE;
+		move_done(h, m);
+		return;
+	}
 	if (!child_ok(c)) {
 		if (m->step == MS_DUMP && criu_error(m->images, "dump.log", why, sizeof(why))[0])
 			snprintf(res + strlen(res), sizeof(res) - strlen(res), " (%s)", why);
@@ -342,7 +385,11 @@ static void step_done(struct heald *h, struct child *c, void *ctx)
 	switch (m->step) {
 	case MS_BEGIN:
 		m->begun = true;
-		m->step = m->w->conf->data[0] ? MS_PRESYNC : MS_DUMP;
+		m->step = m->w->conf->kind == WL_KIND_LIBVIRT ? MS_MIGRATE :
+			  m->w->conf->data[0] ? MS_PRESYNC : MS_DUMP;
+		break;
+	case MS_MIGRATE:
+		m->step = MS_CONFIRM;
 		break;
 	case MS_PRESYNC:
 		m->step = MS_DUMP;
@@ -367,6 +414,10 @@ static void step_done(struct heald *h, struct child *c, void *ctx)
 	case MS_CONFIRM: {
 		char detail[200];
 
+		if (m->migrated) {
+			move_done(h, m);
+			return;
+		}
 		/*
 		 * On disk before the originals go: a heald that dies between
 		 * the two kills them at start (wl_resume), never resumes them.
@@ -441,6 +492,10 @@ static void step_run(struct heald *h, struct move *m)
 				 "--log-file restore.log -v2%s%s && cat restored.pid && rm -f ./*.img || "
 				 "{ s=$?; grep -a 'Error (' restore.log | tail -n 2 >&2; exit $s; }",
 				 q1, m->shell_job ? " --shell-job" : "", wc->tcp_established ? " --tcp-established" : "");
+		} else if (m->migrated) {
+			snprintf(args, sizeof(args), "receive end %s --from %s --domain %s", wc->name,
+				 h->node_name, wc->domain);
+			peer_healctl(m->p->conf, args, cmd, sizeof(cmd));
 		} else {
 			snprintf(args, sizeof(args), "receive end %s --from %s --pid %d", wc->name,
 				 h->node_name, (int)m->restored);
@@ -508,6 +563,21 @@ static void step_run(struct heald *h, struct move *m)
 		if (!m->child)
 			move_fail(h, m, err);
 		return;
+	case MS_MIGRATE: {
+		/* It aborts the job at the deadline itself; heald's kill is the backstop. */
+		struct child_spec s = {
+			.argv = a.argv, .heald_env = true, .outmax = CHILD_OUT_MAX, .errmax = CHILD_ERR_MAX,
+			.timeout = left + VM_ABORT_GRACE, .term_at_exit = true, .what = what,
+			.done = step_done, .ctx = m,
+		};
+
+		vm_move_argv(m->w, m->p->conf, left, &a);
+		s.path = a.argv[0];
+		snprintf(what, sizeof(what), "%s: %s", wc->name, step_names[m->step]);
+		if (child_spawn(h, &s, &m->child, err, sizeof(err)))
+			move_fail(h, m, err);
+		return;
+	}
 	}
 	snprintf(what, sizeof(what), "%s: %s", wc->name, step_names[m->step]);
 	m->child = peer_run(h, what, a.argv, left, step_done, m, err, sizeof(err));
@@ -590,6 +660,9 @@ void move_json(const struct move *m, struct json_object *o)
 	if (m->p)
 		json_object_object_add(mv, "peer", json_object_new_string(m->p->conf->name));
 	json_object_object_add(mv, "stopped_here", json_object_new_boolean(m->dumped));
+	/* heal-vmmove's last progress line (libvirt's job statistics). */
+	if (m->step == MS_MIGRATE && m->child)
+		json_object_object_add(mv, "progress", vm_last_line(child_out(m->child, NULL)));
 	json_object_object_add(o, "move", mv);
 }
 
@@ -602,6 +675,19 @@ void wl_resume(struct heald *h, const struct pending *p)
 	if (!w) {
 		jappend(h, outcome_entry(p->id, "interrupted",
 					 "heald stopped mid-move; the workload is no longer configured", true));
+		return;
+	}
+	/*
+	 * A VM: heal-vmmove died with heald, and libvirtd finished or failed
+	 * the migration by itself (the guest resumed here then); the inventory
+	 * says where it runs.
+	 */
+	if (w->conf->kind == WL_KIND_LIBVIRT) {
+		snprintf(detail, sizeof(detail), "heald stopped mid-move; libvirtd ended the migration of "
+			 "domain %s by itself: healctl status shows whether it runs here", w->conf->domain);
+		jappend(h, outcome_entry(p->id, "interrupted", detail, true));
+		hlog(LOG_WARNING, "%s: %s", w->conf->name, detail);
+		w->last_failed = now_mono();
 		return;
 	}
 	if (p->started) {
@@ -638,6 +724,22 @@ void wl_close(struct heald *h)
 
 		if (!m)
 			continue;
+		/*
+		 * heal-vmmove gets SIGTERM as heald exits (child_close_all) and
+		 * aborts the migration by itself: where the guest ends up is for
+		 * the next start's inventory to see.
+		 */
+		if (m->step == MS_MIGRATE && m->child) {
+			m->child = NULL;
+			step_record(m, "heald stopped", false);
+			move_outcome(h, m, "interrupted", "heald stopped mid-migration; heal-vmmove aborts it "
+				     "(the guest runs on here unless libvirt had finished): healctl status shows "
+				     "where it runs");
+			h->actions_failed++;
+			m->w->last_failed = now_mono();
+			move_free(h, m);
+			continue;
+		}
 		if (m->child)
 			child_cancel(m->child);
 		/* Its child is killed with the others and never reports: nothing else runs for it. */

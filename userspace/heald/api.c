@@ -580,7 +580,8 @@ static struct json_object *handle(struct heald *h, struct client *c, const char 
 	case REQ_ACT:
 		return do_act(h, c, &rq);
 	case REQ_RECEIVE:
-		return peer_receive(h, rq.begin ? "begin" : "end", rq.workload, rq.from, rq.pid, rq.failed);
+		return peer_receive(h, rq.begin ? "begin" : "end", rq.workload, rq.from, rq.pid,
+				    rq.domain, rq.failed);
 	default:
 		return error_reply("malformed request%s", "");
 	}

@@ -40,6 +40,7 @@ struct child {
 	double started, deadline;	/* monotonic */
 	bool killed;		/* at its deadline, or by child_cancel() */
 	bool reap;		/* run through heald --reap (child_spec.reap) */
+	bool term_at_exit;	/* child_spec.term_at_exit */
 	double kill_at;		/* reap: its group's SIGKILL, should SIGTERM not do */
 	bool timed_out;		/* killed at its deadline */
 	/*
@@ -243,6 +244,7 @@ int child_spawn(struct heald *h, const struct child_spec *s, struct child **cp, 
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
 				 POSIX_SPAWN_SETSIGDEF);
 	c->reap = s->reap;
+	c->term_at_exit = s->term_at_exit;
 	if (s->reap) {
 		int i;
 
@@ -467,10 +469,12 @@ void child_close_all(struct heald *h)
 	/* Signals first, to all: a subreaper kills what is below it, the rest go with their group. */
 	for (c = h->children; c; c = c->next)
 		if (!c->dead) {
-			if (c->reap)
+			if (c->reap || c->term_at_exit)
 				kill(c->pid, SIGTERM);
 			else
 				kill(-c->pid, SIGKILL);
+			/* Left to end by itself: neither waited for nor killed below. */
+			c->dead |= c->term_at_exit;
 		}
 	/*
 	 * Then a bounded wait for all together: a child stuck in the kernel
@@ -492,7 +496,7 @@ void child_close_all(struct heald *h)
 	while ((c = h->children)) {
 		h->children = c->next;
 		/* Not reaped, so its pid is still its own: a subreaper that did not finish goes with its group. */
-		if (!c->dead)
+		if (!c->dead && !c->term_at_exit)
 			kill(-c->pid, SIGKILL);
 		child_free(h, c);
 	}

@@ -35,9 +35,10 @@ struct child;
  * Running at once, all callers together: hooks (one per program, 32) +
  * smartctl (2, and 4 more stuck on dead disks) + one ask per peer (8) +
  * max_moves (16) + what a move ending starts without waiting (ssh receive
- * end, systemctl stop: one each per move) = 94.
+ * end, systemctl stop: one each per move) + one libvirt inventory per
+ * kind = libvirt workload (16) = 110.
  */
-#define CHILD_MAX 96
+#define CHILD_MAX 112
 #define CHILD_OUT_MAX (1 << 20)	/* the most of a child's stdout kept */
 #define CHILD_ERR_MAX 4096	/* stderr: its last bytes say why it failed */
 #define CHILD_ARGS_MAX 32	/* argv of a child run through heald --reap */
@@ -74,6 +75,14 @@ struct child_spec {
 	 * not for criu, whose restored tree must outlive it.
 	 */
 	bool reap;
+	/*
+	 * When heald exits: SIGTERM to it alone, and it is left to end by
+	 * itself (init reaps it), not killed with its group.  For
+	 * heal-vmmove, which then aborts libvirt's migration so that the
+	 * guest runs on where it was: killed, it would leave libvirtd
+	 * migrating on.  Its deadline still kills it while heald runs.
+	 */
+	bool term_at_exit;
 	const char *what;	/* for logs: "hook /etc/heal/hooks.d/10-mail" */
 	child_done_fn done;	/* may be NULL: nobody waits for it */
 	void *ctx;

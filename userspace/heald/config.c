@@ -65,6 +65,7 @@ const char *wl_kind_name(enum wl_kind k)
 	case WL_KIND_NONE: return "none";
 	case WL_KIND_CRIU: return "criu";
 	case WL_KIND_HOOK: return "hook";
+	case WL_KIND_LIBVIRT: return "libvirt";
 	}
 	return "?";
 }
@@ -153,6 +154,18 @@ static bool is_safe_path(const char *v)
 	return v[0] == '/' && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 				     "0123456789_./@+,:-") == strlen(v) &&
 	       !strstr(v, "/../") && (strlen(v) < 3 || strcmp(v + strlen(v) - 3, "/.."));
+}
+
+/*
+ * A libvirt URI heald hands to heal-vmmove (as one argument, never to a
+ * shell): a qemu driver's ("qemu:///system", "qemu+libssh://root@h/system?
+ * keyfile=..."), no whitespace, quotes or backslashes.
+ */
+static bool is_libvirt_uri(const char *v)
+{
+	return !strncmp(v, "qemu", 4) && strstr(v, "://") && strcspn(v, "://") <= 16 &&
+	       strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789_./@+,:-?&=%[]~") == strlen(v);
 }
 
 static int set_value(const struct key *k, void *base, const char *v, char *why, size_t wlen)
@@ -385,10 +398,26 @@ static int workload_key(struct workload_conf *w, const char *key, const char *va
 			w->kind = WL_KIND_CRIU;
 		else if (!strcmp(val, "hook"))
 			w->kind = WL_KIND_HOOK;
+		else if (!strcmp(val, "libvirt"))
+			w->kind = WL_KIND_LIBVIRT;
 		else if (!strcmp(val, "none"))
 			w->kind = WL_KIND_NONE;
 		else
-			return snprintf(why, wlen, "kind: '%s' is not criu, hook or none", val), -1;
+			return snprintf(why, wlen, "kind: '%s' is not criu, libvirt, hook or none", val), -1;
+	} else if (!strcmp(key, "domain")) {
+		/* libvirt allows more; heald's names are what it passes around safely. */
+		if (!is_name(val) || strlen(val) >= sizeof(w->domain))
+			return snprintf(why, wlen, "domain: '%s' is not a domain name of 1 to %zu letters, digits, _ . -",
+					val, sizeof(w->domain) - 1), -1;
+		snprintf(w->domain, sizeof(w->domain), "%s", val);
+	} else if (!strcmp(key, "uri")) {
+		if (!is_libvirt_uri(val) || strlen(val) >= sizeof(w->uri))
+			return snprintf(why, wlen, "uri: '%s' is not a libvirt URI of the QEMU driver (\"qemu:///system\")",
+					val), -1;
+		snprintf(w->uri, sizeof(w->uri), "%s", val);
+	} else if (!strcmp(key, "auto_converge")) {
+		if (yes_no(val, &w->auto_converge))
+			return snprintf(why, wlen, "auto_converge: '%s' is not yes or no", val), -1;
 	} else if (!strcmp(key, "priority")) {
 		if (whole(val, 1000, &w->priority))
 			return snprintf(why, wlen, "priority: '%s' is not 0..1000", val), -1;
@@ -416,7 +445,7 @@ static int workload_key(struct workload_conf *w, const char *key, const char *va
 		w->deadline = d;
 	} else {
 		return snprintf(why, wlen, "unknown key '%s' (cgroup, unit, kind, priority, opt_out, hook, "
-				"data, uplinks, tcp_established, deadline)", key), -1;
+				"data, uplinks, tcp_established, deadline, domain, uri, auto_converge)", key), -1;
 	}
 	return 0;
 }
@@ -479,9 +508,15 @@ static int peer_key(struct peer_conf *p, const char *key, const char *val, char 
 	} else if (!strcmp(key, "bwlimit")) {
 		if (whole(val, 10000000, &p->bwlimit))
 			return snprintf(why, wlen, "bwlimit: '%s' is not 0..10000000 KiB/s", val), -1;
+	} else if (!strcmp(key, "libvirt_uri")) {
+		/* The source's libvirtd opens it (peer to peer): it must reach the peer by itself. */
+		if (!is_libvirt_uri(val) || strlen(val) >= sizeof(p->libvirt_uri) || !strncmp(val, "qemu:", 5))
+			return snprintf(why, wlen, "libvirt_uri: '%s' is not a remote libvirt URI of the QEMU driver "
+					"(\"qemu+libssh://root@HOST/system?keyfile=...\")", val), -1;
+		snprintf(p->libvirt_uri, sizeof(p->libvirt_uri), "%s", val);
 	} else {
 		return snprintf(why, wlen, "unknown key '%s' (address, user, port, identity, known_hosts, "
-				"healctl, socket, capacity, bwlimit)", key), -1;
+				"healctl, socket, capacity, bwlimit, libvirt_uri)", key), -1;
 	}
 	return 0;
 }
@@ -495,7 +530,17 @@ static int check_workloads(const struct config *c, const char *file, char *err, 
 	for (i = 0; i < c->nworkload; i++) {
 		const struct workload_conf *w = &c->workload[i];
 
-		if (!w->cgroup[0] == !w->unit[0]) {
+		if (w->kind == WL_KIND_LIBVIRT) {
+			if (!w->domain[0] || w->cgroup[0] || w->unit[0] || w->data[0]) {
+				snprintf(err, errlen, "%s:%d: [workload %s] kind = libvirt needs a domain, "
+					 "and no cgroup, unit or data (libvirt copies its disks)", file, w->line, w->name);
+				return -EINVAL;
+			}
+		} else if (w->domain[0] || w->uri[0] || w->auto_converge) {
+			snprintf(err, errlen, "%s:%d: [workload %s] domain, uri and auto_converge are for kind = libvirt",
+				 file, w->line, w->name);
+			return -EINVAL;
+		} else if (!w->cgroup[0] == !w->unit[0]) {
 			snprintf(err, errlen, "%s:%d: [workload %s] needs a cgroup or a unit (one of them)",
 				 file, w->line, w->name);
 			return -EINVAL;
@@ -507,7 +552,9 @@ static int check_workloads(const struct config *c, const char *file, char *err, 
 		}
 		for (j = 0; j < i; j++)
 			if ((w->cgroup[0] && !strcmp(w->cgroup, c->workload[j].cgroup)) ||
-			    (w->unit[0] && !strcmp(w->unit, c->workload[j].unit))) {
+			    (w->unit[0] && !strcmp(w->unit, c->workload[j].unit)) ||
+			    (w->domain[0] && !strcmp(w->domain, c->workload[j].domain) &&
+			     !strcmp(w->uri, c->workload[j].uri))) {
 				snprintf(err, errlen, "%s:%d: [workload %s] is workload %s already", file,
 					 w->line, w->name, c->workload[j].name);
 				return -EINVAL;

@@ -52,9 +52,13 @@ enum wl_kind {
 	WL_KIND_NONE,	/* inventory only: heald reports, never moves it */
 	WL_KIND_CRIU,	/* its process tree checkpointed, copied, restored on a peer */
 	WL_KIND_HOOK,	/* an operator's program moves it (a cluster manager's drain) */
+	WL_KIND_LIBVIRT,	/* a libvirt domain: live migration with its disks (heal-vmmove) */
 };
 
-/* A workload: the processes of one cgroup (v2), named directly or by its systemd unit. */
+/*
+ * A workload: the processes of one cgroup (v2), named directly or by its
+ * systemd unit; or (kind = libvirt) a libvirt domain.
+ */
 struct workload_conf {
 	char name[32];
 	char cgroup[160];	/* under the cgroup2 mount, "/system.slice/x.service" */
@@ -67,6 +71,9 @@ struct workload_conf {
 	char uplinks[160];	/* the [uplink] sections it uses, space-separated */
 	bool tcp_established;	/* CRIU: checkpoint established TCP connections */
 	double deadline;	/* seconds a move may take; 0: move_deadline */
+	char domain[64];	/* kind = libvirt: the domain's name */
+	char uri[256];		/* kind = libvirt: the local libvirt, default qemu:///system */
+	bool auto_converge;	/* kind = libvirt: throttle a guest that dirties memory faster than the link */
 	int line;
 };
 
@@ -81,7 +88,8 @@ struct peer_conf {
 	char healctl[200];	/* healctl on the peer; default "healctl" on its PATH */
 	char socket[108];	/* the peer's heald socket; empty: healctl's default */
 	uint32_t capacity;	/* workloads it may take from this node */
-	uint32_t bwlimit;	/* KiB/s for copies to it (rsync --bwlimit); 0: no limit */
+	uint32_t bwlimit;	/* KiB/s for copies to it (rsync --bwlimit, libvirt's in MiB/s); 0: no limit */
+	char libvirt_uri[400];	/* its libvirt as this node's libvirtd reaches it; empty: from the ssh keys */
 	int line;
 };
 

@@ -30,6 +30,7 @@
 #include "policy.h"
 #include "replay.h"
 #include "workload.h"
+#include "libvirt.h"
 
 #define HEALD_MAX_DEVS 16
 /* Root always finds a slot: others together hold at most CLIENTS_OTHERS. */
@@ -354,6 +355,24 @@ int wl_resume_stopped(const struct wl_track *w);
 int wl_pids(const struct wl_track *w, pid_t *pids, int max);
 /* The directory of @w's cgroup under the cgroup2 mount (@buf): false if unknown. */
 bool wl_cgroup_dir(const struct wl_track *w, char *buf, size_t len);
+/*
+ * Block device @dev (a partition counts as its disk) and what it stacks
+ * on into @w's devices; with @mounted, its mount point as @pid sees it.
+ */
+void wl_dev_add(struct wl_track *w, dev_t dev, pid_t pid, bool mounted);
+
+/* libvirt.c: kind = libvirt workloads, through heal-vmmove (never libvirt in the loop) */
+struct argv_buf;
+/* Ask libvirt for @w's domain again, in a child, unless an ask or a move runs. */
+void vm_inventory(struct heald *h, struct wl_track *w);
+/* Its domain's state and disks into its status. */
+void vm_status(const struct wl_track *w, struct json_object *o);
+/*
+ * The migration of @w's domain to @p, ending by @deadline seconds, into
+ * @a (heal-vmmove move ...).
+ */
+void vm_move_argv(const struct wl_track *w, const struct peer_conf *p, double deadline,
+		  struct argv_buf *a);
 
 /* peer.c: asking peers over SSH, and receiving from them */
 void peer_open(struct heald *h);
@@ -386,7 +405,7 @@ void peer_tick(struct heald *h);
 struct json_object *peer_status(struct heald *h);
 /* A control-socket "receive" request (this node as the peer); the reply. */
 struct json_object *peer_receive(struct heald *h, const char *phase, const char *workload,
-				 const char *from, int pid, bool failed);
+				 const char *from, int pid, const char *domain, bool failed);
 
 /* migrate.c: the migration policy's decisions */
 void wl_tick(struct heald *h);

@@ -95,6 +95,7 @@ static int usage(int code)
 
 static void print_config(const struct config *c)
 {
+	char uri[512];
 	int i;
 
 	printf("dry_run = %s\nsocket = %s\njournal = %s\njournal_max_bytes = %llu\n"
@@ -127,9 +128,12 @@ static void print_config(const struct config *c)
 		const struct workload_conf *w = &c->workload[i];
 
 		printf("[workload %s]\n%s = %s\nkind = %s\npriority = %u\nopt_out = %s\n"
-		       "tcp_established = %s\n", w->name, w->cgroup[0] ? "cgroup" : "unit",
-		       w->cgroup[0] ? w->cgroup : w->unit, wl_kind_name(w->kind), w->priority,
-		       w->opt_out ? "yes" : "no", w->tcp_established ? "yes" : "no");
+		       "tcp_established = %s\n", w->name,
+		       w->domain[0] ? "domain" : w->cgroup[0] ? "cgroup" : "unit",
+		       w->domain[0] ? w->domain : w->cgroup[0] ? w->cgroup : w->unit, wl_kind_name(w->kind),
+		       w->priority, w->opt_out ? "yes" : "no", w->tcp_established ? "yes" : "no");
+		if (w->kind == WL_KIND_LIBVIRT)
+			printf("uri = %s\nauto_converge = %s\n", vm_uri(w), w->auto_converge ? "yes" : "no");
 		if (w->hook[0])
 			printf("hook = %s\n", w->hook);
 		if (w->data[0])
@@ -152,6 +156,8 @@ static void print_config(const struct config *c)
 		if (p->socket[0])
 			printf("socket = %s\n", p->socket);
 		printf("capacity = %u\nbwlimit = %u\n", p->capacity, p->bwlimit);
+		vm_peer_uri(p, uri, sizeof(uri));
+		printf("libvirt_uri = %s\n", uri);
 	}
 	for (i = -1; i < c->ndev; i++) {
 		const struct disk_conf *d = i < 0 ? &c->disk : &c->dev[i].disk;

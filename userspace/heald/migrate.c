@@ -60,6 +60,10 @@ static struct json_object *evidence_of(struct heald *h, const struct mp_in *in,
 	json_object_object_add(ev, "kind", json_object_new_string(wl_kind_name(w->conf->kind)));
 	json_object_object_add(ev, "priority", json_object_new_int((int)w->conf->priority));
 	json_object_object_add(ev, "cgroup", json_object_new_string(w->cgroup));
+	if (w->conf->kind == WL_KIND_LIBVIRT) {
+		json_object_object_add(ev, "domain", json_object_new_string(w->conf->domain));
+		json_object_object_add(ev, "domain_state", json_object_new_string(w->vm_state));
+	}
 	json_object_object_add(ev, "processes", json_object_new_int((int)w->nprocs));
 	json_object_object_add(ev, "memory_bytes", json_object_new_int64((int64_t)w->mem_bytes));
 	for (k = 0; k < w->ndevs; k++)

@@ -311,7 +311,7 @@ void peer_tick(struct heald *h)
 		h->incoming[i--] = h->incoming[--h->nincoming];
 	}
 	for (i = 0; i < h->nhosted; i++)
-		if (!alive(h->hosted[i].pid))
+		if (h->hosted[i].pid && !alive(h->hosted[i].pid))
 			h->hosted[i--] = h->hosted[--h->nhosted];
 }
 
@@ -343,7 +343,7 @@ static struct json_object *reply(bool ok, const char *error)
 }
 
 struct json_object *peer_receive(struct heald *h, const char *phase, const char *workload,
-				 const char *from, int pid, bool failed)
+				 const char *from, int pid, const char *domain, bool failed)
 {
 	char msg[300], res[48];
 	struct json_object *e, *st, *v;
@@ -407,12 +407,17 @@ struct json_object *peer_receive(struct heald *h, const char *phase, const char 
 			hlog(LOG_NOTICE, "%s", msg);
 			return reply(true, NULL);
 		}
-		if (!alive(pid)) {
+		/* A VM's source saw it run here through libvirt: its qemu's pid is libvirtd's business. */
+		if (domain && domain[0]) {
+			snprintf(msg, sizeof(msg), "%s from %s runs here as libvirt domain %s", workload, from,
+				 domain);
+		} else if (!alive(pid)) {
 			snprintf(msg, sizeof(msg), "%s from %s: pid %d is not running here", workload, from, pid);
 			receive_outcome(h, in.entry, "failed", msg);
 			return reply(false, msg);
+		} else {
+			snprintf(msg, sizeof(msg), "%s from %s runs here as pid %d", workload, from, pid);
 		}
-		snprintf(msg, sizeof(msg), "%s from %s runs here as pid %d", workload, from, pid);
 		receive_outcome(h, in.entry, "received", msg);
 		hlog(LOG_NOTICE, "%s", msg);
 		if (h->nhosted < HEALD_MAX_HOSTED) {
@@ -420,7 +425,8 @@ struct json_object *peer_receive(struct heald *h, const char *phase, const char 
 
 			snprintf(ho->workload, sizeof(ho->workload), "%s", workload);
 			snprintf(ho->from, sizeof(ho->from), "%s", from);
-			ho->pid = pid;
+			ho->pid = domain && domain[0] ? 0 : pid;
+			snprintf(ho->domain, sizeof(ho->domain), "%s", domain ? domain : "");
 			ho->since = now_wall();
 		}
 	}
@@ -455,6 +461,8 @@ struct json_object *peer_status(struct heald *h)
 		json_object_object_add(r, "workload", json_object_new_string(h->hosted[i].workload));
 		json_object_object_add(r, "from", json_object_new_string(h->hosted[i].from));
 		json_object_object_add(r, "pid", json_object_new_int((int)h->hosted[i].pid));
+		if (h->hosted[i].domain[0])
+			json_object_object_add(r, "domain", json_object_new_string(h->hosted[i].domain));
 		json_object_object_add(r, "since", json_object_new_double(h->hosted[i].since));
 		json_object_array_add(a, r);
 	}

@@ -160,8 +160,11 @@ static int parse_receive(struct json_object *req, struct request *rq, char *err,
 			return fail(err, errlen, "receive end: \"failed\" must be true or false");
 		rq->failed = json_object_get_boolean(v);
 	}
-	if (!rq->failed && !rq->pid)
-		return fail(err, errlen, "receive end: give the restored \"pid\" or \"failed\": true");
+	if (json_object_object_get_ex(req, "domain", &v) &&
+	    get_name(req, "domain", rq->domain, sizeof(rq->domain)))
+		return fail(err, errlen, "receive end: \"domain\" must be a name (letters, digits, _ . -)");
+	if (!rq->failed && !rq->pid && !rq->domain[0])
+		return fail(err, errlen, "receive end: give the restored \"pid\", the \"domain\" or \"failed\": true");
 	return 0;
 }
 

@@ -33,6 +33,7 @@ struct request {
 	bool begin;		/* receive: "phase": "begin" or "end" */
 	char from[64];		/* receive: the source node's name */
 	int32_t pid;		/* receive end: the restored pid, 0: none */
+	char domain[64];	/* receive end: or the libvirt domain that runs there now */
 	bool failed;		/* receive end: the move failed at its source */
 };
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The workload inventory: for each [workload], its cgroup's processes,
- * and the block devices under the files they use, down to the disks.
+ * and the block devices under the files they use, down to the disks (a
+ * libvirt domain's disks are found by libvirt.c, and mapped here too).
  *
  * A process depends on the file systems of its root, its working
  * directory, its open files and its mapped files: each has a st_dev, which
@@ -389,6 +390,25 @@ static void mount_of(pid_t pid, dev_t dev, char *mnt, size_t len)
 		fclose(f);
 }
 
+void wl_dev_add(struct wl_track *w, dev_t dev, pid_t pid, bool mounted)
+{
+	char name[64], part[64], mnt[512];
+	int i;
+
+	if (!block_name(dev, name, sizeof(name), part, sizeof(part)))
+		return;
+	if (strcmp(part, name))
+		add_name(w, part);
+	add_stack(w, name, 8);
+	if (!mounted)
+		return;
+	mount_of(pid, dev, mnt, sizeof(mnt));
+	for (i = 0; i < w->nmounts && strcmp(w->mounts[i], mnt); i++)
+		;
+	if (mnt[0] && i == w->nmounts && w->nmounts < WL_MAX_MOUNTS)
+		snprintf(w->mounts[w->nmounts++], sizeof(w->mounts[0]), "%.63s", mnt);
+}
+
 static void wl_devices(struct heald *h, struct wl_track *w, const pid_t *pids, int n)
 {
 	dev_t devs[WL_MAX_STDEV];
@@ -399,18 +419,8 @@ static void wl_devices(struct heald *h, struct wl_track *w, const pid_t *pids, i
 	w->nmounts = 0;
 	for (i = 0; i < n && i < WL_DEV_PIDS; i++)
 		pid_devs(pids[i], devs, &ndev);
-	for (i = 0; i < ndev; i++) {
-		char name[64], part[64], mnt[512];
-
-		if (!block_name(devs[i], name, sizeof(name), part, sizeof(part)))
-			continue;
-		if (strcmp(part, name))
-			add_name(w, part);
-		add_stack(w, name, 8);
-		mount_of(w->root ? w->root : pids[0], devs[i], mnt, sizeof(mnt));
-		if (mnt[0] && w->nmounts < WL_MAX_MOUNTS)
-			snprintf(w->mounts[w->nmounts++], sizeof(w->mounts[0]), "%.63s", mnt);
-	}
+	for (i = 0; i < ndev; i++)
+		wl_dev_add(w, devs[i], w->root ? w->root : pids[0], true);
 }
 
 static uint64_t read_u64(const char *dir, const char *file)
@@ -516,6 +526,12 @@ void wl_inventory(struct heald *h, bool force)
 		struct wl_track *w = &h->wl[i];
 		char dir[PATH_MAX];
 
+		/* A domain is asked of libvirt by a child (libvirt.c): its last answer counts. */
+		if (w->conf->kind == WL_KIND_LIBVIRT) {
+			vm_inventory(h, w);
+			wl_health(h, w, now);
+			continue;
+		}
 		resolve_cgroup(w);
 		n = wl_pids(w, pids, WL_MAX_PIDS);
 		w->nprocs = (uint32_t)n;
@@ -564,6 +580,8 @@ struct json_object *wl_status(struct heald *h)
 		json_object_object_add(o, "name", json_object_new_string(w->conf->name));
 		json_object_object_add(o, "kind", json_object_new_string(wl_kind_name(w->conf->kind)));
 		json_object_object_add(o, "cgroup", json_object_new_string(w->cgroup));
+		if (w->conf->kind == WL_KIND_LIBVIRT)
+			vm_status(w, o);
 		if (w->conf->unit[0])
 			json_object_object_add(o, "unit", json_object_new_string(w->conf->unit));
 		json_object_object_add(o, "state", json_object_new_string(wl_state_name(w->state)));

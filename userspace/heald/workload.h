@@ -63,6 +63,13 @@ struct wl_track {
 	double last_at;		/* monotonic */
 	char noted[320];	/* the last wait/keep reason journaled */
 	double noted_at;
+	/* kind = libvirt (libvirt.c): what heal-vmmove inventory said last */
+	bool vm_asking;		/* an inventory runs */
+	double vm_asked_at;	/* monotonic */
+	char vm_state[16];	/* libvirt's: running, paused, shut-off ...; "" if not defined here */
+	char vm_error[160];	/* why libvirt gave no answer */
+	char vm_disks[WL_MAX_DEVS][128];	/* its disk sources */
+	int nvm_disks;
 };
 
 struct peer_track {
@@ -90,7 +97,8 @@ struct incoming {
 
 struct hosted {
 	char workload[32], from[64];
-	pid_t pid;
+	pid_t pid;		/* 0: a libvirt domain, */
+	char domain[64];	/* this one (its source saw it run here) */
 	double since;		/* realtime */
 };
 
