@@ -29,9 +29,11 @@ PEER_CONF=("move_deadline = 20")
 peer_start
 cat > "$SCRATCH/hook.sh" <<EOF
 #!/bin/sh
-# A cluster manager's drain: takes the decision, stops the workload here.
+# A cluster manager's drain: takes the decision, stops the workload here a
+# few seconds later (its own session: not the hook's process group).
 cat > "$SCRATCH/hook.in"
-echo 1 > "$CGBASE/handed/cgroup.kill"
+echo run >> "$SCRATCH/hook.runs"
+setsid sh -c 'sleep 3; echo 1 > "$CGBASE/handed/cgroup.kill"' < /dev/null > /dev/null 2>&1 &
 EOF
 chmod +x "$SCRATCH/hook.sh"
 # A hook root does not control (group-writable) never runs: it would run as root.
@@ -128,11 +130,17 @@ jq -e '.outcome == "moved" and (.steps | map(.step)) == ["hook"]' <<< "$HIT" > /
 jq -e --argjson id "$id" '.decision == $id and .workload == "handed" and .node == "source-a"
 	and .peer.name == "b" and (.pids | length) >= 1 and .evidence.trigger == "drain"' \
 	"$SCRATCH/hook.in" > /dev/null || fail "hook input: $(cat "$SCRATCH/hook.in")"
-for ((i = 0; i < 30; i++)); do
-	[ "$(wl handed | jq -r .state)" = absent ] && break
+for ((i = 0; i < 50; i++)); do
+	[ "$(wl handed | jq -r '"\(.state) \(.processes)"')" = "moved 0" ] && break
 	sleep 0.2
 done
-[ "$(wl handed | jq -r .state)" = absent ] || fail "handed: $(wl handed)"
+[ "$(wl handed | jq -r '"\(.state) \(.processes)"')" = "moved 0" ] || fail "handed: $(wl handed)"
+# Handed off once: still running here for 3 s after the hook, it is the
+# manager's to stop, not a workload to hand off again (the drain stands).
+sleep 2
+[ "$(wc -l < "$SCRATCH/hook.runs")" = 1 ] || fail "the hook ran $(wc -l < "$SCRATCH/hook.runs") times"
+n=$(hs journal --json --limit 1024 | jq '[.[] | select(.type == "decision" and .resource == "workload:handed" and .action == "hand-off")] | length')
+[ "$n" = 1 ] || fail "$n hand-off decisions for one drain"
 log "hook: moved, its input: $(jq -c '{decision, workload, peer}' "$SCRATCH/hook.in")"
 hs drain unsafe > /dev/null || fail "drain unsafe"
 jwait hs '.type == "decision" and .resource == "workload:unsafe" and .action == "hand-off" and .taken == true'

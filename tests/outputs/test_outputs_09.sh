@@ -172,10 +172,11 @@ if [ -n "$tmux" ]; then
 	top_stop
 fi
 
-# The hook finishes: web is gone from here, its last outcome shown.
+# The hook finishes: web moved (its processes gone), its last outcome shown.
 touch "$SCRATCH/go"
 for ((i = 0; i < 50; i++)); do
-	[ "$(wl web | jq -r '.last_move.outcome')" = moved ] && [ "$(wl web | jq -r .state)" = absent ] && break
+	[ "$(wl web | jq -r '.last_move.outcome')" = moved ] &&
+		[ "$(wl web | jq -r '"\(.state) \(.processes)"')" = "moved 0" ] && break
 	sleep 0.2
 done
 [ "$i" -lt 50 ] || fail "web's move did not end: $(wl web)"
@@ -183,7 +184,7 @@ web=$(wl web)
 out=$(wl_once) || fail "healtop --once: exit $?"
 show_once
 log "heald: $web"
-grep -Eq "^  workload web +absent +[a-z]+ +hook, drained, 0 processes, .*; last move moved [0-9]+s ago \(#$(jq .last_move.decision <<< "$web")\): the hook moved it$" \
+grep -Eq "^  workload web +moved +[a-z]+ +hook, drained, 0 processes, .*; last move moved [0-9]+s ago \(#$(jq .last_move.decision <<< "$web")\): the hook moved it$" \
 	<<< "$out" || fail "web's last move is not shown"
 kill -0 "$HEALD_PID" || fail "heald died"
 heald_stop

@@ -316,8 +316,14 @@ static void move_done(struct heald *h, struct move *m)
 	if (m->step == MS_HOOK) {
 		snprintf(detail, sizeof(detail), "the hook moved it%s%s", m->p ? " to " : "",
 			 m->p ? m->p->conf->name : "");
-		/* Running here until the hook's manager stops it: the inventory says. */
-		w->state = WL_HERE;
+		/*
+		 * Moved, by the hook's word: what still runs here for a moment
+		 * is its manager's to stop, not a workload to move again (the
+		 * drain stands: it would be handed off twice).  Seen running
+		 * after that, it is a new start here.
+		 */
+		w->state = WL_MOVED;
+		w->gone_by = now_mono() + 10;
 	} else if (w->conf->kind == WL_KIND_LIBVIRT) {
 		/* libvirt undefined it here (UNDEFINE_SOURCE): nothing is left to stop. */
 		snprintf(detail, sizeof(detail), "domain %s runs on %s%s", w->conf->domain, m->p->conf->name,
