@@ -44,7 +44,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 	# Debian 12 has its 6.12 kernel in the bookworm-security suite only.
 	none=()
 	for p in "${missing[@]}"; do
-		apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]' || none+=("$p")
+		# Read whole, then matched: grep -q leaving early would SIGPIPE
+		# apt-cache, and pipefail would call that "no candidate".
+		policy=$(apt-cache policy "$p" 2>/dev/null || true)
+		grep -q 'Candidate: [^(]' <<< "$policy" || none+=("$p")
 	done
 	if [ ${#none[@]} -gt 0 ]; then
 		echo "setup: apt has no candidate for: ${none[*]}" >&2
