@@ -9,6 +9,11 @@ command -v tmux > /dev/null || skip "no tmux"
 
 T=(tmux -L "heal-out$$" -f /dev/null)
 trap '"${T[@]}" kill-server 2>/dev/null; cleanup' EXIT
+# A session of its own keeps the server up between the tests' sessions: a
+# healtop that leaves at once ends its session, and the server, which exits
+# with its last session, was once still exiting when the next session came
+# ("server exited unexpectedly" on a loaded machine).
+"${T[@]}" new-session -d -s keep "sleep 600" || fail "tmux"
 export HEAL_SOCKET=$SCRATCH/nobody.sock	# no heald: healtop keeps trying
 cat > "$SCRATCH/healtop.sh" <<SH
 #!/bin/sh
