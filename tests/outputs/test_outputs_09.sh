@@ -55,7 +55,13 @@ show_once() { sed 's/^/# /' "$SCRATCH/once"; }
 
 # healtop on an 80x24 terminal (tmux); pane() captures it into $SCRATCH/pane
 # once it shows $1, and logs it.
-top_start() { "${T[@]}" new-session -d -s top -x 80 -y 24 "$HEALTOP" || fail "tmux"; }
+# A session of its own keeps tmux's server up between the two healtops (the
+# server exits with its last session: see test_outputs_03).
+top_start() {
+	"${T[@]}" has-session -t keep 2>/dev/null ||
+		"${T[@]}" new-session -d -s keep "sleep 600" || fail "tmux"
+	"${T[@]}" new-session -d -s top -x 80 -y 24 "$HEALTOP" || fail "tmux"
+}
 top_stop() { "${T[@]}" kill-session -t top 2>/dev/null; }
 pane() {	# pane REGEX
 	local i
