@@ -53,7 +53,8 @@ before=$(sum)
 echo "written; sha256 of the 32 MiB: $before..."
 
 say "Disk 1 goes bad: 8 MiB of it now fails every read and write (dm-error)"
-"$healctl" events --follow --timeout 60 > "$work/events" &
+# Stopped below; its own timeout only ends it if the demo dies without cleanup.
+"$healctl" events --follow --timeout 1800 > "$work/events" &
 ev=$!
 sleep 0.5
 sz=$(blockdev --getsz "$d1")
@@ -82,7 +83,8 @@ dd if=/dev/urandom of="/dev/$dev" bs=1M seek=9 count=2 oflag=direct status=none 
 
 say "What healblk saw and did (healctl events --follow)"
 sleep 1
-kill "$ev" 2>/dev/null; ev=""
+kill "$ev" 2>/dev/null || true	# gone already is fine: its events are in the file
+ev=""
 echo "first events, as they came:"
 awk 'NR <= 6' "$work/events"
 echo "all events, by kind and leg:"
