@@ -468,11 +468,7 @@ class Torture:
         d = self.disk_of(leg)
         extra = ""
         if not self.status["spares"] and not (d and not d.fault):
-            s = self.rng.choice(self.clean_free())
-            healctl("spare", "add", self.hb, s.dev)
-            s.ever = True
-            self.n["spare_adds"] += 1
-            extra = " (spare add %s first)" % s.name
+            extra = " (spare add %s first)" % self.add_clean_spare().name
         p = healctl("rebuild", self.hb, str(i), check=False)
         if p.returncode:
             return "rebuild %d%s refused: %s" % (i, extra, p.stderr.strip())
@@ -492,23 +488,23 @@ class Torture:
         i = self.rng.choice(self.replaceable())
         extra = ""
         if not self.status["spares"]:
-            s = self.rng.choice(self.clean_free())
-            healctl("spare", "add", self.hb, s.dev)
-            s.ever = True
-            self.n["spare_adds"] += 1
-            extra = " (spare add %s first)" % s.name
+            extra = " (spare add %s first)" % self.add_clean_spare().name
         p = healctl("replace", self.hb, str(i), check=False)
         if p.returncode:
             return "replace %d%s refused: %s" % (i, extra, p.stderr.strip())
         self.n["replaces"] += 1
         return "replace %d%s" % (i, extra)
 
-    def s_spare_add(self):
+    def add_clean_spare(self):
+        """A free disk without a fault, added as a spare: the disk."""
         s = self.rng.choice(self.clean_free())
         healctl("spare", "add", self.hb, s.dev)
         s.ever = True
         self.n["spare_adds"] += 1
-        return "spare add %s" % s.name
+        return s
+
+    def s_spare_add(self):
+        return "spare add %s" % self.add_clean_spare().name
 
     def s_spare_remove(self):
         k = self.rng.randrange(len(self.status["spares"]))
