@@ -148,6 +148,14 @@ destroy_healblk() {
 	return 0
 }
 
+healctl_refused() {	# healctl_refused REGEX CMD...: healctl fails (exit 1) with the kernel's words
+	local want=$1 out rc
+	shift
+	out=$("$HEALCTL" "$@" 2>&1); rc=$?
+	[ "$rc" = 1 ] || fail "healctl $* exited $rc: $out"
+	echo "$out" | grep -Eq "$want" || fail "healctl $*: '$out' does not say '$want'"
+}
+
 # Fields from `healctl status --json`.
 leg_field() {	# leg_field DEV LEG FIELD
 	"$HEALCTL" status "${1#/dev/}" --json | jq -r ".devices[0].legs[$2].$3"

@@ -36,13 +36,6 @@ head -c 48M /dev/urandom > "$SCRATCH/data"
 dd if="$SCRATCH/data" of="/dev/$dev" bs=1M oflag=direct status=none || fail "write"
 cp "$SCRATCH/data" "$SCRATCH/model"	# what the first 48 MiB must read as
 
-refused() {	# refused REGEX CMD...: healctl fails (exit 1) with the kernel's words
-	local want=$1 out rc
-	shift
-	out=$("$HEALCTL" "$@" 2>&1); rc=$?
-	[ "$rc" = 1 ] || fail "healctl $* exited $rc: $out"
-	echo "$out" | grep -Eq "$want" || fail "healctl $*: '$out' does not say '$want'"
-}
 # model_write SECTOR: 64 KiB of new data at SECTOR, through the device and into the model
 model_write() {
 	head -c 64K /dev/urandom > "$SCRATCH/w"
@@ -67,12 +60,12 @@ wait_legs() {	# wait_legs N SECONDS: the device has N legs, all in sync
 	fail "not $1 legs in sync after $2 s"
 }
 
-refused "no spare to copy" replace "$dev" 0
+healctl_refused "no spare to copy" replace "$dev" 0
 # No auto-spare for now: a failed leg's slot waits for a request.
 "$HEALCTL" set "$dev" --auto-spare off || fail "auto-spare off"
 "$HEALCTL" spare add "$dev" "$s0" || fail "spare add s0"
 "$HEALCTL" fail-leg "$dev" 1 || fail "fail-leg 1"
-refused "only a leg in sync" replace "$dev" 1
+healctl_refused "only a leg in sync" replace "$dev" 1
 "$HEALCTL" re-add "$dev" "$l1" || fail "re-add l1"
 wait_legs 2 60
 "$HEALCTL" spare add "$dev" "$s1" || fail "spare add s1"
@@ -82,7 +75,7 @@ wait_legs 2 60
 "$HEALCTL" set "$dev" --sync-min 2048 --sync-max 3072 || fail "set sync rates"
 events_start 600
 "$HEALCTL" replace "$dev" 0 || fail "replace 0"
-refused "already running" replace "$dev" 1
+healctl_refused "already running" replace "$dev" 1
 events_wait "leg_state dev=[0-9]+ leg=2 state=rebuilding old_state=spare" 30
 [ "$(dev_field "$dev" 'legs | length')" = 3 ] || fail "the copy is not a third leg"
 [ "$(leg_field "$dev" 2 name)" = "$(basename "$s0")" ] || fail "leg 2 is not the first spare"
@@ -195,6 +188,6 @@ model_check "after an aborted replacement"
 destroy_healblk "$dev"
 make_healblk "$s2" "$s1" "$l1" "$s0"; dev=$HB
 "$HEALCTL" spare add "$dev" "$l0" || fail "spare add to four legs"
-refused "4 legs" replace "$dev" 0
+healctl_refused "4 legs" replace "$dev" 0
 log "replacement: copied while serving, resumed after a stop, survived its leg failing, aborted cleanly"
 exit "$ksft_pass"

@@ -67,21 +67,14 @@ check_legs_identical "/dev/$dev" "$l0" "$s0"
 # The failed disk was let go: it can stand by as the new spare.
 "$HEALCTL" spare add "$dev" "$l1" || fail "the old leg is still held"
 
-refused() {	# refused REGEX CMD...: healctl fails (exit 1) with the kernel's words
-	local want=$1 out rc
-	shift
-	out=$("$HEALCTL" "$@" 2>&1); rc=$?
-	[ "$rc" = 1 ] || fail "healctl $* exited $rc: $out"
-	echo "$out" | grep -Eq "$want" || fail "healctl $*: '$out' does not say '$want'"
-}
-refused "already a leg or spare" spare add "$dev" "$l0"
-refused "already a leg or spare" spare add "$dev" "$l1"
-refused "smaller than the device" spare add "$dev" "$tiny"
-refused "no spare with that index" spare remove "$dev" 3
-refused "only a failed or missing leg" rebuild "$dev" 0
-refused "no rebuild or scrub is running" abort "$dev"
-refused "no healblk device" scrub healblk999
-refused "minimum sync rate is above the maximum" set "$dev" --sync-min 9000 --sync-max 100
+healctl_refused "already a leg or spare" spare add "$dev" "$l0"
+healctl_refused "already a leg or spare" spare add "$dev" "$l1"
+healctl_refused "smaller than the device" spare add "$dev" "$tiny"
+healctl_refused "no spare with that index" spare remove "$dev" 3
+healctl_refused "only a failed or missing leg" rebuild "$dev" 0
+healctl_refused "no rebuild or scrub is running" abort "$dev"
+healctl_refused "no healblk device" scrub healblk999
+healctl_refused "minimum sync rate is above the maximum" set "$dev" --sync-min 9000 --sync-max 100
 "$HEALCTL" set "$dev" --auto-spare maybe >/dev/null 2>&1 && fail "--auto-spare maybe accepted"
 "$HEALCTL" spare remove "$dev" 0 || fail "spare remove"
 [ "$(dev_field "$dev" 'spares | length')" = 0 ] || fail "spare not removed"
