@@ -33,11 +33,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (c.nworkload < 0 || c.nworkload > CONFIG_MAX_WORKLOADS || c.npeer < 0 ||
 		    c.npeer > CONFIG_MAX_PEERS || c.max_moves < 1)
 			abort();
-		/* Every workload one cgroup or unit, a hook when it needs one; every peer an address. */
-		for (i = 0; i < c.nworkload; i++)
-			if (!c.workload[i].cgroup[0] == !c.workload[i].unit[0] ||
-			    (c.workload[i].kind == WL_KIND_HOOK && c.workload[i].hook[0] != '/'))
+		/*
+		 * Every workload one cgroup or unit, or (libvirt) one domain and
+		 * neither; a hook when it needs one; every peer an address.
+		 */
+		for (i = 0; i < c.nworkload; i++) {
+			const struct workload_conf *w = &c.workload[i];
+
+			if (w->kind == WL_KIND_LIBVIRT ?
+			    !w->domain[0] || w->cgroup[0] || w->unit[0] :
+			    w->domain[0] || !w->cgroup[0] == !w->unit[0])
 				abort();
+			if (w->kind == WL_KIND_HOOK && w->hook[0] != '/')
+				abort();
+		}
 		for (i = 0; i < c.npeer; i++)
 			if (!c.peer[i].address[0] || c.peer[i].address[0] == '-')
 				abort();
