@@ -12,7 +12,16 @@
  * uplink down.  With the defaults (100 ms x 3) a dead gateway is seen
  * 10-130 ms after it stops answering, not the 300 ms that waiting out
  * three intervals would take (BFD's default is 900 ms).  Losing carrier
- * marks it down at once.
+ * marks it down at once, and no probe is sent until carrier returns: one
+ * sent without it would only wait in the neighbour queue.  Only the reply
+ * to the current probe is a round-trip sample (Karn's rule): a reply to an
+ * older one may have waited up to a second in that queue, and would stretch
+ * the smoothed RTT and with it the next detection.
+ *
+ * Failover.  Once the routes have left a down uplink, its gateway's
+ * neighbour entry is deleted: what the node had sent that way and that still
+ * waits for the gateway's address would otherwise leave through the dead
+ * path a second later, when the link is back (RTM_DELNEIGH drops the queue).
  *
  * Decision.  Traffic leaves a down uplink for the best healthy one at
  * once.  It returns to a preferred uplink only after that uplink has been
@@ -39,6 +48,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
 #include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
 #include "heald.h"
 
 #define PROBE_RING 32
@@ -94,6 +104,18 @@ static double hold_of(const struct heald *h, const struct uplink *u, double now)
 	return hold < h->cfg.hold_down_max ? hold : h->cfg.hold_down_max;
 }
 
+/* A probe's miss timeout: 4 x the smoothed RTT, at least 10 ms (scheduling), at most an interval. */
+static double probe_timeout(const struct heald *h, const struct uplink *u)
+{
+	double timeout = u->srtt_ms ? 4 * u->srtt_ms / 1e3 : 0.05;
+
+	if (timeout < 0.010)
+		timeout = 0.010;
+	if (timeout > h->cfg.probe_interval_ms / 1e3)
+		timeout = h->cfg.probe_interval_ms / 1e3;
+	return timeout;
+}
+
 static struct json_object *uplink_json(struct heald *h, const struct uplink *u, double now)
 {
 	struct json_object *o = json_object_new_object();
@@ -111,6 +133,8 @@ static struct json_object *uplink_json(struct heald *h, const struct uplink *u, 
 	json_object_object_add(o, "state", json_object_new_string(!u->known ? "unknown" : u->up ? "up" : "down"));
 	json_object_object_add(o, "carrier", json_object_new_boolean(u->carrier));
 	json_object_object_add(o, "rtt_ms", json_object_new_double(u->rtt_ms));
+	json_object_object_add(o, "srtt_ms", json_object_new_double(u->srtt_ms));
+	json_object_object_add(o, "timeout_ms", json_object_new_double(probe_timeout(h, u) * 1e3));
 	json_object_object_add(o, "loss_pct", json_object_new_double(n ? 100.0 * lost / n : 0));
 	json_object_object_add(o, "probes_sent", json_object_new_int64((int64_t)u->sent));
 	json_object_object_add(o, "probes_answered", json_object_new_int64((int64_t)u->received));
@@ -175,7 +199,6 @@ static void probe_send(struct heald *h, struct uplink *u, double now)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = u->gw };
 	struct icmphdr icmp = { .type = ICMP_ECHO };
-	double timeout;
 
 	u->seq++;
 	icmp.un.echo.id = htons(u->ident);
@@ -184,13 +207,7 @@ static void probe_send(struct heald *h, struct uplink *u, double now)
 	u->sent_at[u->seq % PROBE_RING] = now;
 	u->answered[u->seq % PROBE_RING] = false;
 	u->sent++;
-	/* 4 x the smoothed RTT, at least 10 ms (scheduling), at most an interval. */
-	timeout = u->srtt_ms ? 4 * u->srtt_ms / 1e3 : 0.05;
-	if (timeout < 0.010)
-		timeout = 0.010;
-	if (timeout > h->cfg.probe_interval_ms / 1e3)
-		timeout = h->cfg.probe_interval_ms / 1e3;
-	u->deadline = now + timeout;
+	u->deadline = now + probe_timeout(h, u);
 	if (now >= u->next_send)
 		u->next_send = now + h->cfg.probe_interval_ms / 1e3;
 	if (sendto(u->sock, &icmp, sizeof(icmp), 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
@@ -199,6 +216,32 @@ static void probe_send(struct heald *h, struct uplink *u, double now)
 }
 
 static void net_evaluate(struct heald *h, const char *why);
+
+/*
+ * @u is down and the routes have left it: delete its gateway's neighbour
+ * entry, and with it the packets queued for the gateway's address (an
+ * entry still resolving when the link died holds them until the link is
+ * back, then sends them the dead way).  Only the gateway's: the hosts on
+ * the uplink's own subnet may still be there.
+ */
+static void neigh_flush(struct heald *h, struct uplink *u)
+{
+	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	struct nl_addr *gw = nl_addr_build(AF_INET, &u->gw, 4);
+	int ret = -NLE_NOMEM;
+
+	if (n && gw) {
+		rtnl_neigh_set_ifindex(n, u->ifindex);
+		rtnl_neigh_set_dst(n, gw);
+		ret = rtnl_neigh_delete(h->net->rt, n, 0);
+	}
+	/* No entry (the kernel flushed it with the carrier) is the usual case. */
+	if (ret < 0 && ret != -NLE_OBJ_NOTFOUND)
+		hlog(LOG_DEBUG, "uplink %s: neighbour %s: %s", u->conf->name, u->conf->gateway,
+		     nl_geterror(ret));
+	nl_addr_put(gw);
+	rtnl_neigh_put(n);
+}
 
 static void set_state(struct heald *h, struct uplink *u, bool up, double now, const char *why)
 {
@@ -233,6 +276,8 @@ static void set_state(struct heald *h, struct uplink *u, bool up, double now, co
 	json_object_put(b);
 	hlog(up ? LOG_INFO : LOG_WARNING, "uplink %s: %s (%s)", u->conf->name, up ? "up" : "down", why);
 	net_evaluate(h, why);
+	if (!up && u->attached)
+		neigh_flush(h, u);
 }
 
 static void probe_timer(struct heald *h)
@@ -248,7 +293,7 @@ static void probe_timer(struct heald *h)
 	for (i = 0; i < nt->n; i++) {
 		struct uplink *u = &nt->up[i];
 
-		if (!u->attached)
+		if (!u->attached || !u->carrier)
 			continue;
 		if (u->deadline && now >= u->deadline) {
 			u->deadline = 0;
@@ -297,9 +342,9 @@ static void probe_reply(struct heald *h, struct uplink *u)
 			continue;
 		u->answered[seq % PROBE_RING] = true;
 		u->received++;
-		u->rtt_ms = (now - u->sent_at[seq % PROBE_RING]) * 1e3;
-		u->srtt_ms = u->srtt_ms ? 0.875 * u->srtt_ms + 0.125 * u->rtt_ms : u->rtt_ms;
 		if (seq == u->seq) {
+			u->rtt_ms = (now - u->sent_at[seq % PROBE_RING]) * 1e3;
+			u->srtt_ms = u->srtt_ms ? 0.875 * u->srtt_ms + 0.125 * u->rtt_ms : u->rtt_ms;
 			u->deadline = 0;
 			u->loss[u->nloss++ % LOSS_WINDOW] = false;
 		}
@@ -811,6 +856,7 @@ void net_link(struct heald *h, int ifindex, bool up, bool carrier)
 			continue;
 		u->carrier = up && carrier;
 		if (!u->carrier) {
+			u->deadline = 0;
 			set_state(h, u, false, now, up ? "lost carrier" : "interface down");
 		} else {
 			/* Up again only when the gateway answers. */
