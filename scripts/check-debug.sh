@@ -49,7 +49,7 @@ main() {
 	kver=$(cat "$kdir/include/config/kernel.release")
 	note "healblk, healctl, healtop for $kver"
 	if ! nice -n 19 make -s kmod KDIR="$kdir" > "$results/build.log" 2>&1 ||
-		! nice -n 19 make -s userspace tui >> "$results/build.log" 2>&1; then
+		! nice -n 19 make -s userspace test-progs tui >> "$results/build.log" 2>&1; then
 		tail -20 "$results/build.log" | sed 's/^/# /'
 		fail "build healblk and userspace"
 		return
