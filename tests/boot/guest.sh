@@ -14,6 +14,12 @@
 #   newkernel  (6.12)  the module DKMS built for 6.12, the mirror mounted
 #   degraded   (6.12)  leg 0's disk missing: started degraded after the
 #                      timeout, mounted, alarm at priority crit
+#   rootprep   (6.1)   a small root file system on a new mirror (vdg vdh),
+#                      listed in heald.conf, and update-initramfs: the
+#                      initramfs gets healblk.ko, healctl, the rules and
+#                      the [array] sections (initramfs-tools hook)
+# The two boots after it (rootheal, rootdegraded) run from that root, whose
+# /sbin/init is tests/boot/rootinit.sh, not systemd.
 set -u
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 stage=$(sed -n 's/.*heal\.stage=\([a-z]*\).*/\1/p' /proc/cmdline)
@@ -164,8 +170,48 @@ stage_degraded() {
 	journalctl -b -p crit --no-pager -o cat | sed 's/^/HEALTEST: #   /'
 }
 
+# rootprep: vdg and vdh fresh (zeros): --assume-clean is right for them.
+stage_rootprep() {
+	local uuid dev f lib
+	common
+	check "create the root mirror (vdg vdh)" healctl create --assume-clean /dev/vdg /dev/vdh
+	udevadm settle
+	uuid=$(healctl examine --export /dev/vdg | sed -n 's/^HEALBLK_UUID=//p')
+	dev=$(readlink -f "/dev/disk/by-id/healblk-$uuid")
+	say "the root mirror is $dev, $uuid"
+	check "mkfs.ext4 -L healroot $dev" mkfs.ext4 -q -L healroot "$dev"
+	mkdir -p /mnt/r
+	check "mount the new root" mount "$dev" /mnt/r
+	mkdir -p /mnt/r/bin /mnt/r/sbin /mnt/r/proc /mnt/r/sys /mnt/r/dev /mnt/r/run /mnt/r/tmp
+	# A shell, the few tools its init uses, healctl, and their libraries.
+	for f in /bin/sh /bin/dash /bin/cat /bin/sync /usr/bin/sha256sum /bin/grep /usr/sbin/healctl; do
+		cp -L "$f" "/mnt/r/bin/${f##*/}"
+		for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
+			cp -L --parents "$lib" /mnt/r/
+		done
+	done
+	install -m 0755 /usr/local/sbin/heal-rootinit /mnt/r/sbin/init
+	head -c 1M /dev/urandom > /mnt/r/hello
+	sha256sum < /mnt/r/hello > /mnt/r/hello.sha
+	umount /mnt/r
+	healctl examine --scan | grep -A2 "^# running as ${dev#/dev/}\$" |
+		sed 's/^\[array NAME\]/[array root]/' >> /etc/heal/heald.conf
+	check "heald.conf lists root" grep -qx '\[array root\]' /etc/heal/heald.conf
+	check "update-initramfs -u" update-initramfs -u -k "$(uname -r)"
+	lsinitramfs "/boot/initrd.img-$(uname -r)" > /tmp/initrd.list
+	check "the initramfs holds healblk.ko" grep -q 'healblk\.ko' /tmp/initrd.list
+	check "the initramfs holds healctl and the assembly rules" sh -c \
+		"grep -q 'usr/sbin/healctl$' /tmp/initrd.list && grep -q '64-healblk-assembly.rules$' /tmp/initrd.list"
+	check "the initramfs holds the local-block script" grep -q 'scripts/local-block/healblk$' /tmp/initrd.list
+	mkdir -p /tmp/initrd
+	(cd /tmp/initrd && unmkinitramfs "/boot/initrd.img-$(uname -r)" . > /dev/null 2>&1)
+	f=$(find /tmp/initrd -path '*etc/heal/heald.conf' | head -1)
+	check "its heald.conf: [array root] with its uuid, and nothing but [array] sections" sh -c \
+		"grep -qx '\[array root\]' $f && grep -q '$uuid' $f && ! grep -q '^serd_n' $f"
+}
+
 case $stage in
-create | heal | newkernel | degraded) "stage_$stage" ;;
+create | heal | newkernel | degraded | rootprep) "stage_$stage" ;;
 *) nok "unknown stage '$stage'" ;;
 esac
 if [ $failed = 0 ]; then say "stage $stage passed"; else say "stage $stage FAILED"; fi

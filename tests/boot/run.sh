@@ -3,14 +3,21 @@
 # Debian 12 image made here, booted in QEMU with systemd as init, as on a
 # farmer's node.  TAP on stdout, logs in build/boot/.
 #   tests/boot/run.sh            (as root; make deb first)
+#   tests/boot/run.sh --base     only step 1, the cached base image
 # 1. A Debian 12 root from Debian's archive (mmdebstrap), with both Debian
 #    kernels and their headers, cached in build/boot/base-HASH.tar (the
 #    first run downloads ~400 MB; about 15 minutes on a loaded machine).
 # 2. The two .debs of build/deb/ installed into a copy with dpkg: DKMS
 #    builds healblk.ko for both kernels there (natively, timed).
-# 3. Four boots of that image with five 96 MiB virtual disks, each running
+# 3. Five boots of that image with seven 96 MiB virtual disks, each running
 #    one stage of tests/boot/guest.sh as a systemd unit: create (6.1),
-#    heal (6.1), newkernel (6.12), degraded (6.12, leg 0's disk left out).
+#    heal (6.1), newkernel (6.12), degraded (6.12, leg 0's disk left out),
+#    rootprep (6.1: a root file system on a mirror of vdg and vdh, and the
+#    initramfs remade with heal's hook).
+# 4. Two boots with root=LABEL=healroot and that initramfs: the root on
+#    healblk, assembled in the initramfs (rootheal), and with one of its
+#    legs left out, started degraded there (rootdegraded); their init is
+#    tests/boot/rootinit.sh.
 # KVM when the host has it, TCG otherwise (here 30 s to 4 minutes a boot,
 # by the machine's load; the whole run 6 to 30 minutes).
 set -uo pipefail
@@ -25,14 +32,15 @@ nok() { n=$((n + 1)); echo "not ok $n - $*"; failed=$((failed + 1)); }
 bail() { echo "Bail out! $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || bail "needs root (chroot, mounts)"
-for t in mmdebstrap qemu-system-x86_64 mkfs.ext4 chroot; do
+for t in mmdebstrap qemu-system-x86_64 mkfs.ext4 chroot debugfs; do
 	command -v "$t" > /dev/null || bail "$t is missing"
 done
 k61=$(find /lib/modules -maxdepth 1 -name '6.1.*-amd64' -printf '%f\n' | sort -V | tail -1)
 k612=$(find /lib/modules -maxdepth 1 -name '6.12.*-amd64' -printf '%f\n' | sort -V | tail -1)
 { [ -n "$k61" ] && [ -n "$k612" ]; } || bail "Debian's 6.1 and 6.12 kernels are not both installed (scripts/setup.sh)"
 debs=("$top"/build/deb/heal_*.deb "$top"/build/deb/healblk-dkms_*.deb)
-{ [ -f "${debs[0]}" ] && [ -f "${debs[1]}" ]; } || bail "no packages in build/deb/: make deb"
+[ "${1:-}" = --base ] || { [ -f "${debs[0]}" ] && [ -f "${debs[1]}" ]; } ||
+	bail "no packages in build/deb/: make deb"
 echo "TAP version 13"
 
 # 1. The base image, cached by what it holds.
@@ -48,12 +56,14 @@ base=$out/base-$hash.tar
 if [ ! -f "$base" ]; then
 	echo "# making $base with mmdebstrap (once)"
 	# shellcheck disable=SC2016  # $1 is mmdebstrap's, in its hook
-	mmdebstrap --variant=apt --include="$pkgs" \
+	mmdebstrap --variant=apt --format=tar --include="$pkgs" \
 		--customize-hook='echo heal-boot > "$1/etc/hostname"' \
 		bookworm "$base.tmp" "${mirrors[@]}" > "$out/mmdebstrap.log" 2>&1 ||
 		bail "mmdebstrap failed, see $out/mmdebstrap.log"
 	mv "$base.tmp" "$base"
 fi
+# --base: only the base image (the download), e.g. while the packages build.
+[ "${1:-}" = --base ] && { echo "# $base is there"; exit 0; }
 
 # 2. The packages, into a fresh copy.
 root=$out/root
@@ -119,6 +129,7 @@ cat > "$root/etc/fstab" <<EOF
 EOF
 echo "options healblk fault_injection=1" > "$root/etc/modprobe.d/heal-boottest.conf"
 install -m 0755 "$top/tests/boot/guest.sh" "$root/usr/local/sbin/heal-boottest"
+install -m 0755 "$top/tests/boot/rootinit.sh" "$root/usr/local/sbin/heal-rootinit"
 cat > "$root/etc/systemd/system/heal-boottest.service" <<'EOF'
 [Unit]
 Description=heal boot test stage (tests/boot/guest.sh)
@@ -148,16 +159,18 @@ rm -rf "$root/tmp/debs"
 rm -f "$out/root.img"
 mkfs.ext4 -q -F -L root -d "$root" "$out/root.img" 4G || bail "mkfs.ext4 -d failed"
 rm -rf "$root"
-for d in vdb vdc vdd vde vdf; do
+for d in vdb vdc vdd vde vdf vdg vdh; do
 	rm -f "$out/$d.img"
 	truncate -s 96M "$out/$d.img"
 done
 
 accel=(-accel "tcg,thread=multi")
 [ -w /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; } && accel=(-accel kvm)
-# boot STAGE KVER DISK...: one boot, its HEALTEST lines as TAP.
+# boot STAGE KVER DISK...: one boot, its HEALTEST lines as TAP.  ROOT and
+# INITRD in the environment: another root device, another initramfs.
 boot() {
 	local stage=$1 k=$2 d start rc log=$out/$1.log
+	local rootdev=${ROOT:-/dev/vda} initrd=${INITRD:-$out/initrd.img-$2}
 	shift 2
 	local drives=(-drive "file=$out/root.img,format=raw,if=virtio,cache=unsafe")
 	for d in "$@"; do
@@ -170,8 +183,8 @@ boot() {
 	# panic ends the boot at once instead of at the timeout.
 	timeout -k 10 "${HEAL_BOOT_TIMEOUT:-1500}" qemu-system-x86_64 -machine q35 "${accel[@]}" \
 		-cpu max -m 1536 -smp 2 -nographic -no-reboot -nic none \
-		-kernel "$out/vmlinuz-$k" -initrd "$out/initrd.img-$k" \
-		-append "root=/dev/vda rw console=ttyS0 quiet loglevel=4 panic=-1 heal.stage=$stage" \
+		-kernel "$out/vmlinuz-$k" -initrd "$initrd" \
+		-append "root=$rootdev rw console=ttyS0 quiet loglevel=4 panic=-1 heal.stage=$stage" \
 		"${drives[@]}" < /dev/null > "$log" 2>&1
 	rc=$?
 	echo "# boot $stage ran $(( $(date +%s) - start )) s, qemu exit $rc"
@@ -189,10 +202,20 @@ boot() {
 		nok "$stage: the stage did not finish (qemu exit $rc), see $log"
 }
 
-boot create "$k61" vdb vdc vdd vde vdf
-boot heal "$k61" vdb vdc vdd vde vdf
-boot newkernel "$k612" vdb vdc vdd vde vdf
-boot degraded "$k612" vdc vdd vde vdf
+boot create "$k61" vdb vdc vdd vde vdf vdg vdh
+boot heal "$k61" vdb vdc vdd vde vdf vdg vdh
+boot newkernel "$k612" vdb vdc vdd vde vdf vdg vdh
+boot degraded "$k612" vdc vdd vde vdf vdg vdh
+boot rootprep "$k61" vdb vdc vdd vde vdf vdg vdh
+# The initramfs that update-initramfs made in rootprep, read from the image.
+rm -f "$out/initrd-heal.img-$k61"
+debugfs -R "dump /boot/initrd.img-$k61 $out/initrd-heal.img-$k61" "$out/root.img" > /dev/null 2>&1
+if [ -s "$out/initrd-heal.img-$k61" ]; then
+	ROOT=LABEL=healroot INITRD=$out/initrd-heal.img-$k61 boot rootheal "$k61" vdg vdh
+	ROOT=LABEL=healroot INITRD=$out/initrd-heal.img-$k61 boot rootdegraded "$k61" vdg
+else
+	nok "no initramfs from rootprep in the image (debugfs)"
+fi
 echo "1..$n"
 echo "# $((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]
