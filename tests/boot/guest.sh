@@ -14,8 +14,9 @@
 #   newkernel  (6.12)  the module DKMS built for 6.12, the mirror mounted
 #   degraded   (6.12)  leg 0's disk missing: started degraded after the
 #                      timeout, mounted, alarm at priority crit
-#   rootprep   (6.1)   a small root file system on a new mirror (vdg vdh),
-#                      listed in heald.conf, and update-initramfs: the
+#   rootprep   (6.1)   a small root file system on a new mirror (vdg and an
+#                      NVMe disk, whose SMART heald reads under its hardened
+#                      unit), listed in heald.conf, and update-initramfs: the
 #                      initramfs gets healblk.ko, healctl, the rules and
 #                      the [array] sections (initramfs-tools hook)
 # The two boots after it (rootheal, rootdegraded) run from that root, whose
@@ -67,9 +68,10 @@ module_from_dkms() {
 	return 1
 }
 heald_hardened() {
-	# CAP_NET_ADMIN 12, CAP_NET_RAW 13, CAP_PERFMON 38, CAP_BPF 39, nothing else.
+	# CAP_NET_ADMIN 12, CAP_NET_RAW 13, CAP_SYS_RAWIO 17, CAP_SYS_ADMIN 21
+	# (smartctl), CAP_PERFMON 38, CAP_BPF 39, nothing else.
 	systemctl is-active --quiet heald &&
-		grep -q "^CapBnd:.000000c000003000$" "/proc/$(systemctl show -p MainPID --value heald)/status"
+		grep -q "^CapBnd:.000000c000223000$" "/proc/$(systemctl show -p MainPID --value heald)/status"
 }
 srv_from_healblk() {
 	findmnt -n -o SOURCE /srv | grep -q '^/dev/healblk0$'
@@ -80,7 +82,7 @@ hello_intact() {
 common() {
 	say "kernel $(uname -r), up $(cut -d' ' -f1 /proc/uptime) s"
 	check "healblk loaded at boot from DKMS's build for $(uname -r)" module_from_dkms
-	check "heald active under its hardened unit (4 capabilities)" heald_hardened
+	check "heald active under its hardened unit (6 capabilities)" heald_hardened
 	say "$(systemd-analyze security heald.service 2>&1 | tail -1)"
 	say "heald: $(systemctl show -p StatusText --value heald)"
 }
@@ -170,15 +172,22 @@ stage_degraded() {
 	journalctl -b -p crit --no-pager -o cat | sed 's/^/HEALTEST: #   /'
 }
 
-# rootprep: vdg and vdh fresh (zeros): --assume-clean is right for them.
+# heald's view of nvme0n1's SMART, read by smartctl under heald's unit.
+nvme_smart_read() {
+	healctl status --json | tr -d ' \n' |
+		grep -q '"disk":"nvme0n1","serial":"HEALBOOTNVME"[^}]*"level":"ok"[^}]*"read":"'
+}
+# rootprep: vdg and the NVMe disk fresh (zeros): --assume-clean is right.
 stage_rootprep() {
 	local uuid dev f lib
 	common
-	check "create the root mirror (vdg vdh)" healctl create --assume-clean /dev/vdg /dev/vdh
+	check "create the root mirror (vdg nvme0n1)" healctl create --assume-clean /dev/vdg /dev/nvme0n1
 	udevadm settle
 	uuid=$(healctl examine --export /dev/vdg | sed -n 's/^HEALBLK_UUID=//p')
 	dev=$(readlink -f "/dev/disk/by-id/healblk-$uuid")
 	say "the root mirror is $dev, $uuid"
+	check "heald read nvme0n1's SMART with smartctl, under its unit" wait_for 120 nvme_smart_read
+	healctl status --json | tr -d ' \n' | grep -o '"smart":{"disk":"nvme0n1"[^}]*}' | sed 's/^/HEALTEST: #   /'
 	check "mkfs.ext4 -L healroot $dev" mkfs.ext4 -q -L healroot "$dev"
 	mkdir -p /mnt/r
 	check "mount the new root" mount "$dev" /mnt/r

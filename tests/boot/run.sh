@@ -12,8 +12,9 @@
 # 3. Five boots of that image with seven 96 MiB virtual disks, each running
 #    one stage of tests/boot/guest.sh as a systemd unit: create (6.1),
 #    heal (6.1), newkernel (6.12), degraded (6.12, leg 0's disk left out),
-#    rootprep (6.1: a root file system on a mirror of vdg and vdh, and the
-#    initramfs remade with heal's hook).
+#    rootprep (6.1: a root file system on a mirror of vdg and an NVMe disk,
+#    whose SMART heald reads under its hardened unit, and the initramfs
+#    remade with heal's hook).
 # 4. Two boots with root=LABEL=healroot and that initramfs: the root on
 #    healblk, assembled in the initramfs (rootheal), and with one of its
 #    legs left out, started degraded there (rootdegraded); their init is
@@ -65,6 +66,15 @@ fi
 # --base: only the base image (the download), e.g. while the packages build.
 [ "${1:-}" = --base ] && { echo "# $base is there"; exit 0; }
 
+# smartmontools, which heal recommends (heald reads disk health with
+# smartctl): from Debian's archive with apt, cached beside the base image.
+smart_deb=$(find "$out" -maxdepth 1 -name 'smartmontools_*.deb' | sort -V | tail -1)
+if [ -z "$smart_deb" ]; then
+	(cd "$out" && apt-get download -q smartmontools > "$out/apt-download.log" 2>&1) ||
+		bail "apt-get download smartmontools failed, see $out/apt-download.log"
+	smart_deb=$(find "$out" -maxdepth 1 -name 'smartmontools_*.deb' | sort -V | tail -1)
+fi
+
 # 2. The packages, into a fresh copy.
 root=$out/root
 mounted=()
@@ -78,13 +88,13 @@ rm -rf "$root"
 mkdir -p "$root"
 tar -C "$root" -xf "$base" || bail "cannot extract $base"
 mkdir -p "$root/tmp/debs"
-cp "${debs[@]}" "$root/tmp/debs/"
+cp "${debs[@]}" "$smart_deb" "$root/tmp/debs/"
 for m in dev proc sys; do
 	mount --bind "/$m" "$root/$m" && mounted+=("$root/$m")
 done
 t0=$(date +%s)
-if chroot "$root" dpkg -i "/tmp/debs/${debs[0]##*/}" > "$out/install.log" 2>&1; then
-	ok "dpkg -i ${debs[0]##*/}"
+if chroot "$root" dpkg -i "/tmp/debs/${smart_deb##*/}" "/tmp/debs/${debs[0]##*/}" > "$out/install.log" 2>&1; then
+	ok "dpkg -i ${smart_deb##*/} ${debs[0]##*/}"
 else
 	nok "dpkg -i ${debs[0]##*/} # see $out/install.log"
 fi
@@ -159,7 +169,7 @@ rm -rf "$root/tmp/debs"
 rm -f "$out/root.img"
 mkfs.ext4 -q -F -L root -d "$root" "$out/root.img" 4G || bail "mkfs.ext4 -d failed"
 rm -rf "$root"
-for d in vdb vdc vdd vde vdf vdg vdh; do
+for d in vdb vdc vdd vde vdf vdg nvme; do
 	rm -f "$out/$d.img"
 	truncate -s 96M "$out/$d.img"
 done
@@ -174,7 +184,12 @@ boot() {
 	shift 2
 	local drives=(-drive "file=$out/root.img,format=raw,if=virtio,cache=unsafe")
 	for d in "$@"; do
-		drives+=(-drive "file=$out/$d.img,format=raw,if=virtio,cache=unsafe")
+		if [ "$d" = nvme ]; then	# QEMU's NVMe controller: SMART for smartctl
+			drives+=(-drive "file=$out/nvme.img,format=raw,if=none,id=nvme0,cache=unsafe"
+				-device "nvme,drive=nvme0,serial=HEALBOOTNVME")
+		else
+			drives+=(-drive "file=$out/$d.img,format=raw,if=virtio,cache=unsafe")
+		fi
 	done
 	echo "# boot $stage: $k, disks $*"
 	start=$(date +%s)
@@ -202,16 +217,16 @@ boot() {
 		nok "$stage: the stage did not finish (qemu exit $rc), see $log"
 }
 
-boot create "$k61" vdb vdc vdd vde vdf vdg vdh
-boot heal "$k61" vdb vdc vdd vde vdf vdg vdh
-boot newkernel "$k612" vdb vdc vdd vde vdf vdg vdh
-boot degraded "$k612" vdc vdd vde vdf vdg vdh
-boot rootprep "$k61" vdb vdc vdd vde vdf vdg vdh
+boot create "$k61" vdb vdc vdd vde vdf vdg nvme
+boot heal "$k61" vdb vdc vdd vde vdf vdg nvme
+boot newkernel "$k612" vdb vdc vdd vde vdf vdg nvme
+boot degraded "$k612" vdc vdd vde vdf vdg nvme
+boot rootprep "$k61" vdb vdc vdd vde vdf vdg nvme
 # The initramfs that update-initramfs made in rootprep, read from the image.
 rm -f "$out/initrd-heal.img-$k61"
 debugfs -R "dump /boot/initrd.img-$k61 $out/initrd-heal.img-$k61" "$out/root.img" > /dev/null 2>&1
 if [ -s "$out/initrd-heal.img-$k61" ]; then
-	ROOT=LABEL=healroot INITRD=$out/initrd-heal.img-$k61 boot rootheal "$k61" vdg vdh
+	ROOT=LABEL=healroot INITRD=$out/initrd-heal.img-$k61 boot rootheal "$k61" vdg nvme
 	ROOT=LABEL=healroot INITRD=$out/initrd-heal.img-$k61 boot rootdegraded "$k61" vdg
 else
 	nok "no initramfs from rootprep in the image (debugfs)"
