@@ -1556,6 +1556,7 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 	bool catchup = flags & HEALBLK_REBUILD_CATCHUP;
 	struct hb_dev *dev = leg->dev;
 	enum healblk_leg_state old;
+	struct hb_leg *repl;
 
 	lockdep_assert_held(&healblk_mutex);
 	if (hb_rebuild_target(dev) || READ_ONCE(dev->replace_requested)) {
@@ -1568,7 +1569,8 @@ int hb_rebuild_start(struct hb_leg *leg, u32 flags, struct netlink_ext_ack *exta
 		NL_SET_ERR_MSG(extack, "a replacement that failed leaves by itself: replace again");
 		return -EINVAL;
 	}
-	if (hb_replacement(dev) && hb_replacement(dev)->replaces == leg->index + 1) {
+	repl = hb_replacement(dev);
+	if (repl && repl->replaces == leg->index + 1) {
 		NL_SET_ERR_MSG(extack, "the leg is being replaced: its copy takes its slot");
 		return -EBUSY;
 	}
