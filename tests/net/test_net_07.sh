@@ -40,8 +40,8 @@ jq -e '
 # Nothing to reconcile: the routes are where the journal had them.
 jq -e '[.[] | select(.type == "observed")] | length == 0' "$SCRATCH/j.json" > /dev/null ||
 	fail "an observed entry though the routes were where the journal had them"
-log "killed -9 after the route change: $(jq -c '[.[] | select(.id > '"$last"' or .type == "decision") |
-	{id, type, resource, via}] | .[-3:]' "$SCRATCH/j.json")"
+log "killed -9 after the route change (last id $last), restarted: $(jq -c '[.[] |
+	select(.type == "alarm" or .type == "decision" or .type == "outcome") | {id, type, resource, via}]' "$SCRATCH/j.json")"
 
 # Stopped with the routes on B; they move to A while heald is away.
 kill "$HEALD_PID"
