@@ -304,6 +304,44 @@ TEST_F(jdir, journal_append_replay_why)
 	journal_close(&j);
 }
 
+/* Unsynced writes (a reroute's record): in order, ids in order, marked until synced. */
+TEST_F(jdir, journal_write_unsynced_then_sync)
+{
+	struct journal j;
+	struct seen s = { 0 };
+	char err[256];
+	int i;
+
+	ASSERT_EQ(0, journal_open(&j, self->path, 1 << 20, 2, NULL, NULL, err, sizeof(err)));
+	EXPECT_FALSE(j.unsynced);
+	EXPECT_EQ(1, journal_write(&j, entry("alarm", 1), false));
+	EXPECT_TRUE(j.unsynced);
+	EXPECT_EQ(2, journal_write(&j, entry("decision", 2), false));
+	EXPECT_EQ(3, journal_append(&j, entry("outcome", 3)));	/* syncs all three */
+	EXPECT_FALSE(j.unsynced);
+	EXPECT_EQ(4, journal_write(&j, entry("alarm", 4), false));
+	EXPECT_EQ(0, journal_sync(&j));
+	EXPECT_FALSE(j.unsynced);
+	EXPECT_EQ(0, journal_sync(&j));	/* nothing to do */
+	/* Synced by the journal's thread; close waits for it. */
+	EXPECT_EQ(5, journal_write(&j, entry("clear", 5), false));
+	EXPECT_EQ(0, journal_sync_async(&j));
+	EXPECT_FALSE(j.unsynced);
+	EXPECT_EQ(1, j.asked);
+	EXPECT_EQ(0, journal_sync_async(&j));	/* nothing new: nothing asked */
+	EXPECT_EQ(1, j.asked);
+	/* Not synced: heald killed here (close, no sync) still leaves the line. */
+	EXPECT_EQ(6, journal_write(&j, entry("decision", 6), false));
+	journal_close(&j);
+	EXPECT_EQ(1, j.done);	/* the thread's sync was done before close returned */
+	ASSERT_EQ(0, journal_open(&j, self->path, 1 << 20, 2, collect, &s, err, sizeof(err)));
+	EXPECT_EQ(6, s.n);
+	for (i = 0; i < s.n; i++)
+		EXPECT_EQ((uint64_t)i + 1, s.ids[i]);
+	EXPECT_EQ(7, journal_append(&j, entry("outcome", 7)));
+	journal_close(&j);
+}
+
 TEST_F(jdir, journal_torn_last_line_is_cut)
 {
 	struct journal j;

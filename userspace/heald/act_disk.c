@@ -159,14 +159,19 @@ struct json_object *outcome_entry(uint64_t ref, const char *outcome, const char 
 	return e;
 }
 
-uint64_t jappend(struct heald *h, struct json_object *entry)
+static uint64_t jwrite(struct heald *h, struct json_object *entry, bool sync)
 {
-	uint64_t id = journal_append(&h->journal, entry);
+	uint64_t next = h->journal.next_id, id = journal_write(&h->journal, entry, sync);
 	const char *line;
 	char *ev;
 	size_t len;
 
-	if (!id) {
+	if (!id && h->journal.next_id > next) {
+		/* Written, not synced: it may still reach the disk with the next sync. */
+		hlog(LOG_ERR, "journal: sync: %s: entry %llu may not be on disk", strerror(errno),
+		     (unsigned long long)next);
+		id = next;
+	} else if (!id) {
 		hlog(LOG_ERR, "journal: %s: the entry is lost", strerror(errno));
 		return 0;
 	}
@@ -193,6 +198,28 @@ uint64_t jappend(struct heald *h, struct json_object *entry)
 		free(ev);
 	}
 	return id;
+}
+
+uint64_t jappend(struct heald *h, struct json_object *entry)
+{
+	return jwrite(h, entry, true);
+}
+
+uint64_t jappend_nosync(struct heald *h, struct json_object *entry)
+{
+	return jwrite(h, entry, false);
+}
+
+void jsync(struct heald *h)
+{
+	if (journal_sync(&h->journal) < 0)
+		hlog(LOG_ERR, "journal: sync: %s: the newest entries may not be on disk", strerror(errno));
+}
+
+void jsync_async(struct heald *h)
+{
+	if (journal_sync_async(&h->journal) < 0)
+		hlog(LOG_ERR, "journal: sync: %s: entries written before may not be on disk", strerror(errno));
 }
 
 /* The leg is still what the decision was about: in sync, or failed for a rebuild. */

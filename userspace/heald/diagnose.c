@@ -362,6 +362,7 @@ void diag_replay(struct json_object *entry, void *ctx)
 	replay_entry(h->pending, &h->npending, HEALD_MAX_DEVS, entry);
 	scrub_replay_entry(entry);
 	replay_drain(h->drained, &h->ndrained, CONFIG_MAX_WORKLOADS, entry);
+	net_replay(h, entry);
 }
 
 /*

@@ -197,6 +197,8 @@ struct heald {
 	double metrics_retry_at;	/* metrics not listening (port taken): next try, monotonic */
 	uint32_t metrics_tries;		/* failed tries in a row */
 	struct net *net;	/* uplinks and routes: NULL without [uplink] sections */
+	char net_journaled_via[128];	/* replay: uplinks the journal last had the routes through */
+	uint64_t net_unfinished;	/* replay: a reroute decision without its outcome */
 	struct nl_cache_mngr *rtnl;
 	struct nl_sock *rtnl_sync;	/* dumps after lost events */
 	uint64_t rtnl_resyncs;
@@ -278,6 +280,15 @@ struct json_object *decision_entry(struct heald *h, const char *resource, const 
 struct json_object *outcome_entry(uint64_t ref, const char *outcome, const char *detail, bool final);
 /* Append to the journal (taking @entry) and tell subscribers; the id or 0. */
 uint64_t jappend(struct heald *h, struct json_object *entry);
+/*
+ * Written in order with its id, not yet synced: durable with the next
+ * jappend() or jsync().  Only where the action must not wait for the
+ * disk and is safe to take before its record is durable (reroutes).
+ */
+uint64_t jappend_nosync(struct heald *h, struct json_object *entry);
+void jsync(struct heald *h);
+/* The same, synced by the journal's thread: the loop does not wait for the disk. */
+void jsync_async(struct heald *h);
 
 /*
  * api.c: the control socket.  Data flows one way: sources -> diagnosis ->
@@ -334,6 +345,8 @@ void net_tick(struct heald *h);
 struct rtnl_route;
 /* rtnetlink: a route was added or changed, by heald or anyone. */
 void net_route_seen(struct heald *h, struct rtnl_route *r);
+/* Journal replay at start: where the journal last had the routes. */
+void net_replay(struct heald *h, struct json_object *entry);
 struct json_object *net_status(struct heald *h);
 /* The journal id of the reroute decision, or 0 with @err set. */
 uint64_t net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err, size_t errlen);

@@ -131,6 +131,40 @@ out:
 	return ret;
 }
 
+/*
+ * The syncer: fdatasync for each batch of requests, on its own copy of the
+ * descriptor (rotation may replace j->fd meanwhile: it syncs the old file
+ * itself before it does).
+ */
+static void *syncer(void *arg)
+{
+	struct journal *j = arg;
+
+	pthread_mutex_lock(&j->mu);
+	while (!j->quit || j->asked != j->done) {
+		uint64_t upto;
+		int fd, err = 0;
+
+		if (j->asked == j->done) {
+			pthread_cond_wait(&j->cv, &j->mu);
+			continue;
+		}
+		upto = j->asked;
+		fd = dup(j->fd);
+		pthread_mutex_unlock(&j->mu);
+		if (fd < 0 || fdatasync(fd) < 0)
+			err = errno;
+		if (fd >= 0)
+			close(fd);
+		pthread_mutex_lock(&j->mu);
+		j->done = upto;
+		if (err)
+			j->async_err = err;
+	}
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
 int journal_open(struct journal *j, const char *path, uint64_t max_bytes, int keep,
 		 journal_replay_cb cb, void *ctx, char *err, size_t errlen)
 {
@@ -172,6 +206,10 @@ int journal_open(struct journal *j, const char *path, uint64_t max_bytes, int ke
 		return -EINVAL;
 	}
 	j->size = st.st_size;
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->cv, NULL);
+	/* Without the thread, journal_sync_async() syncs in place. */
+	j->syncer_on = !pthread_create(&j->syncer, NULL, syncer, j);
 	return 0;
 }
 
@@ -179,6 +217,16 @@ void journal_close(struct journal *j)
 {
 	uint64_t i;
 
+	if (j->syncer_on) {
+		pthread_mutex_lock(&j->mu);
+		j->quit = true;		/* after the syncs asked for */
+		pthread_cond_signal(&j->cv);
+		pthread_mutex_unlock(&j->mu);
+		pthread_join(j->syncer, NULL);
+		j->syncer_on = false;
+		pthread_mutex_destroy(&j->mu);
+		pthread_cond_destroy(&j->cv);
+	}
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;
@@ -224,13 +272,17 @@ static int rotate(struct journal *j)
 	fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0)
 		return -errno;
+	if (j->syncer_on)
+		pthread_mutex_lock(&j->mu);
 	close(j->fd);
 	j->fd = fd;
+	if (j->syncer_on)
+		pthread_mutex_unlock(&j->mu);
 	j->size = 0;
 	return sync_dir(j->path);
 }
 
-uint64_t journal_append(struct journal *j, struct json_object *entry)
+uint64_t journal_write(struct journal *j, struct json_object *entry, bool sync)
 {
 	char stamp[80];
 	struct timespec ts;
@@ -301,17 +353,55 @@ uint64_t journal_append(struct journal *j, struct json_object *entry)
 			off += (size_t)n;
 		}
 	}
-	if (fdatasync(j->fd) < 0) {
-		ret = errno;
-		free(line);
-		errno = ret;
-		return 0;
-	}
 	j->size += (off_t)len + 1;
 	j->next_id++;
+	j->unsynced = true;
 	remember(j, line, len);
 	free(line);
+	/*
+	 * The line is written (in the page cache: it survives heald, not the
+	 * machine); a sync error leaves it there, reported, for the next sync.
+	 */
+	if (sync && journal_sync(j) < 0)
+		return 0;
 	return id;
+}
+
+uint64_t journal_append(struct journal *j, struct json_object *entry)
+{
+	return journal_write(j, entry, true);
+}
+
+int journal_sync(struct journal *j)
+{
+	if (!j->unsynced)
+		return 0;
+	if (fdatasync(j->fd) < 0)
+		return -1;
+	j->unsynced = false;
+	return 0;
+}
+
+int journal_sync_async(struct journal *j)
+{
+	int err;
+
+	if (!j->syncer_on)
+		return journal_sync(j);
+	pthread_mutex_lock(&j->mu);
+	if (j->unsynced) {
+		j->asked++;
+		pthread_cond_signal(&j->cv);
+		j->unsynced = false;
+	}
+	err = j->async_err;
+	j->async_err = 0;
+	pthread_mutex_unlock(&j->mu);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
 
 static struct json_object *recent_at(const struct journal *j, uint64_t k)

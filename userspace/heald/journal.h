@@ -2,7 +2,8 @@
 /*
  * heald's journal: append-only, one JSON object a line, each with an id
  * and a time.  An entry is on disk (fdatasync) before append returns, so
- * a decision is journaled before its action starts.  Bounded by
+ * a decision is journaled before its action starts (journal_write()
+ * without sync is the exception, for reroutes: see heald.8).  Bounded by
  * rotation: past max_bytes the file becomes FILE.1 (FILE.1 -> FILE.2 ...,
  * `keep` old files).  Opening replays every file, oldest first; a torn
  * last line (a crash mid-write) is cut off and counted, never parsed.
@@ -15,6 +16,8 @@
 #ifndef HEALD_JOURNAL_H
 #define HEALD_JOURNAL_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "../lib/schema.h"
@@ -35,6 +38,14 @@ struct journal {
 	uint64_t bad;		/* complete lines that were not valid entries */
 	char *recent[JOURNAL_RECENT];	/* ring of the newest lines */
 	uint64_t nrecent;	/* lines ever put in the ring */
+	bool unsynced;		/* lines written since the last fdatasync (or its request) */
+	/* The background syncer (journal_sync_async()): fdatasync off the caller's thread. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t syncer;
+	bool syncer_on, quit;
+	uint64_t asked, done;	/* async syncs asked for, done */
+	int async_err;		/* an async sync's errno, until reported */
 };
 
 /* Where replay reports a skipped line (heald: its log); NULL: stderr. */
@@ -51,6 +62,21 @@ void journal_close(struct journal *j);
  * Returns the id, or 0 with errno set.
  */
 uint64_t journal_append(struct journal *j, struct json_object *entry);
+/*
+ * The same, synced only if @sync: without, the line is written in order
+ * with its id (a crash of heald keeps it; of the machine, not) and is
+ * durable at the next journal_sync() or synced append, which cover every
+ * line before them.  For what must not wait for the disk (a reroute).
+ */
+uint64_t journal_write(struct journal *j, struct json_object *entry, bool sync);
+/* fdatasync what was written unsynced: 0, or -1 with errno set. */
+int journal_sync(struct journal *j);
+/*
+ * The same without waiting: a thread of the journal's syncs it.  Returns
+ * 0, or -1 with errno set to what an earlier async sync failed with (it
+ * is reported once).  journal_close() waits for a sync still running.
+ */
+int journal_sync_async(struct journal *j);
 /*
  * Entries with id > @after, the newest @limit of them (0: all in memory),
  * in order; @oldest: the oldest id in memory (0: none), @omitted: how many

@@ -90,7 +90,69 @@ struct net {
 	uint64_t changes;
 	uint64_t all_down_alarm;
 	double started;
+	/*
+	 * An uplink's alarm or clear not yet journaled: written after the
+	 * route change it leads to (reroute()), or at the end of set_state().
+	 */
+	struct json_object *held;
+	uint64_t *held_id;	/* where its id goes, or NULL */
 };
+
+/*
+ * The held entry, written now; @sync: and everything written so far
+ * synced by the journal's thread (the loop goes on: heald's own disk is
+ * never between an uplink's state and the routes).
+ */
+static void held_flush(struct heald *h, bool sync)
+{
+	struct net *nt = h->net;
+	uint64_t id;
+
+	if (nt->held) {
+		id = jappend_nosync(h, nt->held);
+		if (nt->held_id)
+			*nt->held_id = id;
+		nt->held = NULL;
+		nt->held_id = NULL;
+	}
+	if (sync)
+		jsync_async(h);
+}
+
+/* The names of the uplinks in @set, space-separated. */
+static void set_names(const struct net *nt, uint32_t set, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < nt->n; i++)
+		if ((set >> i) & 1 && off < len)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", nt->up[i].conf->name);
+}
+
+/* Is @name one of the space-separated names in @list? */
+static bool in_names(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
+static void wall_stamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000) % 1000);
+}
 
 static double hold_of(const struct heald *h, const struct uplink *u, double now)
 {
@@ -245,7 +307,7 @@ static void neigh_flush(struct heald *h, struct uplink *u)
 
 static void set_state(struct heald *h, struct uplink *u, bool up, double now, const char *why)
 {
-	struct json_object *e, *b;
+	struct json_object *e;
 
 	if (u->known && u->up == up)
 		return;
@@ -268,14 +330,17 @@ static void set_state(struct heald *h, struct uplink *u, bool up, double now, co
 	} else if (u->alarm) {
 		json_object_object_add(e, "ref", json_object_new_int64((int64_t)u->alarm));
 	}
-	b = json_object_get(e);
-	if (up)
-		jappend(h, e);
-	else
-		u->alarm = jappend(h, e);
-	json_object_put(b);
+	/*
+	 * Journaled after the route change this may lead to, not before: a
+	 * dead uplink is routed around first (reroute() writes this entry
+	 * ahead of its decision, ids in order, then syncs both).
+	 */
+	held_flush(h, false);
+	h->net->held = e;
+	h->net->held_id = up ? NULL : &u->alarm;
 	hlog(up ? LOG_INFO : LOG_WARNING, "uplink %s: %s (%s)", u->conf->name, up ? "up" : "down", why);
 	net_evaluate(h, why);
+	held_flush(h, true);
 	if (!up && u->attached)
 		neigh_flush(h, u);
 }
@@ -396,33 +461,45 @@ static int route_replace(struct heald *h, uint32_t set, char *why, size_t wlen)
 	return ret < 0 ? -EIO : 0;
 }
 
-/* Journal the decision, move the routes, journal the outcome; the decision's id, 0 if unjournaled. */
+/*
+ * Move the routes, then journal why: the alarm that led here (held by
+ * set_state()), the decision (taken, and when the routes changed) and its
+ * outcome, in that order, synced once after the route change by the
+ * journal's thread (the loop does not wait for it).  Unlike a
+ * disk action this is not write-ahead: a route change is idempotent and
+ * seen in the kernel's table, and a failover must not wait for heald's
+ * own disk.  Should heald die between the change and the sync, the lines
+ * are written already (the page cache keeps them); should it die before
+ * they are written, or the machine with them (and with the routes, which
+ * do not survive it), the next start compares the routes with the journal
+ * and journals what it finds (net_open()).  The decision's id, 0 if
+ * unjournaled (the routes may have moved all the same).
+ */
 static uint64_t reroute(struct heald *h, uint32_t set, const char *by, const char *reason)
 {
 	struct net *nt = h->net;
-	struct json_object *e, *ev = json_object_new_object(), *ups = json_object_new_array();
-	char why[200] = "";
-	double now = now_mono();
+	struct json_object *e, *o, *ev = json_object_new_object(), *ups = json_object_new_array();
+	char why[200] = "", via[128], changed[64] = "";
+	double decided = now_mono(), routed = 0;
 	uint64_t id;
-	int i, ret;
+	int i, ret = 0;
 
 	for (i = 0; i < nt->n; i++)
-		json_object_array_add(ups, uplink_json(h, &nt->up[i], now));
+		json_object_array_add(ups, uplink_json(h, &nt->up[i], decided));
 	json_object_object_add(ev, "uplinks", ups);
 	json_object_object_add(ev, "routes", json_object_new_string(h->cfg.routes));
-	e = decision_entry(h, "routes", "reroute", by, reason, ev, true);
-	id = jappend(h, e);
-	if (!id)
-		return 0;
-	e = outcome_entry(id, NULL, NULL, true);
+	set_names(nt, set, via, sizeof(via));
+	o = outcome_entry(0, NULL, NULL, true);
 	if (h->cfg.dry_run) {
-		json_object_object_add(e, "outcome", json_object_new_string("not taken: dry run"));
+		json_object_object_add(o, "outcome", json_object_new_string("not taken: dry run"));
 		nt->active_set = set;	/* do not decide it again every probe */
 	} else {
 		ret = route_replace(h, set, why, sizeof(why));
-		json_object_object_add(e, "outcome", json_object_new_string(ret ? "failed" : "done"));
+		routed = now_mono();
+		wall_stamp(changed, sizeof(changed));
+		json_object_object_add(o, "outcome", json_object_new_string(ret ? "failed" : "done"));
 		if (ret) {
-			json_object_object_add(e, "detail", json_object_new_string(why));
+			json_object_object_add(o, "detail", json_object_new_string(why));
 			h->actions_failed++;
 		} else {
 			nt->active_set = set;
@@ -431,11 +508,27 @@ static uint64_t reroute(struct heald *h, uint32_t set, const char *by, const cha
 			h->last_action_wall = now_wall();
 		}
 	}
-	jappend(h, e);
 	for (i = 0; i < nt->n; i++)
 		if ((nt->active_set >> i) & 1)
 			break;
 	nt->active = i < nt->n ? i : -1;
+	/* The routes are where they go: now the record, in order. */
+	held_flush(h, false);
+	e = decision_entry(h, "routes", "reroute", by, reason, ev, true);
+	json_object_object_add(e, "via", json_object_new_string(via));
+	if (!h->cfg.dry_run && !ret) {
+		json_object_object_add(e, "route_changed", json_object_new_string(changed));
+		json_object_object_add(e, "decision_to_route_ms",
+				       json_object_new_double((routed - decided) * 1e3));
+	}
+	id = jappend_nosync(h, e);
+	if (id) {
+		json_object_object_add(o, "ref", json_object_new_int64((int64_t)id));
+		jappend_nosync(h, o);
+	} else {
+		json_object_put(o);
+	}
+	jsync_async(h);	/* the three durable together, off the loop */
 	hlog(LOG_NOTICE, "reroute (%s): %s%s%s", by, reason, why[0] ? ": " : "", why);
 	return id;
 }
@@ -445,6 +538,7 @@ static bool eligible(struct heald *h, const struct uplink *u, double now)
 	return u->known && u->up && u->carrier && now - u->up_since >= hold_of(h, u, now);
 }
 
+/* Journals with jappend_nosync(): each caller syncs (jsync_async()) after it. */
 static void net_evaluate(struct heald *h, const char *why)
 {
 	struct net *nt = h->net;
@@ -464,11 +558,13 @@ static void net_evaluate(struct heald *h, const char *why)
 		if (!nt->all_down_alarm) {
 			struct json_object *e = json_object_new_object();
 
+			held_flush(h, false);	/* the uplink's alarm first */
+
 			json_object_object_add(e, "type", json_object_new_string("alarm"));
 			json_object_object_add(e, "resource", json_object_new_string("routes"));
 			json_object_object_add(e, "reason", json_object_new_string(
 				"every uplink is down: the routes are left as they were"));
-			nt->all_down_alarm = jappend(h, e);
+			nt->all_down_alarm = jappend_nosync(h, e);	/* synced by the caller's jsync_async() */
 			h->alarms_total++;
 			hlog(LOG_ERR, "every uplink is down: routes left as they were");
 		}
@@ -477,11 +573,13 @@ static void net_evaluate(struct heald *h, const char *why)
 	if (nt->all_down_alarm) {
 		struct json_object *e = json_object_new_object();
 
+		held_flush(h, false);
+
 		json_object_object_add(e, "type", json_object_new_string("clear"));
 		json_object_object_add(e, "resource", json_object_new_string("routes"));
 		json_object_object_add(e, "ref", json_object_new_int64((int64_t)nt->all_down_alarm));
 		json_object_object_add(e, "reason", json_object_new_string("an uplink is up again"));
-		jappend(h, e);
+		jappend_nosync(h, e);
 		nt->all_down_alarm = 0;
 	}
 	if (h->cfg.ecmp) {
@@ -595,7 +693,7 @@ void net_route_seen(struct heald *h, struct rtnl_route *r)
 {
 	struct net *nt = h->net;
 	struct json_object *e;
-	char why[160];
+	char why[160], names[128];
 	int set, i;
 
 	if (!nt || (set = managed_route_set(h, r)) < 0 || (uint32_t)set == nt->active_set)
@@ -608,11 +706,14 @@ void net_route_seen(struct heald *h, struct rtnl_route *r)
 	json_object_object_add(e, "type", json_object_new_string("observed"));
 	json_object_object_add(e, "resource", json_object_new_string("routes"));
 	json_object_object_add(e, "reason", json_object_new_string(why));
-	jappend(h, e);
+	set_names(nt, (uint32_t)set, names, sizeof(names));
+	json_object_object_add(e, "via", json_object_new_string(names));
+	jappend_nosync(h, e);
 	hlog(LOG_NOTICE, "%s", why);
 	nt->active_set = (uint32_t)set;
 	nt->active = i < nt->n ? i : -1;
 	net_evaluate(h, why);
+	jsync_async(h);
 }
 
 /* The uplink the first managed route goes through now, or -1. */
@@ -643,6 +744,83 @@ static int current_uplink(struct heald *h)
 	}
 	nl_cache_free(cache);
 	return found;
+}
+
+/* A string member of @o, or "". */
+static const char *str_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+		json_object_get_string(v) : "";
+}
+
+/*
+ * Replay: where the journal last had the routes (a taken reroute's "via",
+ * unless its outcome says it failed; an "observed" entry's), and a taken
+ * reroute decision whose outcome is missing.
+ */
+void net_replay(struct heald *h, struct json_object *entry)
+{
+	static char before[sizeof(h->net_journaled_via)];
+	struct json_object *v;
+	const char *type = str_of(entry, "type");
+
+	if (strcmp(str_of(entry, "resource"), "routes") && strcmp(type, "outcome"))
+		return;
+	if (!strcmp(type, "decision") && !strcmp(str_of(entry, "action"), "reroute") &&
+	    json_object_object_get_ex(entry, "taken", &v) && json_object_get_boolean(v) &&
+	    json_object_object_get_ex(entry, "via", &v) && json_object_object_get_ex(entry, "id", &v)) {
+		snprintf(before, sizeof(before), "%s", h->net_journaled_via);
+		snprintf(h->net_journaled_via, sizeof(h->net_journaled_via), "%s", str_of(entry, "via"));
+		h->net_unfinished = (uint64_t)json_object_get_int64(v);
+	} else if (!strcmp(type, "observed") && json_object_object_get_ex(entry, "via", &v)) {
+		snprintf(h->net_journaled_via, sizeof(h->net_journaled_via), "%s", str_of(entry, "via"));
+	} else if (!strcmp(type, "outcome") && h->net_unfinished &&
+		   json_object_object_get_ex(entry, "ref", &v) &&
+		   (uint64_t)json_object_get_int64(v) == h->net_unfinished) {
+		if (strcmp(str_of(entry, "outcome"), "done"))
+			snprintf(h->net_journaled_via, sizeof(h->net_journaled_via), "%s", before);
+		h->net_unfinished = 0;
+	}
+}
+
+/*
+ * At start: the routes compared with the journal's last word on them.  A
+ * reroute decision without its outcome gets one now; routes that are not
+ * where the journal had them (heald stopped after a route change and
+ * before its record was written, or someone moved them meanwhile) are
+ * journaled as observed, so the journal explains where they are.
+ */
+static void net_reconcile(struct heald *h)
+{
+	struct net *nt = h->net;
+	const char *now_via = nt->active >= 0 ? nt->up[nt->active].conf->name : "";
+	struct json_object *e;
+	char why[512];
+
+	if (h->net_unfinished) {
+		bool there = *now_via && in_names(h->net_journaled_via, now_via);
+
+		snprintf(why, sizeof(why), "heald stopped before it journaled the outcome; at start the routes go through %s%s",
+			 *now_via ? "uplink " : "", *now_via ? now_via : "none of its uplinks");
+		jappend(h, outcome_entry(h->net_unfinished, there ? "done" : "not done", why, true));
+		hlog(LOG_NOTICE, "reroute %llu: %s", (unsigned long long)h->net_unfinished, why);
+		if (there)
+			return;
+	} else if (!h->net_journaled_via[0] || (*now_via && in_names(h->net_journaled_via, now_via))) {
+		return;
+	}
+	snprintf(why, sizeof(why), "at start the routes go through %s%s, not %s as last journaled: "
+		 "heald stopped between a route change and its record, or they were moved meanwhile",
+		 *now_via ? "uplink " : "", *now_via ? now_via : "none of its uplinks", h->net_journaled_via);
+	e = json_object_new_object();
+	json_object_object_add(e, "type", json_object_new_string("observed"));
+	json_object_object_add(e, "resource", json_object_new_string("routes"));
+	json_object_object_add(e, "reason", json_object_new_string(why));
+	json_object_object_add(e, "via", json_object_new_string(now_via));
+	jappend(h, e);
+	hlog(LOG_NOTICE, "%s", why);
 }
 
 /* @msg without its "uplink NAME: " prefix, for set_state()'s reason. */
@@ -812,6 +990,7 @@ int net_open(struct heald *h, char *err, size_t errlen)
 	nt->active = current_uplink(h);
 	if (nt->active >= 0)
 		nt->active_set = 1u << nt->active;
+	net_reconcile(h);
 	nt->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	nt->w_timer = (struct watch){ TAG_NET_TIMER, nt->timerfd };
 	if (nt->timerfd < 0 || loop_add(h, &nt->w_timer))
@@ -891,6 +1070,7 @@ void net_tick(struct heald *h)
 		return;
 	uplinks_attach(h);
 	net_evaluate(h, "hold-down passed");
+	jsync_async(h);
 }
 
 int net_uplink_up(struct heald *h, const char *name)
@@ -949,7 +1129,8 @@ uint64_t net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err
 		nt->up[nt->active].up_since = now_mono();
 	id = reroute(h, 1u << to, "operator", reason);
 	if (!id)
-		snprintf(err, errlen, "journal: %s: nothing done", strerror(errno));
+		snprintf(err, errlen, "journal: %s: the routes %s, unrecorded", strerror(errno),
+			 nt->active == to ? "moved" : "did not move");
 	return id;
 }
 
