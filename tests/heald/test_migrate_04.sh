@@ -7,11 +7,11 @@
 # runs it on one node only, the other node's console shows no line of it,
 # and (after the last move) every block it wrote is on the disk it runs on,
 # as its printed sha256 says.
-#  1. a degraded peer is refused: the peer's status says "degraded" (the
-#     peer's healctl as the source runs it is a wrapper that says so: on
-#     the host heald has no healblk and no eBPF, the sources of a real
-#     degraded state); `healctl drain` -> the decision waits, journaled
-#     with "b is degraded", no receive on the peer, the VM runs here;
+#  1. an unhealthy peer is refused: the peer's only uplink is down (its
+#     interface is not there, as an LTE dongle pulled out), so its heald
+#     says "failed"; `healctl drain` -> the decision waits, journaled with
+#     "b is failed", no receive on the peer, the VM runs here; then the
+#     uplink's interface and gateway appear, the peer is "ok" again;
 #  2. the peer dies mid-migration: its libvirtd and the incoming qemu
 #     killed while libvirt copies (link limited to 1 MiB/s); the move
 #     fails with libvirt's error, the VM counts on here, never ran there,
@@ -36,7 +36,10 @@ HEALCTL=$top/build/asan/bin/healctl
 
 [ -x "$(dirname "$HEALD")/heal-vmmove" ] || skip "no heal-vmmove beside $HEALD: make -C userspace asan"
 # A move whose source went quiet is dropped after this.
-PEER_CONF=("move_deadline = 20")
+# An uplink of the peer's own, absent at first (part 1); routes heald
+# would manage through it: a prefix nobody uses, not the nodes' link.
+PEER_CONF=("move_deadline = 20" "routes = 10.219.9.0/24"
+	"[uplink lte]" "interface = hplte0" "gateway = 10.219.0.1")
 lv_nodes_up 128 120
 read -r token _ < <(vm_last source)
 log "guest counting on the source: $(vm_last source | cut -c1-40)..."
@@ -93,36 +96,33 @@ conf=("[workload vm]" "kind = libvirt" "domain = $VM" "uri = $LV_URI_A")
 # The link limited: the migration lasts long enough to be hit mid-way.
 slow=("bwlimit = 1024")
 
-# 1. A degraded peer is refused.
-cat > "$SCRATCH/healctl-degraded" <<EOF
-#!/bin/sh
-# The peer's healctl, its status said degraded (what the source asks for).
-if [ "\$*" = "status --json" ]; then
-	"$HEALCTL" status --json | jq -c '.heald.health = "degraded"'
-	exit
-fi
-exec "$HEALCTL" "\$@"
-EOF
-chmod 755 "$SCRATCH/healctl-degraded"
-PHEALCTL=$SCRATCH/healctl-degraded source_start "${conf[@]}" "deadline = 60"
+# 1. An unhealthy peer is refused: its uplink's interface is not there.
+source_start "${conf[@]}" "deadline = 60"
 wl_wait '.domain_state == "running" and .state == "running"'
-peer_ok degraded
+peer_ok failed
 pm=$(pmark)
 before=$(count)
 hs drain vm > /dev/null || fail "drain vm"
-jwait hs '.type == "outcome" and .outcome == "waiting" and (.detail | test("^vm: no peer can take it: b is degraded"))' 30
-log "degraded peer: $(jq -r .detail <<< "$HIT")"
+jwait hs '.type == "outcome" and .outcome == "waiting" and (.detail | test("^vm: no peer can take it: b is failed"))' 30
+log "unhealthy peer: $(jq -r .detail <<< "$HIT")"
 jq -e -s '[.[] | select(.type == "decision" and .action == "move" and .taken == true)] | length == 0' \
 	"$SCRATCH/journal.jsonl" > /dev/null || fail "a move was decided anyway"
 sleep 3
 [ "$(hp journal --json --limit 1024 | jq --argjson m "$pm" '[.[] | select(.id > $m and .type == "receive")] | length')" = 0 ] ||
-	fail "the degraded peer was asked to receive"
+	fail "the unhealthy peer was asked to receive"
 pgrep -f "heal-vmmove move .*--domain $VM " > /dev/null && fail "a migration runs"
 counting_here "$before"
 vp dominfo "$VM" > /dev/null 2>&1 && fail "the VM is defined on the peer"
 hs undrain vm > /dev/null || fail "undrain vm"
 stop_source
 log "the VM counts on here ($before then $(count))"
+# The peer's uplink appears (interface, then its gateway answers): ok again.
+netns_add "$NSB-gw"
+ip link add hplte0 netns "$NSB" type veth peer name hplte0p netns "$NSB-gw" || fail "veth"
+ip -n "$NSB-gw" addr add 10.219.0.1/24 dev hplte0p
+ip -n "$NSB-gw" link set hplte0p up
+ip -n "$NSB" addr add 10.219.0.2/24 dev hplte0
+ip -n "$NSB" link set hplte0 up
 
 # 2. The peer dies mid-migration: its libvirtd and the incoming qemu.
 PEER_LINES=("${slow[@]}")
