@@ -237,3 +237,20 @@ vm_wait_count() {	# vm_wait_count SECONDS
 	tail -5 "$VMDIR/console.log" 2>/dev/null
 	fail "the guest printed no count within $1 s"
 }
+
+# The two nodes with libvirt and the VM counting on the source, as the
+# migration tests and scripts/bench/migrate.sh all want them: namespaces,
+# the peer (sshd and heald, PEER_CONF for its heald.conf), both libvirtds,
+# the peer's storage pool over the VM's directory (libvirt makes the disk
+# there before it copies it: it makes none outside a pool), the VM with
+# MIB MiB, and its first count within SECONDS.
+lv_nodes_up() {	# lv_nodes_up MIB SECONDS
+	lv_setup
+	nodes_setup
+	peer_start
+	lv_start
+	vp pool-define-as heal-vm dir --target "$VMDIR" > /dev/null || fail "the peer's storage pool"
+	vp pool-start heal-vm > /dev/null || fail "the peer's storage pool: start"
+	vm_start "$1"
+	vm_wait_count "$2"
+}

@@ -29,15 +29,8 @@ med() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (
 iso_s() { date -d "$1" +%s.%N; }	# a journal time in seconds
 
 [ -x "$top/build/bin/heal-vmmove" ] || { echo "no build/bin/heal-vmmove: make userspace" >&2; exit 1; }
-lv_setup
-nodes_setup
 PEER_CONF=("receive_max = 64")
-peer_start
-lv_start
-vp pool-define-as heal-vm dir --target "$VMDIR" > /dev/null || fail "the peer's pool"
-vp pool-start heal-vm > /dev/null || fail "the peer's pool: start"
-vm_start 128
-vm_wait_count 120
+lv_nodes_up 128 120
 # Every trial is a move to the peer that heald counts as held there (it
 # does not see the VM come back: Documentation/migration.md, "Not yet").
 PEER_LINES=("capacity = 64")

@@ -28,18 +28,9 @@ HEALCTL=$top/build/asan/bin/healctl
 . "$top/tests/nodes_libvirt.sh"
 
 [ -x "$(dirname "$HEALD")/heal-vmmove" ] || skip "no heal-vmmove beside $HEALD: make -C userspace asan"
-lv_setup
-nodes_setup
 # A move whose source went quiet (heald stopped) is dropped after this.
 PEER_CONF=("move_deadline = 20")
-peer_start
-lv_start
-# The peer's storage pool over the VM's directory: libvirt makes the disk
-# there before it copies it (it makes none outside a pool).
-vp pool-define-as heal-vm dir --target "$VMDIR" > /dev/null || fail "the peer's storage pool"
-vp pool-start heal-vm > /dev/null || fail "the peer's storage pool: start"
-vm_start 128
-vm_wait_count 90
+lv_nodes_up 128 90
 read -r token _ < <(vm_last source)
 log "guest counting on the source: $(vm_last source | cut -c1-40)..."
 

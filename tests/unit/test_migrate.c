@@ -328,6 +328,34 @@ TEST(vm_last_line_is_the_last_complete_one)
 	EXPECT_EQ(NULL, vm_last_line("not json\n"));
 }
 
+/* The journal says "libvirt says so" of the domain running here only on heal-vmmove's word. */
+TEST(vm_said_running_here_only_from_an_outcome)
+{
+	struct json_object *o;
+
+	EXPECT_FALSE(vm_said_running_here(NULL));
+	/* Killed mid-migration: its last line a progress sample. */
+	o = json_tokener_parse("{\"event\":\"progress\",\"for_s\":89,\"job\":{}}");
+	EXPECT_FALSE(vm_said_running_here(o));
+	json_object_put(o);
+	o = json_tokener_parse("{\"event\":\"outcome\",\"outcome\":\"failed\",\"source_state\":\"paused\"}");
+	EXPECT_FALSE(vm_said_running_here(o));
+	json_object_put(o);
+	/* Its abort left to libvirtd, the domain running here: said so, and kept in the journal. */
+	o = json_tokener_parse("{\"event\":\"outcome\",\"outcome\":\"failed\",\"source_state\":\"running\","
+			       "\"job_left\":true}");
+	EXPECT_TRUE(vm_said_running_here(o));
+	{
+		struct json_object *e = json_object_new_object();
+
+		vm_outcome_fields(o, e);
+		EXPECT_TRUE(json_object_get_boolean(json_object_object_get(
+			json_object_object_get(e, "libvirt"), "job_left")));
+		json_object_put(e);
+	}
+	json_object_put(o);
+}
+
 TEST(vm_outcome_fields_say_downtime_and_bytes)
 {
 	struct json_object *vm = json_tokener_parse(

@@ -283,7 +283,10 @@ static void move_fail(struct heald *h, struct move *m, const char *what)
 	snprintf(detail, sizeof(detail), "%s: %s; %s", step_names[m->step], what,
 		 m->dumped ? (n ? "the originals were resumed here" : "no original process was left to resume") :
 		 m->vm_lost ? "the domain runs neither here nor, by libvirt's account, there: check it" :
-		 m->step == MS_MIGRATE ? "the domain kept running here (libvirt says so)" :
+		 m->step == MS_MIGRATE && vm_said_running_here(m->vm) ?
+		 "the domain kept running here (libvirt says so)" :
+		 m->step == MS_MIGRATE ? "heal-vmmove ended without libvirt's word on the domain: "
+		 "libvirtd may still be migrating it; check it" :
 		 "the workload kept running here");
 	if (m->dumped)
 		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " (%d process%s)", n,

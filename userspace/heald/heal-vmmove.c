@@ -31,6 +31,12 @@
  * this program would leave libvirtd migrating on without it.  When heald
  * exits it sends SIGTERM and leaves this to end by itself (child.h,
  * term_at_exit): the job is aborted even with nobody reading its output.
+ * An abort that does not end libvirt's call within ABORT_WAIT seconds (the
+ * link to the destination gone: libvirtd waits on a peer that cannot
+ * answer, until TCP gives up) is left to libvirtd: the outcome line says
+ * so with the domain's state here as libvirt sees it (exit 1 if it runs
+ * here, 2 if not), before heald's backstop kill, which would leave it
+ * unsaid.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -41,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -67,6 +74,7 @@ struct watch {
 	pthread_mutex_t lock;
 	bool done;		/* the migration call returned */
 	char aborted[96];	/* why it was aborted, "" if not */
+	double aborted_at;
 	struct json_object *last;	/* the last progress sample */
 };
 
@@ -237,9 +245,50 @@ static void abort_job(struct watch *w, virDomainPtr dom, const char *why)
 	if (w->aborted[0])
 		return;
 	snprintf(w->aborted, sizeof(w->aborted), "%s", why);
+	w->aborted_at = now_mono();
 	fprintf(stderr, "aborting the migration: %s\n", why);
 	if (virDomainAbortJob(dom) < 0)
 		fprintf(stderr, "virDomainAbortJob: %s\n", lv_error());
+}
+
+/*
+ * The abort did not end libvirt's call within ABORT_WAIT s: the outcome
+ * now, with the domain's state (a query, which the migration's job does
+ * not hold up), and out; libvirtd ends the job when its peer's connection
+ * fails.  Under the lock: the call returning meanwhile says it instead.
+ */
+static void give_up(struct watch *w, virDomainPtr dom)
+{
+	struct json_object *out;
+	int state = -1, reason;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->done) {
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
+	if (virDomainGetState(dom, &state, &reason, 0) < 0)
+		state = -1;
+	out = json_object_new_object();
+	json_object_object_add(out, "event", json_object_new_string("outcome"));
+	json_object_object_add(out, "outcome", json_object_new_string("failed"));
+	json_object_object_add(out, "error", json_object_new_string(
+		"libvirt's job did not end after the abort; left to libvirtd"));
+	json_object_object_add(out, "total_s", json_object_new_double(now_mono() - w->started));
+	json_object_object_add(out, "source_state", json_object_new_string(state_name(state)));
+	json_object_object_add(out, "aborted", json_object_new_string(w->aborted));
+	json_object_object_add(out, "job_left", json_object_new_boolean(true));
+	if (w->last)
+		json_object_object_add(out, "last_progress", json_object_get(w->last));
+	emit(out);
+	json_object_put(out);
+	fprintf(stderr, "aborted (%s): libvirt's job did not end %d s after the abort "
+		"(its peer unreachable?): left to libvirtd%s%s%s\n", w->aborted, ABORT_WAIT,
+		state == VIR_DOMAIN_RUNNING ? "" : "; the domain is ",
+		state == VIR_DOMAIN_RUNNING ? "" : state_name(state),
+		state == VIR_DOMAIN_RUNNING ? "" : " here");
+	fflush(stderr);
+	_exit(state == VIR_DOMAIN_RUNNING ? EXIT_FAILED : EXIT_LOST);
 }
 
 /*
@@ -274,6 +323,8 @@ static void *watcher(void *arg)
 			abort_job(w, dom, sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		else if (w->o->deadline && now_mono() - w->started >= w->o->deadline)
 			abort_job(w, dom, "its deadline passed");
+		if (w->aborted[0] && now_mono() - w->aborted_at >= ABORT_WAIT)
+			give_up(w, dom);
 		if (virDomainGetJobStats(dom, &type, &p, &n, 0) == 0 && type != VIR_DOMAIN_JOB_NONE) {
 			struct json_object *o = json_object_new_object();
 

@@ -6,6 +6,7 @@
 #ifndef HEALD_LIBVIRT_H
 #define HEALD_LIBVIRT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "config.h"
 
@@ -20,6 +21,11 @@ void vm_peer_uri(const struct peer_conf *p, char *buf, size_t len);
  * bytes (memory), disk_bytes, and libvirt's own figures.
  */
 void vm_outcome_fields(struct json_object *vm, struct json_object *e);
+/*
+ * heal-vmmove's last line @vm is its outcome and says the domain runs
+ * here: false when it ended without one (killed at heald's deadline).
+ */
+bool vm_said_running_here(struct json_object *vm);
 /* The last complete line of JSON heal-vmmove printed (@out), parsed: NULL if none. */
 struct json_object *vm_last_line(const char *out);
 

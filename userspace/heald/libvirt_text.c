@@ -41,7 +41,7 @@ void vm_peer_uri(const struct peer_conf *p, char *buf, size_t len)
 void vm_outcome_fields(struct json_object *vm, struct json_object *e)
 {
 	static const char *const keep[] = { "outcome", "error", "aborted", "source_state", "dest_state",
-					    "flags" };
+					    "flags", "job_left" };
 	struct json_object *st = NULL, *v, *lv = json_object_new_object();
 	size_t i;
 
@@ -64,6 +64,16 @@ void vm_outcome_fields(struct json_object *vm, struct json_object *e)
 	if (json_object_object_get_ex(vm, "last_progress", &v))
 		json_object_object_add(lv, "last_progress", json_object_get(v));
 	json_object_object_add(e, "libvirt", lv);
+}
+
+bool vm_said_running_here(struct json_object *vm)
+{
+	struct json_object *v;
+
+	return vm && json_object_object_get_ex(vm, "event", &v) &&
+	       !strcmp(json_object_get_string(v), "outcome") &&
+	       json_object_object_get_ex(vm, "source_state", &v) &&
+	       !strcmp(json_object_get_string(v), "running");
 }
 
 struct json_object *vm_last_line(const char *out)
