@@ -130,7 +130,8 @@ main() {
 			userspace tui tests/unit tests/kmod/nl_test.c tests/fuzz
 		build_step shellcheck shellcheck scripts/*.sh scripts/bench/*.sh tests/*.sh \
 			tests/kmod/*.sh tests/crash/*.sh tests/bpf/*.sh tests/net/*.sh tests/heald/*.sh \
-			tests/outputs/*.sh tests/deb/*.sh tests/boot/*.sh system/healctl.bash-completion .ci/run
+			tests/outputs/*.sh tests/deb/*.sh tests/boot/*.sh system/healctl.bash-completion \
+			system/initramfs-hook system/initramfs-local-block .ci/run
 	} | tee "$results/build.tap"
 
 	note "host unit tests (ASan, UBSan)"

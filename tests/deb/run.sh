@@ -40,8 +40,9 @@ else
 fi
 grep '^deb: build/deb/' "$tmp/deb.log" | sed 's/^/# /'
 heal=build/deb/heal_${version}_amd64.deb
+hlv=build/deb/heal-libvirt_${version}_amd64.deb
 dkms=build/deb/healblk-dkms_${version}_all.deb
-t "the packages carry VERSION ($version)" test -f "$heal" -a -f "$dkms"
+t "the packages carry VERSION ($version)" test -f "$heal" -a -f "$hlv" -a -f "$dkms"
 
 has() {	# has DEB PATH...: every PATH is in DEB
 	local deb=$1 p
@@ -52,14 +53,21 @@ has() {	# has DEB PATH...: every PATH is in DEB
 	done
 }
 t "heal holds the programs, unit, udev rules, sysusers, completion, man pages, conffile" \
-	has "$heal" /usr/sbin/heald /usr/sbin/heal-vmmove /usr/sbin/healctl /usr/bin/healtop \
+	has "$heal" /usr/sbin/heald /usr/sbin/healctl /usr/bin/healtop \
 	/lib/systemd/system/heald.service /lib/systemd/system/healblk-last-resort@.service \
 	/lib/systemd/system/healblk-last-resort@.timer /lib/udev/rules.d/63-healblk.rules \
 	/lib/udev/rules.d/64-healblk-assembly.rules /usr/lib/sysusers.d/heal.conf \
 	/usr/share/bash-completion/completions/healctl /etc/heal/heald.conf \
 	/usr/share/man/man8/heald.8.gz /usr/share/man/man8/healctl.8.gz \
-	/usr/share/man/man8/heal-vmmove.8.gz \
-	/usr/share/man/man1/healtop.1.gz /usr/share/man/man5/heald.conf.5.gz
+	/usr/share/man/man1/healtop.1.gz /usr/share/man/man5/heald.conf.5.gz \
+	/usr/share/initramfs-tools/hooks/healblk /usr/share/initramfs-tools/scripts/local-block/healblk
+# A node without VMs needs no libvirt: heal-vmmove, the only program that
+# links it, is heal-libvirt's.
+t "heal-libvirt holds heal-vmmove and its man page" \
+	has "$hlv" /usr/sbin/heal-vmmove /usr/share/man/man8/heal-vmmove.8.gz
+t "heal does not depend on libvirt" sh -c "! dpkg-deb -f '$heal' Depends | grep -q libvirt"
+t "heal-libvirt depends on libvirt0 and this heal" sh -c \
+	"dpkg-deb -f '$hlv' Depends | grep -q 'libvirt0' && dpkg-deb -f '$hlv' Depends | grep -q 'heal (= $version)'"
 t "healblk-dkms holds the module's source for DKMS and modules-load.d" \
 	has "$dkms" "/usr/src/healblk-$version/dkms.conf" "/usr/src/healblk-$version/Kbuild" \
 	"/usr/src/healblk-$version/kmod/Kbuild" "/usr/src/healblk-$version/include/uapi/linux/healblk.h" \

@@ -138,6 +138,12 @@ void vm_inventory(struct heald *h, struct wl_track *w)
 	snprintf(what, sizeof(what), "%s: inventory", w->conf->name);
 	argv[0] = (char *)vmmove_path();
 	w->vm_asked_at = now_mono();
+	/* A node without VMs has no libvirt: heal-vmmove is a package of its own. */
+	if (access(argv[0], X_OK)) {
+		snprintf(w->vm_error, sizeof(w->vm_error),
+			 "%.80s: %s (Debian: the heal-libvirt package)", argv[0], strerror(errno));
+		return;
+	}
 	if (!peer_run(h, what, argv, VM_INVENTORY_TIMEOUT, vm_inventoried, w, err, sizeof(err))) {
 		snprintf(w->vm_error, sizeof(w->vm_error), "%.159s", err);
 		return;
