@@ -68,11 +68,11 @@ fi
 
 # smartmontools, which heal recommends (heald reads disk health with
 # smartctl): from Debian's archive with apt, cached beside the base image.
-smart_deb=$(find "$out" -maxdepth 1 -name 'smartmontools_*.deb' | sort -V | tail -1)
+smart_deb=$(find "$out/" -maxdepth 1 -name 'smartmontools_*.deb' | sort -V | tail -1)
 if [ -z "$smart_deb" ]; then
 	(cd "$out" && apt-get download -q smartmontools > "$out/apt-download.log" 2>&1) ||
 		bail "apt-get download smartmontools failed, see $out/apt-download.log"
-	smart_deb=$(find "$out" -maxdepth 1 -name 'smartmontools_*.deb' | sort -V | tail -1)
+	smart_deb=$(find "$out/" -maxdepth 1 -name 'smartmontools_*.deb' | sort -V | tail -1)
 fi
 
 # 2. The packages, into a fresh copy.
