@@ -84,6 +84,13 @@ leftovers() {
 # Tear down what a test left, so that the next ones start clean.
 sweep() {
 	local d
+	# A device left suspended (test_heald_08's hbstuck) holds its readers
+	# in D state, and them its removal: resumed first, given a moment.
+	for d in $(dmsetup info -c --noheadings --separator ' ' -o name,suspended 2>/dev/null |
+		awk '$2 == "Suspended" { print $1 }'); do
+		dmsetup resume "$d"
+	done
+	sleep 1
 	for d in /sys/block/healblk*; do
 		[ -e "$d" ] && "$HEALCTL" destroy "${d##*/}" > /dev/null 2>&1
 	done
@@ -106,7 +113,8 @@ for t in "${tests[@]}"; do
 	mark="heal-test: start $n $name $RANDOM"
 	echo "$mark" > /dev/kmsg
 	start=$(date +%s)
-	timeout "${HEAL_TEST_TIMEOUT:-600}" "$t" > "$logs/$name.log" 2>&1
+	# -k: a test whose shell waits on a stuck command ignores the TERM.
+	timeout -k 30 "${HEAL_TEST_TIMEOUT:-600}" "$t" > "$logs/$name.log" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	sed 's/^/# /' "$logs/$name.log" | tee -a "$tap" > /dev/null
