@@ -82,4 +82,17 @@ for trial in 1 2 3; do
 	[ "$(via)" = 10.201.1.1 ] || fail "trial $trial: the routes are not back on A: $(via)"
 done
 log "3 trials: nothing left through A after the move, A's srtt stayed that of its link"
+
+# Only a resolving entry (its queue) goes: one the operator pinned
+# (PERMANENT, against ARP spoofing) stays when A goes silent.
+mac=$(ip -n "$GWA" -j link show gA-n | jq -r '.[0].address')
+ip -n "$NODE" neigh replace 10.201.1.1 lladdr "$mac" nud permanent dev vA || fail "ip neigh replace"
+gw_kill_nft "$GWA" gA-n
+end=$(( $(date +%s) + 10 ))
+while [ "$(date +%s)" -lt "$end" ] && [ "$(via)" != 10.201.2.1 ]; do sleep 0.05; done
+[ "$(via)" = 10.201.2.1 ] || fail "silent A: the routes did not move to B"
+sleep 0.5
+state=$(ip -n "$NODE" -j neigh show 10.201.1.1 dev vA | jq -r '.[0].state // [] | join(",")')
+[ "$state" = PERMANENT ] || fail "the operator's PERMANENT entry for A's gateway is now '$state'"
+log "silent A: the routes on B, the pinned entry for A's gateway kept ($state)"
 echo ok

@@ -341,10 +341,16 @@ TEST(vm_said_running_here_only_from_an_outcome)
 	o = json_tokener_parse("{\"event\":\"outcome\",\"outcome\":\"failed\",\"source_state\":\"paused\"}");
 	EXPECT_FALSE(vm_said_running_here(o));
 	json_object_put(o);
-	/* Its abort left to libvirtd, the domain running here: said so, and kept in the journal. */
+	/* libvirt failed the job itself, the domain running here: its word. */
+	o = json_tokener_parse("{\"event\":\"outcome\",\"outcome\":\"failed\",\"source_state\":\"running\"}");
+	EXPECT_TRUE(vm_said_running_here(o));
+	EXPECT_FALSE(vm_job_left(o));
+	json_object_put(o);
+	/* Its abort left to libvirtd: running here for now, the job may still switch it over. */
 	o = json_tokener_parse("{\"event\":\"outcome\",\"outcome\":\"failed\",\"source_state\":\"running\","
 			       "\"job_left\":true}");
-	EXPECT_TRUE(vm_said_running_here(o));
+	EXPECT_FALSE(vm_said_running_here(o));
+	EXPECT_TRUE(vm_job_left(o));
 	{
 		struct json_object *e = json_object_new_object();
 

@@ -159,18 +159,25 @@ struct json_object *outcome_entry(uint64_t ref, const char *outcome, const char 
 	return e;
 }
 
+/*
+ * Write @entry; with @sync, return its id only once it is on disk: the
+ * callers of jappend() act on a decision only when it is (write-ahead).
+ * A line written but not synced is counted (its id is never given again)
+ * and published as the file holds it, but jappend() returns 0 for it.
+ */
 static uint64_t jwrite(struct heald *h, struct json_object *entry, bool sync)
 {
 	uint64_t next = h->journal.next_id, id = journal_write(&h->journal, entry, sync);
+	bool unsynced = false;
 	const char *line;
 	char *ev;
 	size_t len;
 
 	if (!id && h->journal.next_id > next) {
-		/* Written, not synced: it may still reach the disk with the next sync. */
-		hlog(LOG_ERR, "journal: sync: %s: entry %llu may not be on disk", strerror(errno),
-		     (unsigned long long)next);
+		hlog(LOG_ERR, "journal: sync: %s: entry %llu may not be on disk: not acted on",
+		     strerror(errno), (unsigned long long)next);
 		id = next;
+		unsynced = true;
 	} else if (!id) {
 		hlog(LOG_ERR, "journal: %s: the entry is lost", strerror(errno));
 		return 0;
@@ -180,14 +187,14 @@ static uint64_t jwrite(struct heald *h, struct json_object *entry, bool sync)
 	if (line)
 		hooks_queue(h, id, line, strlen(line));
 	if (!h->subscribers)
-		return id;
+		return unsynced ? 0 : id;
 	/*
 	 * Queued for subscribers, never sent from here: the loop delivers
 	 * it after the dispatch that is running (see api.c).  The line is
 	 * wrapped as it was written, not parsed back.
 	 */
 	if (!line)
-		return id;
+		return unsynced ? 0 : id;
 	len = strlen(line) + 64;
 	ev = malloc(len);
 	if (ev) {
@@ -197,7 +204,7 @@ static uint64_t jwrite(struct heald *h, struct json_object *entry, bool sync)
 		api_queue_line(h, ev, (size_t)n);
 		free(ev);
 	}
-	return id;
+	return unsynced ? 0 : id;
 }
 
 uint64_t jappend(struct heald *h, struct json_object *entry)

@@ -285,6 +285,9 @@ static void move_fail(struct heald *h, struct move *m, const char *what)
 		 m->vm_lost ? "the domain runs neither here nor, by libvirt's account, there: check it" :
 		 m->step == MS_MIGRATE && vm_said_running_here(m->vm) ?
 		 "the domain kept running here (libvirt says so)" :
+		 m->step == MS_MIGRATE && vm_job_left(m->vm) ?
+		 "the domain runs here for now, but libvirtd's job was left open (its abort did not end): "
+		 "it may still finish the move; check it" :
 		 m->step == MS_MIGRATE ? "heal-vmmove ended without libvirt's word on the domain: "
 		 "libvirtd may still be migrating it; check it" :
 		 "the workload kept running here");

@@ -150,7 +150,8 @@ static void *syncer(void *arg)
 			continue;
 		}
 		upto = j->asked;
-		fd = dup(j->fd);
+		/* Close-on-exec: a child started meanwhile gets no way to write heald's journal. */
+		fd = fcntl(j->fd, F_DUPFD_CLOEXEC, 0);
 		pthread_mutex_unlock(&j->mu);
 		if (fd < 0 || fdatasync(fd) < 0)
 			err = errno;

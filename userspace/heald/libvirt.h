@@ -26,6 +26,7 @@ void vm_outcome_fields(struct json_object *vm, struct json_object *e);
  * here: false when it ended without one (killed at heald's deadline).
  */
 bool vm_said_running_here(struct json_object *vm);
+bool vm_job_left(struct json_object *vm);
 /* The last complete line of JSON heal-vmmove printed (@out), parsed: NULL if none. */
 struct json_object *vm_last_line(const char *out);
 

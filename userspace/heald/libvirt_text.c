@@ -66,6 +66,12 @@ void vm_outcome_fields(struct json_object *vm, struct json_object *e)
 	json_object_object_add(e, "libvirt", lv);
 }
 
+/*
+ * heal-vmmove's outcome says the domain runs here, and libvirt's job is
+ * over.  With the job left to libvirtd (job_left: its abort hung), a
+ * domain "running" here may still be switched over to the peer: that is
+ * what a live migration looks like from its source until the end.
+ */
 bool vm_said_running_here(struct json_object *vm)
 {
 	struct json_object *v;
@@ -73,7 +79,16 @@ bool vm_said_running_here(struct json_object *vm)
 	return vm && json_object_object_get_ex(vm, "event", &v) &&
 	       !strcmp(json_object_get_string(v), "outcome") &&
 	       json_object_object_get_ex(vm, "source_state", &v) &&
-	       !strcmp(json_object_get_string(v), "running");
+	       !strcmp(json_object_get_string(v), "running") &&
+	       !(json_object_object_get_ex(vm, "job_left", &v) && json_object_get_boolean(v));
+}
+
+/* heal-vmmove's outcome says it left libvirt's job open (its abort hung). */
+bool vm_job_left(struct json_object *vm)
+{
+	struct json_object *v;
+
+	return vm && json_object_object_get_ex(vm, "job_left", &v) && json_object_get_boolean(v);
 }
 
 struct json_object *vm_last_line(const char *out)

@@ -13,10 +13,11 @@
  * 10-130 ms after it stops answering, not the 300 ms that waiting out
  * three intervals would take (BFD's default is 900 ms).  Losing carrier
  * marks it down at once, and no probe is sent until carrier returns: one
- * sent without it would only wait in the neighbour queue.  Only the reply
- * to the current probe is a round-trip sample (Karn's rule): a reply to an
- * older one may have waited up to a second in that queue, and would stretch
- * the smoothed RTT and with it the next detection.
+ * sent without it would only wait in the neighbour queue.  Round-trip
+ * samples come only from probes sent while the uplink was up, newest
+ * first: a probe sent while it was down may have waited up to a second in
+ * that queue, and would stretch the smoothed RTT and with it the next
+ * detection; a late reply while it is up is a slower path, and must.
  *
  * Failover.  Once the routes have left a down uplink, its gateway's
  * neighbour entry is deleted: what the node had sent that way and that still
@@ -62,6 +63,8 @@ struct uplink {
 	uint16_t ident, seq;
 	double sent_at[PROBE_RING];
 	bool answered[PROBE_RING];
+	bool timed[PROBE_RING];		/* sent while the uplink was up: its reply is an RTT sample */
+	uint16_t sampled;		/* the newest probe whose reply was a sample */
 	double next_send, deadline;	/* deadline 0: no probe outstanding */
 	uint32_t misses;
 	double srtt_ms, rtt_ms;
@@ -268,6 +271,7 @@ static void probe_send(struct heald *h, struct uplink *u, double now)
 	icmp.checksum = csum(&icmp, sizeof(icmp));
 	u->sent_at[u->seq % PROBE_RING] = now;
 	u->answered[u->seq % PROBE_RING] = false;
+	u->timed[u->seq % PROBE_RING] = u->known && u->up && u->carrier;
 	u->sent++;
 	u->deadline = now + probe_timeout(h, u);
 	if (now >= u->next_send)
@@ -281,28 +285,33 @@ static void net_evaluate(struct heald *h, const char *why);
 
 /*
  * @u is down and the routes have left it: delete its gateway's neighbour
- * entry, and with it the packets queued for the gateway's address (an
- * entry still resolving when the link died holds them until the link is
- * back, then sends them the dead way).  Only the gateway's: the hosts on
- * the uplink's own subnet may still be there.
+ * entry if it is still resolving (NUD_INCOMPLETE), and with it the packets
+ * queued for the gateway's address (it holds them until the link is back,
+ * then sends them the dead way).  Only such an entry holds a queue; any
+ * other is left as it is: a PERMANENT one an operator pinned against ARP
+ * spoofing above all.  Only the gateway's: the hosts on the uplink's own
+ * subnet may still be there.
  */
 static void neigh_flush(struct heald *h, struct uplink *u)
 {
-	struct rtnl_neigh *n = rtnl_neigh_alloc();
 	struct nl_addr *gw = nl_addr_build(AF_INET, &u->gw, 4);
+	struct nl_cache *cache = NULL;
+	struct rtnl_neigh *n = NULL;
 	int ret = -NLE_NOMEM;
 
-	if (n && gw) {
-		rtnl_neigh_set_ifindex(n, u->ifindex);
-		rtnl_neigh_set_dst(n, gw);
+	if (gw && !(ret = rtnl_neigh_alloc_cache(h->net->rt, &cache)) &&
+	    (n = rtnl_neigh_get(cache, u->ifindex, gw)) &&
+	    (rtnl_neigh_get_state(n) & NUD_INCOMPLETE))
 		ret = rtnl_neigh_delete(h->net->rt, n, 0);
-	}
 	/* No entry (the kernel flushed it with the carrier) is the usual case. */
 	if (ret < 0 && ret != -NLE_OBJ_NOTFOUND)
 		hlog(LOG_DEBUG, "uplink %s: neighbour %s: %s", u->conf->name, u->conf->gateway,
 		     nl_geterror(ret));
+	if (n)
+		rtnl_neigh_put(n);
+	if (cache)
+		nl_cache_free(cache);
 	nl_addr_put(gw);
-	rtnl_neigh_put(n);
 }
 
 static void set_state(struct heald *h, struct uplink *u, bool up, double now, const char *why)
@@ -341,7 +350,9 @@ static void set_state(struct heald *h, struct uplink *u, bool up, double now, co
 	hlog(up ? LOG_INFO : LOG_WARNING, "uplink %s: %s (%s)", u->conf->name, up ? "up" : "down", why);
 	net_evaluate(h, why);
 	held_flush(h, true);
-	if (!up && u->attached)
+	/* Not in a dry run, nor when the routes stayed (every uplink down). */
+	if (!up && u->attached && !h->cfg.dry_run &&
+	    !(h->cfg.ecmp ? (h->net->active_set >> (u - h->net->up)) & 1 : h->net->active == u - h->net->up))
 		neigh_flush(h, u);
 }
 
@@ -407,9 +418,19 @@ static void probe_reply(struct heald *h, struct uplink *u)
 			continue;
 		u->answered[seq % PROBE_RING] = true;
 		u->received++;
-		if (seq == u->seq) {
+		/*
+		 * A sample: a reply to a probe sent while the uplink was up, newer
+		 * than the last sample (a late one too: an RTT that grew must
+		 * stretch the timeout, or every probe misses).  Not one sent while
+		 * it was down: that may have waited in the gateway's neighbour
+		 * queue until the link came back.
+		 */
+		if (u->timed[seq % PROBE_RING] && (int16_t)(seq - u->sampled) > 0) {
+			u->sampled = seq;
 			u->rtt_ms = (now - u->sent_at[seq % PROBE_RING]) * 1e3;
 			u->srtt_ms = u->srtt_ms ? 0.875 * u->srtt_ms + 0.125 * u->rtt_ms : u->rtt_ms;
+		}
+		if (seq == u->seq) {
 			u->deadline = 0;
 			u->loss[u->nloss++ % LOSS_WINDOW] = false;
 		}
