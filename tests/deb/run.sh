@@ -77,6 +77,11 @@ dpkg-deb -x "$heal" "$tmp/heal"
 dpkg-deb -x "$dkms" "$tmp/dkms"
 dpkg-deb -e "$heal" "$tmp/ctl"
 t "/etc/heal/heald.conf is a conffile" grep -qx /etc/heal/heald.conf "$tmp/ctl/conffiles"
+# It was a file holding the text of a symlink's target: postinst's
+# systemd-sysusers failed on it, and heal stayed unconfigured (boot test).
+t "sysusers.d/heal.conf is system/heal.sysusers, which makes group heal" sh -c \
+	"cmp -s '$tmp/heal/usr/lib/sysusers.d/heal.conf' system/heal.sysusers &&
+		grep -Eq '^g heal ' system/heal.sysusers"
 t "postinst makes the group heal before heald starts" \
 	sh -c "grep -n 'systemd-sysusers\|deb-systemd-invoke' '$tmp/ctl/postinst' | head -1 | grep -q sysusers"
 t "dkms.conf: PACKAGE_VERSION=\"$version\", AUTOINSTALL" \
