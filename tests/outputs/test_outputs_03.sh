@@ -23,6 +23,7 @@ SH
 chmod +x "$SCRATCH/healtop.sh"
 
 start() {	# start SESSION COMMAND: healtop's pid in $PID
+	SESSION=$1
 	rm -f "$SCRATCH/pid"
 	"${T[@]}" new-session -d -s "$1" -x 100 -y 30 "$2" || fail "tmux"
 	for ((i = 0; i < 50; i++)); do
@@ -41,6 +42,9 @@ gone_within_3s() {	# gone_within_3s WHAT
 		sleep 0.1
 	done
 	cpu=$(cpu_s "$PID")
+	# Seen once in a CI rehearsal under heavy load (q, 0.00 s of CPU): where it waits.
+	log "healtop: $(grep -E '^(State|SigBlk|SigIgn):' "/proc/$PID/status" 2>/dev/null | tr '\n\t' '  ')" \
+		"wchan $(cat "/proc/$PID/wchan" 2>/dev/null); its screen: $("${T[@]}" capture-pane -p -t "$SESSION" 2>/dev/null | grep -v '^$' | tail -3 | tr '\n' '|')"
 	kill -9 "$PID" 2>/dev/null
 	fail "$1: healtop still runs after 3 s, having used $cpu s of CPU"
 }
