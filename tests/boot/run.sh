@@ -217,10 +217,14 @@ boot() {
 		nok "$stage: the stage did not finish (qemu exit $rc), see $log"
 }
 
-boot create "$k61" vdb vdc vdd vde vdf vdg nvme
-boot heal "$k61" vdb vdc vdd vde vdf vdg nvme
-boot newkernel "$k612" vdb vdc vdd vde vdf vdg nvme
-boot degraded "$k612" vdc vdd vde vdf vdg nvme
+# HEAL_BOOT_ONLY=root: the root file system's three boots only (rootprep
+# needs nothing of the stages before it).
+if [ "${HEAL_BOOT_ONLY:-}" != root ]; then
+	boot create "$k61" vdb vdc vdd vde vdf vdg nvme
+	boot heal "$k61" vdb vdc vdd vde vdf vdg nvme
+	boot newkernel "$k612" vdb vdc vdd vde vdf vdg nvme
+	boot degraded "$k612" vdc vdd vde vdf vdg nvme
+fi
 boot rootprep "$k61" vdb vdc vdd vde vdf vdg nvme
 # The initramfs that update-initramfs made in rootprep, read from the image.
 rm -f "$out/initrd-heal.img-$k61"
