@@ -254,3 +254,42 @@ lv_nodes_up() {	# lv_nodes_up MIB SECONDS
 	vm_start "$1"
 	vm_wait_count "$2"
 }
+
+# vm_moved_intact BEFORE LAST_HERE TOKEN, once the guest counts on at the
+# peer: it went on there from where it was here (BEFORE at the move's start,
+# LAST_HERE its last count here) under the same TOKEN, and every block it
+# printed, here and there, is on the peer's disk with its sha256.
+vm_moved_intact() {
+	local before=$1 last_here=$2 token=$3 first_there t_peer n_peer
+	first_there=$(peer_exec grep -a -m1 '^heal-vm ' "$VMDIR/console.log" | cut -d' ' -f3)
+	read -r t_peer n_peer _ < <(vm_last peer)
+	log "count: $before before the move, $last_here last here, $first_there first there, $n_peer now"
+	[ "$t_peer" = "$token" ] || fail "the guest restarted on the peer: token $t_peer, was $token"
+	if [ "$first_there" -le "$before" ] || [ "$first_there" -gt "$((last_here + 1))" ]; then
+		fail "the count there starts at $first_there, here it was $before..$last_here"
+	fi
+	[ "$n_peer" -gt "$((last_here + 5))" ] || fail "the guest does not count on the peer: $n_peer"
+	# Every block the guest wrote (here and there) is on the peer's disk, as it printed it.
+	"$PY" - "$PEER/vm/disk.raw" "$VMDIR/console.log" "$PEER/vm/console.log" <<-'EOF' || fail "the peer's disk"
+		import hashlib, sys
+		disk = open(sys.argv[1], "rb")
+		sums = {}
+		for log in sys.argv[2:]:
+		    for line in open(log, errors="replace"):
+		        f = line.split()
+		        if len(f) == 4 and f[0] == "heal-vm":
+		            if int(f[2]) in sums and sums[int(f[2])] != f[3]:
+		                print("# block %s printed twice, different sums" % f[2]); sys.exit(1)
+		            sums[int(f[2])] = f[3]
+		top = max(sums)
+		bad = 0
+		for n in range(1, top):		# the last block may be under way
+		    disk.seek(n * 4096)
+		    b = disk.read(4096)
+		    want = ("heal block %d" % n).ljust(4095).encode() + b"\n"
+		    if b != want or (n in sums and hashlib.sha256(b).hexdigest() != sums[n]):
+		        bad += 1
+		print("# peer's disk: blocks 1..%d checked, %d sums printed, %d bad" % (top - 1, len(sums), bad))
+		sys.exit(1 if bad or len(sums) < top - 3 else 0)
+		EOF
+}

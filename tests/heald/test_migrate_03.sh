@@ -164,35 +164,7 @@ for ((i = 0; i < 50; i++)); do
 	[ "$(count peer)" -gt "$((last_here + 5))" ] 2>/dev/null && break
 	sleep 0.2
 done
-first_there=$(peer_exec grep -a -m1 '^heal-vm ' "$VMDIR/console.log" | cut -d' ' -f3)
-read -r t_peer n_peer _ < <(vm_last peer)
-log "count: $before at the drain, $last_here last here, $first_there first there, $n_peer now"
-[ "$t_peer" = "$token" ] || fail "the guest restarted on the peer: token $t_peer, was $token"
-if [ "$first_there" -le "$before" ] || [ "$first_there" -gt "$((last_here + 1))" ]; then
-	fail "the count there starts at $first_there, here it was $before..$last_here"
-fi
-[ "$n_peer" -gt "$((last_here + 5))" ] || fail "the guest does not count on the peer: $n_peer"
-# Every block the guest wrote (here and there) is on the peer's disk, as it printed it.
-"$PY" - "$PEER/vm/disk.raw" "$VMDIR/console.log" "$PEER/vm/console.log" <<-'EOF' || fail "the peer's disk"
-	import hashlib, sys
-	disk = open(sys.argv[1], "rb")
-	sums = {}
-	for log in sys.argv[2:]:
-	    for line in open(log, errors="replace"):
-	        f = line.split()
-	        if len(f) == 4 and f[0] == "heal-vm":
-	            sums[int(f[2])] = f[3]
-	top = max(sums)
-	bad = 0
-	for n in range(1, top):		# the last block may be under way
-	    disk.seek(n * 4096)
-	    b = disk.read(4096)
-	    want = ("heal block %d" % n).ljust(4095).encode() + b"\n"
-	    if b != want or (n in sums and hashlib.sha256(b).hexdigest() != sums[n]):
-	        bad += 1
-	print("# peer's disk: blocks 1..%d checked, %d sums printed, %d bad" % (top - 1, len(sums), bad))
-	sys.exit(1 if bad or len(sums) < top - 3 else 0)
-	EOF
+vm_moved_intact "$before" "$last_here" "$token"
 why=$(hs why "$id") || fail "why $id"
 grep -q "outcome at .*: moved: domain $VM runs on b" <<< "$why" || fail "why: $why"
 

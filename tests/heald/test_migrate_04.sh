@@ -93,6 +93,19 @@ stop_source() { kill "$HEALD_PID"; wait "$HEALD_PID" 2>/dev/null; }
 mark() { jq -s '[.[].id] | max // 0' "$SCRATCH/journal.jsonl" 2>/dev/null || echo 0; }
 pmark() { hp journal --json --limit 1024 | jq '[.[].id] | max // 0'; }
 conf=("[workload vm]" "kind = libvirt" "domain = $VM" "uri = $LV_URI_A")
+# Parts 2 and 3: a drain whose move has DEADLINE, until libvirt copies:
+# $m and $pm the journals' last ids before it, $id the move's decision.
+drain_until_migrating() {	# drain_until_migrating DEADLINE
+	source_start "move_cooldown = 600" "${conf[@]}" "deadline = $1"
+	wl_wait '.domain_state == "running"'
+	peer_ok ok
+	m=$(mark)
+	pm=$(pmark)
+	hs drain vm > /dev/null || fail "drain vm"
+	wl_wait '.move.step == "migrate" and .move.progress.job.data_processed > 0' 60
+	jwait hs ".id > $m and .type == \"decision\" and .resource == \"workload:vm\" and .action == \"move\" and .taken == true"
+	id=$(jq .id <<< "$HIT")
+}
 # The link limited: the migration lasts long enough to be hit mid-way.
 slow=("bwlimit = 1024")
 
@@ -127,15 +140,7 @@ ip -n "$NSB" link set hplte0 up
 # 2. The peer dies mid-migration: its libvirtd and the incoming qemu.
 PEER_LINES=("${slow[@]}")
 # One try: a retry after the cooldown would race the checks below.
-source_start "move_cooldown = 600" "${conf[@]}" "deadline = 120"
-wl_wait '.domain_state == "running"'
-peer_ok ok
-m=$(mark)
-pm=$(pmark)
-hs drain vm > /dev/null || fail "drain vm"
-wl_wait '.move.step == "migrate" and .move.progress.job.data_processed > 0' 60
-jwait hs ".id > $m and .type == \"decision\" and .resource == \"workload:vm\" and .action == \"move\" and .taken == true"
-id=$(jq .id <<< "$HIT")
+drain_until_migrating 120
 log "migrating: $(wl | jq -c '.move | {step, for_s, progress: (.progress.job | {data_processed, data_total})}')"
 q=$(peer_qemu | head -1); [ -n "$q" ] || fail "no incoming qemu on the peer"
 before=$(count)
@@ -170,15 +175,7 @@ stop_source
 log "peer died: the VM counts on here ($before then $(count)), never ran there"
 
 # 3. The link to the peer drops mid-migration.
-source_start "move_cooldown = 600" "${conf[@]}" "deadline = 30"
-wl_wait '.domain_state == "running"'
-peer_ok ok
-m=$(mark)
-pm=$(pmark)
-hs drain vm > /dev/null || fail "drain vm"
-wl_wait '.move.step == "migrate" and .move.progress.job.data_processed > 0' 60
-jwait hs ".id > $m and .type == \"decision\" and .resource == \"workload:vm\" and .action == \"move\" and .taken == true"
-id=$(jq .id <<< "$HIT")
+drain_until_migrating 30
 before=$(count)
 ip -n "$NSB" link set hmb0 down || fail "link down"
 t0=$(date +%s)
@@ -267,37 +264,7 @@ for ((i = 0; i < 50; i++)); do
 done
 sleep 1
 [ "$(count)" = "$last_here" ] || fail "the guest still counts here: $last_here then $(count)"
-first_there=$(peer_exec grep -a -m1 '^heal-vm ' "$VMDIR/console.log" | cut -d' ' -f3)
-read -r t_peer n_peer _ < <(vm_last peer)
-log "count: $before at the drains, $last_here last here, $first_there first there, $n_peer now"
-[ "$t_peer" = "$token" ] || fail "the guest restarted on the peer: token $t_peer, was $token"
-if [ "$first_there" -le "$before" ] || [ "$first_there" -gt "$((last_here + 1))" ]; then
-	fail "the count there starts at $first_there, here it was $before..$last_here"
-fi
-[ "$n_peer" -gt "$((last_here + 5))" ] || fail "the guest does not count on the peer: $n_peer"
-# Every block the guest wrote (here and there) is on the peer's disk, as it printed it.
-"$PY" - "$PEER/vm/disk.raw" "$VMDIR/console.log" "$PEER/vm/console.log" <<-'EOF' || fail "the peer's disk"
-	import hashlib, sys
-	disk = open(sys.argv[1], "rb")
-	sums = {}
-	for log in sys.argv[2:]:
-	    for line in open(log, errors="replace"):
-	        f = line.split()
-	        if len(f) == 4 and f[0] == "heal-vm":
-	            if int(f[2]) in sums and sums[int(f[2])] != f[3]:
-	                print("# block %s printed twice, different sums" % f[2]); sys.exit(1)
-	            sums[int(f[2])] = f[3]
-	top = max(sums)
-	bad = 0
-	for n in range(1, top):		# the last block may be under way
-	    disk.seek(n * 4096)
-	    b = disk.read(4096)
-	    want = ("heal block %d" % n).ljust(4095).encode() + b"\n"
-	    if b != want or (n in sums and hashlib.sha256(b).hexdigest() != sums[n]):
-	        bad += 1
-	print("# peer's disk: blocks 1..%d checked, %d sums printed, %d bad" % (top - 1, len(sums), bad))
-	sys.exit(1 if bad or len(sums) < top - 3 else 0)
-	EOF
+vm_moved_intact "$before" "$last_here" "$token"
 
 heald_done
 grep -Eq 'ERROR: AddressSanitizer|runtime error:' "$PEER/heald.log" && fail "sanitizer report in the peer's heald"
