@@ -169,6 +169,12 @@ static double hold_of(const struct heald *h, const struct uplink *u, double now)
 	return hold < h->cfg.hold_down_max ? hold : h->cfg.hold_down_max;
 }
 
+/* Whether the routes go through uplink @i now (one of the nexthops, with ecmp). */
+static bool carries_routes(const struct heald *h, int i)
+{
+	return h->cfg.ecmp ? (h->net->active_set >> i) & 1 : h->net->active == i;
+}
+
 /* A probe's miss timeout: 4 x the smoothed RTT, at least 10 ms (scheduling), at most an interval. */
 static double probe_timeout(const struct heald *h, const struct uplink *u)
 {
@@ -203,8 +209,7 @@ static struct json_object *uplink_json(struct heald *h, const struct uplink *u, 
 	json_object_object_add(o, "loss_pct", json_object_new_double(n ? 100.0 * lost / n : 0));
 	json_object_object_add(o, "probes_sent", json_object_new_int64((int64_t)u->sent));
 	json_object_object_add(o, "probes_answered", json_object_new_int64((int64_t)u->received));
-	json_object_object_add(o, "active", json_object_new_boolean(
-		h->cfg.ecmp ? (h->net->active_set >> idx) & 1 : h->net->active == idx));
+	json_object_object_add(o, "active", json_object_new_boolean(carries_routes(h, idx)));
 	json_object_object_add(o, "hold_down_s", json_object_new_double(hold_of(h, u, now)));
 	if (u->up)
 		json_object_object_add(o, "up_for_s", json_object_new_double(now - u->up_since));
@@ -351,8 +356,7 @@ static void set_state(struct heald *h, struct uplink *u, bool up, double now, co
 	net_evaluate(h, why);
 	held_flush(h, true);
 	/* Not in a dry run, nor when the routes stayed (every uplink down). */
-	if (!up && u->attached && !h->cfg.dry_run &&
-	    !(h->cfg.ecmp ? (h->net->active_set >> (u - h->net->up)) & 1 : h->net->active == u - h->net->up))
+	if (!up && u->attached && !h->cfg.dry_run && !carries_routes(h, (int)(u - h->net->up)))
 		neigh_flush(h, u);
 }
 
@@ -1167,7 +1171,7 @@ void net_metrics(struct heald *h, void (*put)(void *b, const char *fmt, ...), vo
 	put(b, "# HELP heal_uplink_active 1 for the uplink the routes go through\n# TYPE heal_uplink_active gauge\n");
 	for (i = 0; i < h->net->n; i++)
 		put(b, "heal_uplink_active{uplink=\"%s\"} %d\n", h->net->up[i].conf->name,
-		    h->cfg.ecmp ? (int)((h->net->active_set >> i) & 1) : h->net->active == i);
+		    carries_routes(h, i));
 	put(b, "# HELP heal_uplink_rtt_seconds Last probe round trip\n# TYPE heal_uplink_rtt_seconds gauge\n");
 	for (i = 0; i < h->net->n; i++)
 		put(b, "heal_uplink_rtt_seconds{uplink=\"%s\"} %.6f\n", h->net->up[i].conf->name,
