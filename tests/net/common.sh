@@ -18,6 +18,7 @@ HEALCTL=${HEALCTL:-$top/build/bin/healctl}
 P=heal-nt$$
 NODE=$P-node GWA=$P-gwa GWB=$P-gwb REMOTE=$P-remote
 TARGET=10.201.9.1
+TARGET2=10.201.9.2
 SCRATCH=$(mktemp -d /tmp/heal-net.XXXXXX)
 _pids=()
 
@@ -73,7 +74,8 @@ topology() {
 	in_ns "$NODE" ping -c1 -W2 $TARGET > /dev/null || fail "no path to the remote through A"
 }
 
-# heald in the node namespace with uplinks A (preferred) and B.
+# heald in the node namespace with uplinks A (preferred) and B; $UPLINK_A
+# and $UPLINK_B are more lines of their sections ("targets = ...").
 heald_start() {	# heald_start [KEY = VALUE line]...
 	local line i
 	{
@@ -82,8 +84,8 @@ heald_start() {	# heald_start [KEY = VALUE line]...
 		echo "metrics_port = 19579"
 		echo "bpf = no"
 		for line in "$@"; do echo "$line"; done
-		printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\n'
-		printf '[uplink B]\ninterface = vB\ngateway = 10.201.2.1\n'
+		printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\n%s\n' "${UPLINK_A:-}"
+		printf '[uplink B]\ninterface = vB\ngateway = 10.201.2.1\n%s\n' "${UPLINK_B:-}"
 	} > "$SCRATCH/heald.conf"
 	export HEAL_SOCKET=$SCRATCH/heald.sock
 	# ip netns exec execs heald: $! is heald's pid.
@@ -134,5 +136,21 @@ table netdev heal_drop {
 NFT
 }
 gw_heal_nft() { in_ns "$1" nft delete table netdev heal_drop 2>/dev/null; }
+# A gateway that answers its own pings but forwards nothing (the ISP side
+# of a consumer router died): its forward path drops everything.
+gw_kill_forward() {	# gw_kill_forward NS
+	in_ns "$1" nft -f - <<NFT || fail "nft in $1"
+table inet heal_fwd {
+	chain forwarding { type filter hook forward priority 0; policy drop; }
+}
+NFT
+}
+gw_heal_forward() { in_ns "$1" nft delete table inet heal_fwd 2>/dev/null; }
+# A second host beyond both gateways, for two targets per uplink.
+second_target() {
+	ip -n "$REMOTE" addr add $TARGET2/32 dev lo
+	ip -n "$GWA" route add $TARGET2/32 via 10.201.3.2
+	ip -n "$GWB" route add $TARGET2/32 via 10.201.4.2
+}
 
 now() { date +%s.%N; }

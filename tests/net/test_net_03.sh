@@ -28,6 +28,18 @@ refused "\[uplink A\] unknown key 'gw'" "$(printf '[uplink A]\ninterface = vA\ng
 refused "routes: '10.0.0.0' is not an IPv4 prefix" \
 	"$(printf 'routes = 10.0.0.0\n[uplink A]\ninterface = vA\ngateway = 10.201.1.1')"
 refused "bad section '\[uplink A B\]'" "$(printf '[uplink A B]')"
+refused "bad.conf:8: \[uplink A\] targets: '10.201.9' is not a unicast IPv4 address" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 10.201.9.1 10.201.9')"
+refused "\[uplink A\] targets: '224.0.0.1' is not a unicast IPv4 address" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 224.0.0.1')"
+refused "\[uplink A\] targets: 10.201.9.1 twice" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 10.201.9.1 10.201.9.1')"
+refused "\[uplink A\] targets: more than 4" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5')"
+refused "\[uplink A\] targets: none given" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets =')"
+refused "\[uplink B\] its targets would be routed by table 254 \(target_table \+ 1\), which is route_table" \
+	"$(printf 'target_table = 253\n[uplink A]\ninterface = vA\ngateway = 10.201.1.1\n[uplink B]\ninterface = vB\ngateway = 10.201.2.1\ntargets = 10.201.9.1')"
 # And --check-config says the same without starting.
 printf '[uplink A]\ninterface = vA\n' > "$SCRATCH/bad.conf"
 "$HEALD" --check-config -c "$SCRATCH/bad.conf" > /dev/null 2>&1 && fail "--check-config accepted an uplink without a gateway"

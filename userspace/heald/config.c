@@ -41,6 +41,10 @@ void config_default(struct config *c)
 	c->disk.scrub_interval = 30;
 	c->probe_interval_ms = 100;
 	c->probe_multiplier = 3;
+	c->target_interval_ms = 200;
+	c->target_multiplier = 3;
+	c->target_table = 4200;
+	c->target_rule_priority = 4200;
 	c->hold_down = 10;
 	c->hold_down_max = 300;
 	snprintf(c->routes, sizeof(c->routes), "default");
@@ -107,6 +111,10 @@ static const struct key keys[] = {
 	G("smart_timeout", K_DOUBLE, smart_timeout, 1, 600),
 	G("probe_interval_ms", K_U32, probe_interval_ms, 10, 10000),
 	G("probe_multiplier", K_U32, probe_multiplier, 1, 100),
+	G("target_interval_ms", K_U32, target_interval_ms, 10, 60000),
+	G("target_multiplier", K_U32, target_multiplier, 1, 100),
+	G("target_table", K_U32, target_table, 1, 4294967295.0 - CONFIG_MAX_UPLINKS),
+	G("target_rule_priority", K_U32, target_rule_priority, 1, 32765),
 	G("hold_down", K_DOUBLE, hold_down, 0, 86400),
 	G("hold_down_max", K_DOUBLE, hold_down_max, 0, 86400),
 	G("routes", K_TEXT, routes, 0, 0),
@@ -292,6 +300,39 @@ static int parse_uplink_section(struct config *c, const char *file, int lineno, 
 	return 0;
 }
 
+/*
+ * targets = ADDR...: hosts beyond the gateway, any one answering keeps the
+ * uplink up; "default" is three public anycast resolvers run by three
+ * different operators (Quad9, Cloudflare, Google), so that one of them
+ * failing or filtering ICMP does not take an uplink down.
+ */
+static int uplink_targets(struct uplink_conf *u, const char *val, char *why, size_t wlen)
+{
+	static const char *const defaults = "9.9.9.9 1.1.1.1 8.8.8.8";
+	char tok[64];
+	struct in_addr a;
+	const char *p;
+	int n, i;
+
+	if (!strcmp(val, "default"))
+		val = defaults;
+	u->ntargets = 0;
+	for (p = val; sscanf(p, "%63s%n", tok, &n) == 1; p += n) {
+		if (inet_pton(AF_INET, tok, &a) != 1 || !a.s_addr || IN_MULTICAST(ntohl(a.s_addr)) ||
+		    a.s_addr == INADDR_BROADCAST)
+			return snprintf(why, wlen, "targets: '%s' is not a unicast IPv4 address", tok), -1;
+		for (i = 0; i < u->ntargets; i++)
+			if (!strcmp(u->targets[i], tok))
+				return snprintf(why, wlen, "targets: %s twice", tok), -1;
+		if (u->ntargets == CONFIG_MAX_TARGETS)
+			return snprintf(why, wlen, "targets: more than %d", CONFIG_MAX_TARGETS), -1;
+		inet_ntop(AF_INET, &a, u->targets[u->ntargets++], sizeof(u->targets[0]));
+	}
+	if (!u->ntargets)
+		return snprintf(why, wlen, "targets: none given (addresses, or default)"), -1;
+	return 0;
+}
+
 static int uplink_key(struct uplink_conf *u, const char *key, const char *val, char *why, size_t wlen)
 {
 	struct in_addr a;
@@ -312,8 +353,10 @@ static int uplink_key(struct uplink_conf *u, const char *key, const char *val, c
 		if (errno || !*val || *end || v > 1000)
 			return snprintf(why, wlen, "priority: '%s' is not 0..1000", val), -1;
 		u->priority = (uint32_t)v;
+	} else if (!strcmp(key, "targets")) {
+		return uplink_targets(u, val, why, wlen);
 	} else {
-		return snprintf(why, wlen, "unknown key '%s' (interface, gateway, priority)", key), -1;
+		return snprintf(why, wlen, "unknown key '%s' (interface, gateway, priority, targets)", key), -1;
 	}
 	return 0;
 }
@@ -587,7 +630,15 @@ static int check_uplinks(const struct config *c, const char *file, char *err, si
 
 	for (i = 0; i < c->nuplink; i++) {
 		const struct uplink_conf *u = &c->uplink[i];
+		uint32_t t = c->target_table + (uint32_t)i;
 
+		/* Its own table: not the routes' one, nor local, main or default. */
+		if (u->ntargets && (t == c->route_table || (t >= 253 && t <= 255))) {
+			snprintf(err, errlen, "%s:%d: [uplink %s] its targets would be routed by table %u "
+				 "(target_table + %d), which is %s: choose another target_table", file,
+				 u->line, u->name, t, i, t == c->route_table ? "route_table" : "a kernel table");
+			return -EINVAL;
+		}
 		if (!u->ifname[0] || !u->gateway[0]) {
 			snprintf(err, errlen, "%s:%d: [uplink %s] needs an interface and a gateway", file,
 				 u->line, u->name);

@@ -34,6 +34,7 @@ struct device_conf {
 
 #define CONFIG_MAX_UPLINKS 4
 #define CONFIG_MAX_ROUTES 8
+#define CONFIG_MAX_TARGETS 4
 
 /* An uplink: a gateway reached through an interface, probed by ICMP echo. */
 struct uplink_conf {
@@ -41,6 +42,9 @@ struct uplink_conf {
 	char ifname[16];	/* IFNAMSIZ */
 	char gateway[46];	/* IPv4 dotted quad */
 	uint32_t priority;	/* lower is preferred; default: order in the file */
+	/* Hosts beyond the gateway probed through this uplink (net.c): any one answering will do. */
+	char targets[CONFIG_MAX_TARGETS][16];
+	int ntargets;
 	int line;		/* where its section starts, for messages */
 };
 
@@ -123,6 +127,10 @@ struct config {
 	int nuplink;
 	uint32_t probe_interval_ms;	/* ICMP echo to each gateway this often ... */
 	uint32_t probe_multiplier;	/* ... and it is down after this many missed (BFD's 100 ms x 3) */
+	uint32_t target_interval_ms;	/* each uplink's targets probed this often ... */
+	uint32_t target_multiplier;	/* ... and it is down after this many rounds unanswered */
+	uint32_t target_table;		/* uplink i's targets are routed by table and fwmark target_table + i */
+	uint32_t target_rule_priority;	/* the priority of those fwmark rules */
 	double hold_down;		/* healthy this long before traffic returns to a preferred uplink */
 	double hold_down_max;		/* flaps double the hold-down up to this */
 	char routes[200];		/* prefixes routed via the active uplink: "default 10.0.0.0/8" */

@@ -19,6 +19,23 @@
  * that queue, and would stretch the smoothed RTT and with it the next
  * detection; a late reply while it is up is a slower path, and must.
  *
+ * Beyond the gateway.  A gateway that answers but forwards nothing (a
+ * consumer router whose ISP side died) is seen through an uplink's targets:
+ * hosts beyond it, probed in rounds (one probe to each, the same sequence
+ * number) every target_interval_ms, the same way (4 x the smoothed RTT, at
+ * least 50 ms; a missed round re-sent at once).  Any target answering
+ * answers the round, so one target that goes silent changes nothing;
+ * target_multiplier rounds unanswered while the gateway answers mark the
+ * uplink down.  The probes carry fwmark T (target_table + the uplink's
+ * index), a rule sends them to table T, and table T holds one route, all
+ * through that uplink's gateway: they leave through their uplink whatever
+ * the main table says, so a standby uplink is known good or bad before the
+ * routes need it, and a down one is seen coming back while the routes go
+ * elsewhere.  An uplink is up while its gateway answers and, with targets,
+ * one of them does; the targets are not probed while the gateway is known
+ * dead, and after it (or the carrier) comes back they are asked again
+ * before the uplink is up.
+ *
  * Failover.  Once the routes have left a down uplink, its gateway's
  * neighbour entry is deleted: what the node had sent that way and that still
  * waits for the gateway's address would otherwise leave through the dead
@@ -50,33 +67,49 @@
 #include <netlink/route/route.h>
 #include <netlink/route/link.h>
 #include <netlink/route/neighbour.h>
+#include <netlink/route/rule.h>
+#include <linux/fib_rules.h>
 #include "heald.h"
 
 #define PROBE_RING 32
 #define LOSS_WINDOW 20
 
-struct uplink {
-	const struct uplink_conf *conf;
-	int ifindex, sock;
+/*
+ * One stream of ICMP echo probes: to the uplink's gateway, or in rounds to
+ * its targets beyond it (one probe to each, the same sequence number: any
+ * reply answers the round).
+ */
+struct prober {
+	int sock;
 	struct watch w;
-	struct in_addr gw, src;
 	uint16_t ident, seq;
 	double sent_at[PROBE_RING];
 	bool answered[PROBE_RING];
-	bool timed[PROBE_RING];		/* sent while the uplink was up: its reply is an RTT sample */
+	bool timed[PROBE_RING];		/* sent while the path was up: its reply is an RTT sample */
 	uint16_t sampled;		/* the newest probe whose reply was a sample */
 	double next_send, deadline;	/* deadline 0: no probe outstanding */
 	uint32_t misses;
 	double srtt_ms, rtt_ms;
-	bool up, known, carrier;
-	double up_since, down_at;
-	double flaps[16];
-	uint32_t nflaps;
 	uint64_t sent, received;
 	bool loss[LOSS_WINDOW];		/* the last probes: lost? */
 	uint32_t nloss;
+	bool ok, known;			/* what its probes concluded; !known: not yet, or not since carrier came back */
+};
+
+struct uplink {
+	const struct uplink_conf *conf;
+	int ifindex;
+	struct in_addr gw, src;
+	struct prober gwp;		/* the gateway: fast local detection */
+	struct prober tgp;		/* the targets beyond it, through its own table (ntgt > 0) */
+	struct in_addr tgt[CONFIG_MAX_TARGETS];
+	int ntgt;
+	bool up, known, carrier;	/* up: the gateway answers and (with targets) the path beyond it */
+	double up_since, down_at;
+	double flaps[16];
+	uint32_t nflaps;
 	uint64_t alarm;
-	bool attached;		/* its interface is there, the probe socket open */
+	bool attached;		/* its interface is there, the probe sockets open */
 	char detached_why[256];	/* why not, as last said */
 };
 
@@ -175,27 +208,52 @@ static bool carries_routes(const struct heald *h, int i)
 	return h->cfg.ecmp ? (h->net->active_set >> i) & 1 : h->net->active == i;
 }
 
-/* A probe's miss timeout: 4 x the smoothed RTT, at least 10 ms (scheduling), at most an interval. */
-static double probe_timeout(const struct heald *h, const struct uplink *u)
+static bool is_gwp(const struct uplink *u, const struct prober *p)
 {
-	double timeout = u->srtt_ms ? 4 * u->srtt_ms / 1e3 : 0.05;
+	return p == &u->gwp;
+}
 
-	if (timeout < 0.010)
-		timeout = 0.010;
-	if (timeout > h->cfg.probe_interval_ms / 1e3)
-		timeout = h->cfg.probe_interval_ms / 1e3;
-	return timeout;
+static double interval_of(const struct heald *h, const struct uplink *u, const struct prober *p)
+{
+	return (is_gwp(u, p) ? h->cfg.probe_interval_ms : h->cfg.target_interval_ms) / 1e3;
+}
+
+/*
+ * A probe's miss timeout: 4 x the smoothed RTT, at most an interval, at
+ * least 10 ms to the gateway (scheduling) and 50 ms beyond it (the jitter
+ * of a path through an ISP).  Before the first sample: 50 ms to the
+ * gateway, an interval beyond it.
+ */
+static double probe_timeout(const struct heald *h, const struct uplink *u, const struct prober *p)
+{
+	double iv = interval_of(h, u, p), floor = is_gwp(u, p) ? 0.010 : 0.050;
+	double timeout = p->srtt_ms ? 4 * p->srtt_ms / 1e3 : is_gwp(u, p) ? 0.05 : iv;
+
+	if (timeout < floor)
+		timeout = floor;
+	return timeout < iv ? timeout : iv;
+}
+
+static double loss_pct(const struct prober *p)
+{
+	uint32_t i, lost = 0, n = p->nloss < LOSS_WINDOW ? p->nloss : LOSS_WINDOW;
+
+	for (i = 0; i < n; i++)
+		lost += p->loss[i];
+	return n ? 100.0 * lost / n : 0;
+}
+
+static const char *state_of(bool known, bool ok)
+{
+	return !known ? "unknown" : ok ? "up" : "down";
 }
 
 static struct json_object *uplink_json(struct heald *h, const struct uplink *u, double now)
 {
 	struct json_object *o = json_object_new_object();
-	uint32_t i, lost = 0, n = u->nloss < LOSS_WINDOW ? u->nloss : LOSS_WINDOW;
-	int idx = (int)(u - h->net->up);
+	int i, idx = (int)(u - h->net->up);
 	char gw[INET_ADDRSTRLEN];
 
-	for (i = 0; i < n; i++)
-		lost += u->loss[i];
 	inet_ntop(AF_INET, &u->gw, gw, sizeof(gw));
 	json_object_object_add(o, "name", json_object_new_string(u->conf->name));
 	json_object_object_add(o, "interface", json_object_new_string(u->conf->ifname));
@@ -203,18 +261,34 @@ static struct json_object *uplink_json(struct heald *h, const struct uplink *u, 
 	json_object_object_add(o, "priority", json_object_new_int((int)u->conf->priority));
 	json_object_object_add(o, "state", json_object_new_string(!u->known ? "unknown" : u->up ? "up" : "down"));
 	json_object_object_add(o, "carrier", json_object_new_boolean(u->carrier));
-	json_object_object_add(o, "rtt_ms", json_object_new_double(u->rtt_ms));
-	json_object_object_add(o, "srtt_ms", json_object_new_double(u->srtt_ms));
-	json_object_object_add(o, "timeout_ms", json_object_new_double(probe_timeout(h, u) * 1e3));
-	json_object_object_add(o, "loss_pct", json_object_new_double(n ? 100.0 * lost / n : 0));
-	json_object_object_add(o, "probes_sent", json_object_new_int64((int64_t)u->sent));
-	json_object_object_add(o, "probes_answered", json_object_new_int64((int64_t)u->received));
+	json_object_object_add(o, "rtt_ms", json_object_new_double(u->gwp.rtt_ms));
+	json_object_object_add(o, "srtt_ms", json_object_new_double(u->gwp.srtt_ms));
+	json_object_object_add(o, "timeout_ms", json_object_new_double(probe_timeout(h, u, &u->gwp) * 1e3));
+	json_object_object_add(o, "loss_pct", json_object_new_double(loss_pct(&u->gwp)));
+	json_object_object_add(o, "probes_sent", json_object_new_int64((int64_t)u->gwp.sent));
+	json_object_object_add(o, "probes_answered", json_object_new_int64((int64_t)u->gwp.received));
+	json_object_object_add(o, "gateway_state", json_object_new_string(state_of(u->gwp.known, u->gwp.ok)));
+	if (u->ntgt) {
+		struct json_object *t = json_object_new_object(), *a = json_object_new_array();
+
+		for (i = 0; i < u->ntgt; i++)
+			json_object_array_add(a, json_object_new_string(u->conf->targets[i]));
+		json_object_object_add(t, "addresses", a);
+		json_object_object_add(t, "state", json_object_new_string(state_of(u->tgp.known, u->tgp.ok)));
+		json_object_object_add(t, "rtt_ms", json_object_new_double(u->tgp.rtt_ms));
+		json_object_object_add(t, "srtt_ms", json_object_new_double(u->tgp.srtt_ms));
+		json_object_object_add(t, "timeout_ms", json_object_new_double(probe_timeout(h, u, &u->tgp) * 1e3));
+		json_object_object_add(t, "loss_pct", json_object_new_double(loss_pct(&u->tgp)));
+		json_object_object_add(t, "rounds_sent", json_object_new_int64((int64_t)u->tgp.sent));
+		json_object_object_add(t, "rounds_answered", json_object_new_int64((int64_t)u->tgp.received));
+		json_object_object_add(o, "targets", t);
+	}
 	json_object_object_add(o, "active", json_object_new_boolean(carries_routes(h, idx)));
 	json_object_object_add(o, "hold_down_s", json_object_new_double(hold_of(h, u, now)));
 	if (u->up)
 		json_object_object_add(o, "up_for_s", json_object_new_double(now - u->up_since));
 	/* netmon's view of the same interface: TCP retransmits and drops so far. */
-	for (i = 0; i < (uint32_t)h->nlinks; i++)
+	for (i = 0; i < h->nlinks; i++)
 		if (h->links[i].ifindex == u->ifindex) {
 			json_object_object_add(o, "tcp_retransmits",
 					       json_object_new_int64((int64_t)h->links[i].retrans));
@@ -232,11 +306,14 @@ static void arm(struct heald *h)
 
 	for (i = 0; i < nt->n; i++) {
 		struct uplink *u = &nt->up[i];
-		double t = u->deadline ? u->deadline : u->next_send;
+		double t = u->gwp.deadline ? u->gwp.deadline : u->gwp.next_send;
 
 		if (!u->attached)
 			continue;
 		if (!next || t < next)
+			next = t;
+		t = u->tgp.deadline ? u->tgp.deadline : u->tgp.next_send;
+		if (u->ntgt && t < next)
 			next = t;
 	}
 	if (!next) {
@@ -265,25 +342,44 @@ static uint16_t csum(const void *data, size_t len)
 	return (uint16_t)~sum;
 }
 
-static void probe_send(struct heald *h, struct uplink *u, double now)
+/*
+ * One probe, or one round to every target.  Its reply is an RTT sample if
+ * the path was up when it left (or, before any sample, not known down):
+ * one sent while it was down may have waited in a neighbour queue.
+ */
+static void probe_send(struct heald *h, struct uplink *u, struct prober *p, double now)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = u->gw };
 	struct icmphdr icmp = { .type = ICMP_ECHO };
+	int i, n = is_gwp(u, p) ? 1 : u->ntgt;
 
-	u->seq++;
-	icmp.un.echo.id = htons(u->ident);
-	icmp.un.echo.sequence = htons(u->seq);
+	p->seq++;
+	icmp.un.echo.id = htons(p->ident);
+	icmp.un.echo.sequence = htons(p->seq);
 	icmp.checksum = csum(&icmp, sizeof(icmp));
-	u->sent_at[u->seq % PROBE_RING] = now;
-	u->answered[u->seq % PROBE_RING] = false;
-	u->timed[u->seq % PROBE_RING] = u->known && u->up && u->carrier;
-	u->sent++;
-	u->deadline = now + probe_timeout(h, u);
-	if (now >= u->next_send)
-		u->next_send = now + h->cfg.probe_interval_ms / 1e3;
-	if (sendto(u->sock, &icmp, sizeof(icmp), 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
-	    errno != ENETUNREACH && errno != EHOSTUNREACH && errno != ENETDOWN)
-		hlog(LOG_DEBUG, "uplink %s: probe: %s", u->conf->name, strerror(errno));
+	p->sent_at[p->seq % PROBE_RING] = now;
+	p->answered[p->seq % PROBE_RING] = false;
+	p->timed[p->seq % PROBE_RING] = u->carrier && (p->known ? p->ok : !p->srtt_ms);
+	p->sent++;
+	p->deadline = now + probe_timeout(h, u, p);
+	if (now >= p->next_send)
+		p->next_send = now + interval_of(h, u, p);
+	for (i = 0; i < n; i++) {
+		if (!is_gwp(u, p))
+			to.sin_addr = u->tgt[i];
+		if (sendto(p->sock, &icmp, sizeof(icmp), 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+		    errno != ENETUNREACH && errno != EHOSTUNREACH && errno != ENETDOWN)
+			hlog(LOG_DEBUG, "uplink %s: probe: %s", u->conf->name, strerror(errno));
+	}
+}
+
+/* Forget what @p concluded: the carrier or the gateway went, it starts again. */
+static void prober_reset(struct prober *p)
+{
+	p->known = false;
+	p->ok = false;
+	p->misses = 0;
+	p->deadline = 0;
 }
 
 static void net_evaluate(struct heald *h, const char *why);
@@ -360,12 +456,63 @@ static void set_state(struct heald *h, struct uplink *u, bool up, double now, co
 		neigh_flush(h, u);
 }
 
+/* The targets' addresses, space-separated, for messages. */
+static const char *target_names(const struct uplink *u, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < u->ntgt && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? " " : "", u->conf->targets[i]);
+	return buf;
+}
+
+/*
+ * What the uplink's probers say, as its state: up while the gateway
+ * answers and, with targets, one of them answers through it too.  Not
+ * concluded while the targets are unknown behind a gateway that answers.
+ */
+static void uplink_update(struct heald *h, struct uplink *u, double now, const char *why)
+{
+	bool known = u->gwp.known && (!u->gwp.ok || !u->ntgt || u->tgp.known);
+
+	if (u->carrier && known)
+		set_state(h, u, u->gwp.ok && (!u->ntgt || u->tgp.ok), now, why);
+}
+
+/* A probe of @p unanswered in its time. */
+static void probe_missed(struct heald *h, struct uplink *u, struct prober *p, double now)
+{
+	uint32_t mult = is_gwp(u, p) ? h->cfg.probe_multiplier : h->cfg.target_multiplier;
+	char why[200], names[CONFIG_MAX_TARGETS * 16];
+
+	p->deadline = 0;
+	p->loss[p->nloss++ % LOSS_WINDOW] = true;
+	p->misses++;
+	if (p->misses >= mult && (p->ok || !p->known)) {
+		p->known = true;
+		p->ok = false;
+		if (is_gwp(u, p)) {
+			snprintf(why, sizeof(why), "%u probes of %s unanswered", p->misses, u->conf->gateway);
+			prober_reset(&u->tgp);	/* nothing to learn beyond a dead gateway */
+		} else {
+			snprintf(why, sizeof(why), "%u rounds to %s unanswered, the gateway answers: "
+				 "the path beyond it is broken", p->misses,
+				 target_names(u, names, sizeof(names)));
+		}
+		uplink_update(h, u, now, why);
+	}
+	/* A miss is confirmed at once, not an interval later. */
+	if (p->misses < mult)
+		probe_send(h, u, p, now);
+}
+
 static void probe_timer(struct heald *h)
 {
 	struct net *nt = h->net;
 	double now = now_mono();
 	uint64_t ticks;
-	char why[96];
 	int i;
 
 	if (read(nt->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
@@ -375,26 +522,35 @@ static void probe_timer(struct heald *h)
 
 		if (!u->attached || !u->carrier)
 			continue;
-		if (u->deadline && now >= u->deadline) {
-			u->deadline = 0;
-			u->loss[u->nloss++ % LOSS_WINDOW] = true;
-			u->misses++;
-			if (u->misses >= h->cfg.probe_multiplier && (u->up || !u->known)) {
-				snprintf(why, sizeof(why), "%u probes of %s unanswered", u->misses,
-					 u->conf->gateway);
-				set_state(h, u, false, now, why);
-			}
-			/* A miss is confirmed at once, not an interval later. */
-			if (u->misses < h->cfg.probe_multiplier)
-				probe_send(h, u, now);
-		}
-		if (!u->deadline && now >= u->next_send)
-			probe_send(h, u, now);
+		if (u->gwp.deadline && now >= u->gwp.deadline)
+			probe_missed(h, u, &u->gwp, now);
+		if (!u->gwp.deadline && now >= u->gwp.next_send)
+			probe_send(h, u, &u->gwp, now);
+		/* The targets while the gateway is not known dead. */
+		if (!u->ntgt || (u->gwp.known && !u->gwp.ok))
+			continue;
+		if (u->tgp.deadline && now >= u->tgp.deadline)
+			probe_missed(h, u, &u->tgp, now);
+		if (!u->tgp.deadline && now >= u->tgp.next_send)
+			probe_send(h, u, &u->tgp, now);
 	}
 	arm(h);
 }
 
-static void probe_reply(struct heald *h, struct uplink *u)
+/* Is @a the gateway (gateway prober) or one of the targets? */
+static bool probed_from(const struct uplink *u, const struct prober *p, struct in_addr a)
+{
+	int i;
+
+	if (is_gwp(u, p))
+		return a.s_addr == u->gw.s_addr;
+	for (i = 0; i < u->ntgt; i++)
+		if (a.s_addr == u->tgt[i].s_addr)
+			return true;
+	return false;
+}
+
+static void probe_reply(struct heald *h, struct uplink *u, struct prober *p)
 {
 	uint8_t buf[512];
 	struct sockaddr_in from;
@@ -402,7 +558,7 @@ static void probe_reply(struct heald *h, struct uplink *u)
 	double now = now_mono();
 	ssize_t n;
 
-	while ((n = recvfrom(u->sock, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 0) {
+	while ((n = recvfrom(p->sock, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 0) {
 		const struct iphdr *ip = (const struct iphdr *)buf;
 		const struct icmphdr *icmp;
 		uint16_t seq;
@@ -412,35 +568,45 @@ static void probe_reply(struct heald *h, struct uplink *u)
 		if ((size_t)n < sizeof(*ip))
 			continue;
 		hl = (size_t)ip->ihl * 4;
-		if ((size_t)n < hl + sizeof(*icmp) || from.sin_addr.s_addr != u->gw.s_addr)
+		if ((size_t)n < hl + sizeof(*icmp) || !probed_from(u, p, from.sin_addr))
 			continue;
 		icmp = (const struct icmphdr *)(buf + hl);
-		if (icmp->type != ICMP_ECHOREPLY || ntohs(icmp->un.echo.id) != u->ident)
+		if (icmp->type != ICMP_ECHOREPLY || ntohs(icmp->un.echo.id) != p->ident)
 			continue;
 		seq = ntohs(icmp->un.echo.sequence);
-		if ((uint16_t)(u->seq - seq) >= PROBE_RING || u->answered[seq % PROBE_RING])
+		if ((uint16_t)(p->seq - seq) >= PROBE_RING || p->answered[seq % PROBE_RING])
 			continue;
-		u->answered[seq % PROBE_RING] = true;
-		u->received++;
+		p->answered[seq % PROBE_RING] = true;
+		p->received++;
 		/*
-		 * A sample: a reply to a probe sent while the uplink was up, newer
+		 * A sample: a reply to a probe sent while the path was up, newer
 		 * than the last sample (a late one too: an RTT that grew must
 		 * stretch the timeout, or every probe misses).  Not one sent while
 		 * it was down: that may have waited in the gateway's neighbour
 		 * queue until the link came back.
 		 */
-		if (u->timed[seq % PROBE_RING] && (int16_t)(seq - u->sampled) > 0) {
-			u->sampled = seq;
-			u->rtt_ms = (now - u->sent_at[seq % PROBE_RING]) * 1e3;
-			u->srtt_ms = u->srtt_ms ? 0.875 * u->srtt_ms + 0.125 * u->rtt_ms : u->rtt_ms;
+		if (p->timed[seq % PROBE_RING] && (int16_t)(seq - p->sampled) > 0) {
+			p->sampled = seq;
+			p->rtt_ms = (now - p->sent_at[seq % PROBE_RING]) * 1e3;
+			p->srtt_ms = p->srtt_ms ? 0.875 * p->srtt_ms + 0.125 * p->rtt_ms : p->rtt_ms;
 		}
-		if (seq == u->seq) {
-			u->deadline = 0;
-			u->loss[u->nloss++ % LOSS_WINDOW] = false;
+		if (seq == p->seq) {
+			p->deadline = 0;
+			p->loss[p->nloss++ % LOSS_WINDOW] = false;
 		}
-		u->misses = 0;
-		if (u->carrier && (!u->up || !u->known))
-			set_state(h, u, true, now, "the gateway answers");
+		p->misses = 0;
+		if (!u->carrier || (p->known && p->ok))
+			continue;
+		p->known = true;
+		p->ok = true;
+		if (is_gwp(u, p)) {
+			/* The targets now, not an interval later. */
+			if (u->ntgt && !u->tgp.deadline)
+				u->tgp.next_send = now;
+			uplink_update(h, u, now, "the gateway answers");
+		} else {
+			uplink_update(h, u, now, "a target beyond the gateway answers");
+		}
 	}
 	arm(h);
 }
@@ -858,17 +1024,137 @@ static const char *bare(const struct uplink *u, const char *msg)
 	return msg;
 }
 
+/* Uplink @i's table and fwmark: its targets' probes are routed by them, not by the main table. */
+static uint32_t table_of(const struct heald *h, int i)
+{
+	return h->cfg.target_table + (uint32_t)i;
+}
+
 /*
- * Find @u's interface and address and open its probe socket.  -ENODEV: the
- * interface is not there, or has no IPv4 address yet (an LTE dongle not
- * plugged in, its DHCP not done): the uplink waits for it, down.  Another
- * error is a configuration mistake (at start) or a transient failure.
+ * The route of @u's own table: everything through its gateway (onlink:
+ * the gateway is on the interface's subnet, checked at attach).  The
+ * targets' probes carry the table's number as their mark, and the rule
+ * rule_set() adds sends them here whatever the main table says: a standby
+ * uplink's path beyond its gateway is known before the routes need it.
+ */
+static int table_route(struct heald *h, struct uplink *u, bool add)
+{
+	struct rtnl_route *r = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *dst = NULL, *gw = nl_addr_build(AF_INET, &u->gw, 4);
+	struct nl_addr *src = nl_addr_build(AF_INET, &u->src, 4);
+	int ret = -NLE_NOMEM;
+
+	if (r && nh && gw && src && !nl_addr_parse("0.0.0.0/0", AF_INET, &dst)) {
+		rtnl_route_set_family(r, AF_INET);
+		rtnl_route_set_dst(r, dst);
+		rtnl_route_set_table(r, table_of(h, (int)(u - h->net->up)));
+		rtnl_route_set_protocol(r, RTPROT_STATIC);
+		rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
+		rtnl_route_set_type(r, RTN_UNICAST);
+		rtnl_route_set_pref_src(r, src);
+		rtnl_route_nh_set_ifindex(nh, u->ifindex);
+		rtnl_route_nh_set_gateway(nh, gw);
+		rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
+		rtnl_route_add_nexthop(r, nh);
+		nh = NULL;
+		ret = add ? rtnl_route_add(h->net->rt, r, NLM_F_REPLACE) : rtnl_route_delete(h->net->rt, r, 0);
+	}
+	if (nh)
+		rtnl_route_nh_free(nh);
+	if (r)
+		rtnl_route_put(r);
+	nl_addr_put(dst);
+	nl_addr_put(gw);
+	nl_addr_put(src);
+	return ret;
+}
+
+/*
+ * The rule "fwmark T lookup T" of uplink @i (table T = table_of()): @add it,
+ * or not.  Any copy left by a heald that did not stop cleanly is removed
+ * first, so that there is one.
+ */
+static int rule_set(struct heald *h, int i, bool add)
+{
+	struct rtnl_rule *r = rtnl_rule_alloc();
+	int ret = -NLE_NOMEM, k;
+
+	if (!r)
+		return ret;
+	rtnl_rule_set_family(r, AF_INET);
+	rtnl_rule_set_prio(r, h->cfg.target_rule_priority);
+	rtnl_rule_set_mark(r, table_of(h, i));
+	rtnl_rule_set_mask(r, 0xffffffff);
+	rtnl_rule_set_table(r, table_of(h, i));
+	rtnl_rule_set_action(r, FR_ACT_TO_TBL);
+	for (k = 0; k < 64 && !rtnl_rule_delete(h->net->rt, r, 0); k++)
+		;
+	ret = add ? rtnl_rule_add(h->net->rt, r, NLM_F_EXCL) : 0;
+	rtnl_rule_put(r);
+	return ret;
+}
+
+/* Strict reverse-path filtering on @ifname drops the targets' replies while the routes go elsewhere. */
+static void rp_filter_warn(const struct uplink_conf *c)
+{
+	char path[96];
+	int all = 0, one = 0;
+	FILE *f;
+
+	f = fopen("/proc/sys/net/ipv4/conf/all/rp_filter", "re");
+	if (f && fscanf(f, "%d", &all) != 1)
+		all = 0;
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", c->ifname);
+	f = fopen(path, "re");
+	if (f && fscanf(f, "%d", &one) != 1)
+		one = 0;
+	if (f)
+		fclose(f);
+	if ((all > one ? all : one) == 1)
+		hlog(LOG_WARNING, "uplink %s: rp_filter is strict (1) on %s: the replies of its targets are "
+		     "dropped while the routes go through another uplink, and it looks down; set "
+		     "net.ipv4.conf.%s.rp_filter = 2 (loose)", c->name, c->ifname, c->ifname);
+}
+
+/* A raw ICMP socket for @p: echo replies only, bound to @u's interface and address, marked @mark. */
+static int prober_open(struct heald *h, struct uplink *u, struct prober *p, uint32_t mark)
+{
+	struct icmp_filter filt = { .data = ~(1u << ICMP_ECHOREPLY) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = u->src };
+	const char *ifname = u->conf->ifname;
+
+	p->sock = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (p->sock < 0 ||
+	    setsockopt(p->sock, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) ||
+	    setsockopt(p->sock, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) ||
+	    (mark && setsockopt(p->sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) ||
+	    bind(p->sock, (struct sockaddr *)&sa, sizeof(sa)))
+		return -errno;
+	p->w = (struct watch){ TAG_NET_SOCK, p->sock };
+	return loop_add(h, &p->w) ? -EIO : 0;
+}
+
+static void prober_close(struct prober *p)
+{
+	if (p->sock >= 0)
+		close(p->sock);
+	p->sock = -1;
+	prober_reset(p);
+}
+
+/*
+ * Find @u's interface and address, open its probe sockets and route its
+ * targets.  -ENODEV: the interface is not there, or has no IPv4 address
+ * yet (an LTE dongle not plugged in, its DHCP not done): the uplink waits
+ * for it, down.  Another error is a configuration mistake (at start) or a
+ * transient failure.
  */
 static int uplink_attach(struct heald *h, struct uplink *u, char *err, size_t errlen)
 {
 	const struct uplink_conf *c = u->conf;
-	struct icmp_filter filt = { .data = ~(1u << ICMP_ECHOREPLY) };
-	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char have[200];
 	int ret;
 
@@ -884,32 +1170,35 @@ static int uplink_attach(struct heald *h, struct uplink *u, char *err, size_t er
 		u->ifindex = 0;
 		return have[0] ? -EINVAL : -ENODEV;
 	}
-	u->sock = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
-	sa.sin_addr = u->src;
-	if (u->sock < 0 ||
-	    setsockopt(u->sock, SOL_SOCKET, SO_BINDTODEVICE, c->ifname, (socklen_t)strlen(c->ifname)) ||
-	    setsockopt(u->sock, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) ||
-	    bind(u->sock, (struct sockaddr *)&sa, sizeof(sa))) {
-		ret = -errno;
-		snprintf(err, errlen, "uplink %s: probe socket: %s", c->name, strerror(errno));
+	ret = prober_open(h, u, &u->gwp, 0);
+	if (ret) {
+		snprintf(err, errlen, "uplink %s: probe socket: %s", c->name, strerror(-ret));
 		goto fail;
 	}
-	u->w = (struct watch){ TAG_NET_SOCK, u->sock };
-	ret = loop_add(h, &u->w);
-	if (ret) {
-		snprintf(err, errlen, "uplink %s: probe socket: epoll", c->name);
-		goto fail;
+	if (u->ntgt) {
+		ret = prober_open(h, u, &u->tgp, table_of(h, (int)(u - h->net->up)));
+		if (ret) {
+			snprintf(err, errlen, "uplink %s: targets' probe socket: %s", c->name, strerror(-ret));
+			goto fail;
+		}
+		ret = table_route(h, u, true);
+		if (ret < 0) {
+			snprintf(err, errlen, "uplink %s: route of table %u: %s", c->name,
+				 table_of(h, (int)(u - h->net->up)), nl_geterror(ret));
+			ret = -EIO;
+			goto fail;
+		}
+		rp_filter_warn(c);
 	}
 	u->attached = true;
 	u->carrier = true;
-	u->misses = 0;
-	u->deadline = 0;
+	prober_reset(&u->gwp);
+	prober_reset(&u->tgp);
 	u->detached_why[0] = '\0';
 	return 0;
 fail:
-	if (u->sock >= 0)
-		close(u->sock);
-	u->sock = -1;
+	prober_close(&u->gwp);
+	prober_close(&u->tgp);
 	u->ifindex = 0;
 	return ret;
 }
@@ -937,21 +1226,21 @@ static void uplinks_attach(struct heald *h)
 		}
 		hlog(LOG_NOTICE, "uplink %s: interface %s is there: probing %s", u->conf->name,
 		     u->conf->ifname, u->conf->gateway);
-		u->next_send = now_mono();
+		u->gwp.next_send = now_mono();
+		u->tgp.next_send = now_mono();
 		any = true;
 	}
 	if (any)
 		arm(h);
 }
 
-/* @u's interface went away: down, and waiting for it again. */
+/* @u's interface went away: down, and waiting for it again (its table's route went with it). */
 static void uplink_detach(struct heald *h, struct uplink *u, const char *why)
 {
-	close(u->sock);
-	u->sock = -1;
+	prober_close(&u->gwp);
+	prober_close(&u->tgp);
 	u->attached = false;
 	u->ifindex = 0;
-	u->deadline = 0;
 	u->carrier = false;
 	snprintf(u->detached_why, sizeof(u->detached_why), "uplink %s: %s", u->conf->name, why);
 	set_state(h, u, false, now_mono(), why);
@@ -990,28 +1279,42 @@ int net_open(struct heald *h, char *err, size_t errlen)
 		snprintf(err, errlen, "routes: no prefix given");
 		return -EINVAL;
 	}
+	nt->rt = nl_socket_alloc();
+	if (!nt->rt || nl_connect(nt->rt, NETLINK_ROUTE) < 0) {
+		snprintf(err, errlen, "rtnetlink: cannot connect");
+		return -EIO;
+	}
 	for (i = 0; i < h->cfg.nuplink; i++) {
 		struct uplink *u = &nt->up[nt->n];
-		int ret;
+		int k, ret;
 
 		u->conf = &h->cfg.uplink[i];
-		u->sock = -1;
-		u->ident = (uint16_t)(getpid() * 4 + i);
+		u->gwp.sock = -1;
+		u->tgp.sock = -1;
+		u->gwp.ident = (uint16_t)(getpid() * 8 + 2 * i);
+		u->tgp.ident = (uint16_t)(getpid() * 8 + 2 * i + 1);
+		u->ntgt = u->conf->ntargets;
+		for (k = 0; k < u->ntgt; k++)
+			inet_pton(AF_INET, u->conf->targets[k], &u->tgt[k]);
+		nt->n++;
+		if (u->ntgt) {
+			ret = rule_set(h, i, true);
+			if (ret < 0) {
+				snprintf(err, errlen, "uplink %s: rule fwmark %u lookup %u: %s", u->conf->name,
+					 table_of(h, i), table_of(h, i), nl_geterror(ret));
+				return -EIO;
+			}
+		}
 		ret = uplink_attach(h, u, err, errlen);
 		/* Not there yet (an LTE dongle): down until it is; anything else is a mistake. */
 		if (ret && ret != -ENODEV)
 			return ret;
 		if (ret)
 			snprintf(u->detached_why, sizeof(u->detached_why), "%s", err);
-		u->next_send = now_mono() + 0.001 * i;
-		nt->n++;
+		u->gwp.next_send = now_mono() + 0.001 * i;
+		u->tgp.next_send = u->gwp.next_send;
 	}
 	err[0] = '\0';
-	nt->rt = nl_socket_alloc();
-	if (!nt->rt || nl_connect(nt->rt, NETLINK_ROUTE) < 0) {
-		snprintf(err, errlen, "rtnetlink: cannot connect");
-		return -EIO;
-	}
 	nt->active = current_uplink(h);
 	if (nt->active >= 0)
 		nt->active_set = 1u << nt->active;
@@ -1039,9 +1342,12 @@ void net_ready(struct heald *h, struct watch *w)
 		probe_timer(h);
 		return;
 	}
-	for (i = 0; i < h->net->n; i++)
-		if (&h->net->up[i].w == w)
-			probe_reply(h, &h->net->up[i]);
+	for (i = 0; i < h->net->n; i++) {
+		if (&h->net->up[i].gwp.w == w)
+			probe_reply(h, &h->net->up[i], &h->net->up[i].gwp);
+		if (&h->net->up[i].tgp.w == w)
+			probe_reply(h, &h->net->up[i], &h->net->up[i].tgp);
+	}
 }
 
 /* rtnetlink: carrier or admin state of an uplink's interface changed. */
@@ -1059,14 +1365,14 @@ void net_link(struct heald *h, int ifindex, bool up, bool carrier)
 		if (!u->attached || u->ifindex != ifindex || u->carrier == (up && carrier))
 			continue;
 		u->carrier = up && carrier;
+		/* Up again only when the gateway answers (and a target, with targets). */
+		prober_reset(&u->gwp);
+		prober_reset(&u->tgp);
 		if (!u->carrier) {
-			u->deadline = 0;
 			set_state(h, u, false, now, up ? "lost carrier" : "interface down");
 		} else {
-			/* Up again only when the gateway answers. */
-			u->misses = 0;
-			u->deadline = 0;
-			u->next_send = now;
+			u->gwp.next_send = now;
+			u->tgp.next_send = now;
 			arm(h);
 		}
 	}
@@ -1175,15 +1481,27 @@ void net_metrics(struct heald *h, void (*put)(void *b, const char *fmt, ...), vo
 	put(b, "# HELP heal_uplink_rtt_seconds Last probe round trip\n# TYPE heal_uplink_rtt_seconds gauge\n");
 	for (i = 0; i < h->net->n; i++)
 		put(b, "heal_uplink_rtt_seconds{uplink=\"%s\"} %.6f\n", h->net->up[i].conf->name,
-		    h->net->up[i].rtt_ms / 1e3);
+		    h->net->up[i].gwp.rtt_ms / 1e3);
+	put(b, "# HELP heal_uplink_targets_up 1 while a target beyond the uplink's gateway answers through it\n"
+	    "# TYPE heal_uplink_targets_up gauge\n");
+	for (i = 0; i < h->net->n; i++)
+		if (h->net->up[i].ntgt)
+			put(b, "heal_uplink_targets_up{uplink=\"%s\"} %d\n", h->net->up[i].conf->name,
+			    h->net->up[i].tgp.known && h->net->up[i].tgp.ok);
+	put(b, "# HELP heal_uplink_targets_rtt_seconds Last round trip to the uplink's targets\n"
+	    "# TYPE heal_uplink_targets_rtt_seconds gauge\n");
+	for (i = 0; i < h->net->n; i++)
+		if (h->net->up[i].ntgt)
+			put(b, "heal_uplink_targets_rtt_seconds{uplink=\"%s\"} %.6f\n", h->net->up[i].conf->name,
+			    h->net->up[i].tgp.rtt_ms / 1e3);
 	put(b, "# HELP heal_uplink_probes_total Probes sent\n# TYPE heal_uplink_probes_total counter\n");
 	for (i = 0; i < h->net->n; i++)
 		put(b, "heal_uplink_probes_total{uplink=\"%s\"} %llu\n", h->net->up[i].conf->name,
-		    (unsigned long long)h->net->up[i].sent);
+		    (unsigned long long)h->net->up[i].gwp.sent);
 	put(b, "# HELP heal_uplink_probes_answered_total Probes answered\n# TYPE heal_uplink_probes_answered_total counter\n");
 	for (i = 0; i < h->net->n; i++)
 		put(b, "heal_uplink_probes_answered_total{uplink=\"%s\"} %llu\n", h->net->up[i].conf->name,
-		    (unsigned long long)h->net->up[i].received);
+		    (unsigned long long)h->net->up[i].gwp.received);
 	put(b, "# HELP heal_route_changes_total Times heald moved the routes\n# TYPE heal_route_changes_total counter\n");
 	put(b, "heal_route_changes_total %llu\n", (unsigned long long)h->net->changes);
 }
@@ -1194,9 +1512,18 @@ void net_close(struct heald *h)
 
 	if (!h->net)
 		return;
-	for (i = 0; i < h->net->n; i++)
-		if (h->net->up[i].sock >= 0)
-			close(h->net->up[i].sock);
+	for (i = 0; i < h->net->n; i++) {
+		struct uplink *u = &h->net->up[i];
+
+		prober_close(&u->gwp);
+		prober_close(&u->tgp);
+		/* heald's own table and rule go with it: nothing else uses them. */
+		if (u->ntgt && h->net->rt) {
+			if (u->ifindex)
+				table_route(h, u, false);
+			rule_set(h, i, false);
+		}
+	}
 	for (i = 0; i < h->net->ndst; i++)
 		nl_addr_put(h->net->dst[i]);
 	if (h->net->rt)

@@ -8,7 +8,7 @@
  * What heald bound at start keeps its old value until a restart, with a
  * warning naming the key: the socket, the journal's path, the eBPF
  * monitors, manage_spares (it took the kernel's auto_spare at start), the
- * uplinks and their routes, and the [workload] and [peer] sections with
+ * uplinks and their routes (target_table and target_rule_priority too), and the [workload] and [peer] sections with
  * node_name and migrate_dir (workloads and peers are tracked by index from
  * the start, and moves under way hold them).  The rest takes effect at
  * once: dry run, cooldown and rate limit, the socket's group and limits,
@@ -56,6 +56,8 @@ static void keep_bound(struct heald *h, struct config *n, struct json_object *la
 	KEEP(route_metric, "route_metric");
 	KEEP(route_table, "route_table");
 	KEEP(ecmp, "ecmp");
+	KEEP(target_table, "target_table");
+	KEEP(target_rule_priority, "target_rule_priority");
 	KEEP(node_name, "node_name");
 	KEEP(migrate_dir, "migrate_dir");
 #define KEEP_SECTIONS(arr, count, key)						\
