@@ -133,9 +133,11 @@ static void once_rest(struct model *m, int nlog)
 	for (i = 0; i < jlen(up); i++) {
 		struct json_object *g = jidx(up, i);
 
-		printf("  uplink %-9s %-10s rtt %.1f ms loss %.0f%% via %s on %s%s\n", jtxt(g, "name"),
+		printf("  uplink %-9s %-10s rtt %.1f ms loss %.0f%% via %s on %s%s%s%s\n", jtxt(g, "name"),
 		       jtxt(g, "state"), jnum(g, "rtt_ms"), jnum(g, "loss_pct"), jtxt(g, "gateway"),
-		       jtxt(g, "interface"), jbool(g, "active") ? " ACTIVE" : "");
+		       jtxt(g, "interface"), jget(g, "targets") ? " beyond " : "",
+		       jget(g, "targets") ? jtxt(jget(g, "targets"), "state") : "",
+		       jbool(g, "active") ? " ACTIVE" : "");
 	}
 	printf("Processes:\n");
 	for (i = 0; i < jlen(cgs); i++)

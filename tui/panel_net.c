@@ -62,6 +62,8 @@ static int draw_uplink(const struct model *m, const struct row *r, int y, int x,
 	x = put(y, x, xmax, attr | A_BOLD, "%s", jbool(o, "active") ? " ACTIVE" : "");
 	if (*jstr(o, "gateway"))
 		x = put(y, x, xmax, attr, " via %s on %s", jstr(o, "gateway"), jstr(o, "interface"));
+	if (jget(o, "targets"))
+		x = put(y, x, xmax, attr, " beyond %s", jstr(jget(o, "targets"), "state"));
 	if (jget(o, "priority"))
 		x = put(y, x, xmax, attr, " prio %.0f", jnum(o, "priority"));
 	if (jnum(o, "hold_down_s") > 0) {

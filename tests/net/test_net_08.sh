@@ -43,6 +43,8 @@ a0=$(alarms B)
 gw_kill_forward "$GWB"
 wait_for 10 uplink_is B down || fail "B's dead forward path not seen: $(status B .)"
 [ "$(status B .gateway_state)" = up ] || fail "B's gateway should still answer: $(status B .)"
+"$HEALCTL" status | grep -Eq 'uplink B +down .*beyond the gateway down' ||
+	fail "healctl status does not say where B is broken: $("$HEALCTL" status | grep uplink)"
 journal_json | jq -e '[.[] | select(.type == "alarm" and .resource == "B")][-1].reason |
 	test("beyond it is broken")' > /dev/null || fail "B's alarm does not say why: $(journal_json | jq -c '.[-3:]')"
 [ "$(alarms B)" = $((a0 + 1)) ] || fail "B: $(alarms B) alarms, expected $((a0 + 1))"

@@ -662,12 +662,17 @@ void print_heald_text(struct json_object *st)
 
 		json_object_object_get_ex(st, "uplinks", &ups);
 		for (i = 0; ups && i < json_object_array_length(ups); i++) {
-			struct json_object *u = json_object_array_get_idx(ups, i);
+			struct json_object *u = json_object_array_get_idx(ups, i), *t;
+			char beyond[128] = "";
 
-			printf("  uplink %-10s %-5s via %s on %s: rtt %.2f ms, loss %.0f%%%s\n", str(u, "name"),
+			/* The targets beyond the gateway, when it has some. */
+			if (json_object_object_get_ex(u, "targets", &t))
+				snprintf(beyond, sizeof(beyond), ", beyond the gateway %s (rtt %.2f ms)",
+					 str(t, "state"), json_object_get_double(json_object_object_get(t, "rtt_ms")));
+			printf("  uplink %-10s %-5s via %s on %s: rtt %.2f ms, loss %.0f%%%s%s\n", str(u, "name"),
 			       str(u, "state"), str(u, "gateway"), str(u, "interface"),
 			       json_object_get_double(json_object_object_get(u, "rtt_ms")),
-			       json_object_get_double(json_object_object_get(u, "loss_pct")),
+			       json_object_get_double(json_object_object_get(u, "loss_pct")), beyond,
 			       !strcmp(str(u, "active"), "true") ? ", carries the routes" : "");
 		}
 	}
