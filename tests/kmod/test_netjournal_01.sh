@@ -29,6 +29,7 @@ nj_cleanup() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	dmsetup resume heal-njd 2>/dev/null
 	mountpoint -q "$MNT" && umount "$MNT"
 	cleanup
 }
@@ -194,7 +195,32 @@ jq -e '. as $all | [.[] | select(.type == "decision" and .action == "reroute")] 
 	any($all[]; .type == "outcome" and .ref == $d.id and .outcome == "done"))' "$SCRATCH/j.json" > /dev/null ||
 	fail "a reroute decision has no outcome"
 
+# Subscribers and hooks hear of a failover only once its record is on disk
+# (review F3): with the journal's device suspended (I/O held, the file
+# system not frozen) the route moves, and `healctl journal --follow` gets
+# nothing of it until the device resumes and the sync completes.
+last=$(journal_json | jq '[.[].id] | max')
+"$HEALCTL" journal --follow --json --after "$last" --timeout 120 > "$SCRATCH/follow" 2>&1 &
+FOLLOW_PID=$!
+sleep 2	# subscribed
+dmsetup suspend --nolockfs heal-njd || fail "dmsetup suspend heal-njd"
+ip -n "$GWA" link set gA-n down
+for ((i = 0; i < 100; i++)); do [ "$(via)" = 10.201.2.1 ] && break; sleep 0.1; done
+moved=$(via)
+sleep 3
+early=$(grep -c '"id":' "$SCRATCH/follow")
+dmsetup resume heal-njd || fail "dmsetup resume heal-njd"
+[ "$moved" = 10.201.2.1 ] || fail "the route did not move while the journal's device was suspended"
+for ((i = 0; i < 200; i++)); do grep -q '"action":"reroute"' "$SCRATCH/follow" && break; sleep 0.1; done
+grep -q '"action":"reroute"' "$SCRATCH/follow" || { cat "$SCRATCH/follow"; fail "the reroute was never published after the device resumed"; }
+log "journal device suspended: route moved, $early entries published meanwhile; after resume: $(grep -c '"id":' "$SCRATCH/follow")"
+[ "$early" = 0 ] || { cat "$SCRATCH/follow"; fail "$early entries published before they were on disk"; }
+kill "$FOLLOW_PID" 2>/dev/null; wait "$FOLLOW_PID" 2>/dev/null
+heal_a
+sleep 0.5
+
 # Killed -9 right after the route change: the entries are there at restart.
+journal_json > "$SCRATCH/j.json"
 last=$(jq '[.[].id] | max' "$SCRATCH/j.json")
 kill_a
 kill -9 "$HEALD_PID"

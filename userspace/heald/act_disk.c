@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <json-c/json.h>
@@ -159,19 +160,81 @@ struct json_object *outcome_entry(uint64_t ref, const char *outcome, const char 
 	return e;
 }
 
+/* Tell subscribers and hooks about a line of the journal (queued: the loop delivers). */
+static void publish_line(struct heald *h, uint64_t id, const char *line)
+{
+	size_t len;
+	char *ev;
+
+	/* Queued for the hooks too: the loop starts them (hooks_dispatch). */
+	hooks_queue(h, id, line, strlen(line));
+	if (!h->subscribers)
+		return;
+	/*
+	 * Queued for subscribers, never sent from here: the loop delivers
+	 * it after the dispatch that is running (see api.c).  The line is
+	 * wrapped as it was written, not parsed back.
+	 */
+	len = strlen(line) + 64;
+	ev = malloc(len);
+	if (ev) {
+		int n = snprintf(ev, len, "{\"schema\":%d,\"type\":\"journal\",\"entry\":%s}",
+				 HEAL_SCHEMA, line);
+
+		api_queue_line(h, ev, (size_t)n);
+		free(ev);
+	}
+}
+
+/* Publish the held lines up to id @upto, oldest first. */
+static void publish_held(struct heald *h, uint64_t upto)
+{
+	int i, k = 0;
+
+	for (i = 0; i < h->nunpublished; i++) {
+		if (h->unpublished[i].id > upto) {
+			h->unpublished[k++] = h->unpublished[i];
+			continue;
+		}
+		publish_line(h, h->unpublished[i].id, h->unpublished[i].line);
+		free(h->unpublished[i].line);
+	}
+	h->nunpublished = k;
+}
+
+void jpublish_durable(struct heald *h)
+{
+	uint64_t n;
+
+	if (h->journal.efd >= 0 && read(h->journal.efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		hlog(LOG_WARNING, "journal: eventfd: %s", strerror(errno));
+	publish_held(h, journal_durable(&h->journal));
+}
+
+void jpublish_drop(struct heald *h)
+{
+	int i;
+
+	for (i = 0; i < h->nunpublished; i++)
+		free(h->unpublished[i].line);
+	h->nunpublished = 0;
+}
+
 /*
  * Write @entry; with @sync, return its id only once it is on disk: the
  * callers of jappend() act on a decision only when it is (write-ahead).
  * A line written but not synced is counted (its id is never given again)
  * and published as the file holds it, but jappend() returns 0 for it.
+ * Without @sync the line is published once the journal's syncer has it on
+ * disk (jpublish_durable()), or with the next synced line, after the lines
+ * before it: subscribers and hooks see the journal in order, and only what
+ * a crash cannot take back.
  */
 static uint64_t jwrite(struct heald *h, struct json_object *entry, bool sync)
 {
 	uint64_t next = h->journal.next_id, id = journal_write(&h->journal, entry, sync);
 	bool unsynced = false;
 	const char *line;
-	char *ev;
-	size_t len;
 
 	if (!id && h->journal.next_id > next) {
 		hlog(LOG_ERR, "journal: sync: %s: entry %llu may not be on disk: not acted on",
@@ -183,27 +246,21 @@ static uint64_t jwrite(struct heald *h, struct json_object *entry, bool sync)
 		return 0;
 	}
 	line = h->journal.recent[(h->journal.nrecent - 1) % JOURNAL_RECENT];
-	/* Queued for the hooks too: the loop starts them (hooks_dispatch). */
-	if (line)
-		hooks_queue(h, id, line, strlen(line));
-	if (!h->subscribers)
-		return unsynced ? 0 : id;
-	/*
-	 * Queued for subscribers, never sent from here: the loop delivers
-	 * it after the dispatch that is running (see api.c).  The line is
-	 * wrapped as it was written, not parsed back.
-	 */
 	if (!line)
 		return unsynced ? 0 : id;
-	len = strlen(line) + 64;
-	ev = malloc(len);
-	if (ev) {
-		int n = snprintf(ev, len, "{\"schema\":%d,\"type\":\"journal\",\"entry\":%s}",
-				 HEAL_SCHEMA, line);
+	if (!sync) {
+		char *copy = h->nunpublished < HELD_LINES ? strdup(line) : NULL;
 
-		api_queue_line(h, ev, (size_t)n);
-		free(ev);
+		if (copy) {
+			h->unpublished[h->nunpublished++] = (struct held_line){ id, copy };
+			return id;
+		}
+		/* Too many waiting (or no memory): sync here, then publish in order. */
+		jsync(h);
 	}
+	/* Synced (or tried): every line before it is as durable as it is. */
+	publish_held(h, id);
+	publish_line(h, id, line);
 	return unsynced ? 0 : id;
 }
 

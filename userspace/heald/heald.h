@@ -156,6 +156,8 @@ struct nl_cache_mngr;
 struct nl_sock;
 struct nl_cache;
 
+#define HELD_LINES 128
+
 struct heald {
 	struct config cfg;
 	const char *config_path;
@@ -191,6 +193,13 @@ struct heald {
 	uint64_t actions_total, actions_failed, alarms_total, events_total;
 	uint64_t api_errors;
 	int subscribers;		/* clients following events */
+	/*
+	 * Lines written unsynced (jappend_nosync), told to subscribers and
+	 * hooks only once on disk (jpublish_durable): nobody acts on an entry
+	 * that a crash of the machine could take back.
+	 */
+	struct held_line { uint64_t id; char *line; } unpublished[HELD_LINES];
+	int nunpublished;
 	struct bpfmon *bpf;
 	char bpf_status[512];
 	struct metrics *metrics;
@@ -219,7 +228,7 @@ struct heald {
 	struct child *children;		/* hooks, smartctl, ssh, rsync, criu (child.c) */
 	int nchildren;			/* in that list: at most CHILD_MAX */
 	bool child_dead;		/* a child waits to be freed */
-	struct watch w_sig, w_timer, w_healblk, w_rtnl, w_bpf, w_listen, w_metrics;
+	struct watch w_sig, w_timer, w_healblk, w_rtnl, w_bpf, w_listen, w_metrics, w_journal;
 	bool watchdog;
 	uint64_t watchdog_usec;
 };
@@ -289,6 +298,10 @@ uint64_t jappend_nosync(struct heald *h, struct json_object *entry);
 void jsync(struct heald *h);
 /* The same, synced by the journal's thread: the loop does not wait for the disk. */
 void jsync_async(struct heald *h);
+/* The journal's syncer is done: tell subscribers and hooks what is durable now. */
+void jpublish_durable(struct heald *h);
+/* At exit: what was never told (its sync still running) is dropped. */
+void jpublish_drop(struct heald *h);
 
 /*
  * api.c: the control socket.  Data flows one way: sources -> diagnosis ->
@@ -439,7 +452,7 @@ void wl_close(struct heald *h);
 
 /* main.c: epoll */
 enum { TAG_SIG = 1, TAG_TIMER, TAG_HEALBLK, TAG_RTNL, TAG_BPF, TAG_LISTEN, TAG_METRICS, TAG_CLIENT,
-       TAG_NET_TIMER, TAG_NET_SOCK,
+       TAG_NET_TIMER, TAG_NET_SOCK, TAG_JOURNAL,
        TAG_CHILD };
 int loop_add(struct heald *h, struct watch *w);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <json-c/json.h>
 #include "../lib/schema.h"
@@ -142,7 +143,7 @@ static void *syncer(void *arg)
 
 	pthread_mutex_lock(&j->mu);
 	while (!j->quit || j->asked != j->done) {
-		uint64_t upto;
+		uint64_t upto, want, one = 1;
 		int fd, err = 0;
 
 		if (j->asked == j->done) {
@@ -150,6 +151,7 @@ static void *syncer(void *arg)
 			continue;
 		}
 		upto = j->asked;
+		want = j->want;
 		/* Close-on-exec: a child started meanwhile gets no way to write heald's journal. */
 		fd = fcntl(j->fd, F_DUPFD_CLOEXEC, 0);
 		pthread_mutex_unlock(&j->mu);
@@ -159,8 +161,13 @@ static void *syncer(void *arg)
 			close(fd);
 		pthread_mutex_lock(&j->mu);
 		j->done = upto;
+		if (want > j->durable_async)
+			j->durable_async = want;
 		if (err)
 			j->async_err = err;
+		/* The loop publishes what is durable now (journal_durable()). */
+		if (j->efd >= 0 && write(j->efd, &one, sizeof(one)) < 0)
+			err = errno;
 	}
 	pthread_mutex_unlock(&j->mu);
 	return NULL;
@@ -175,6 +182,7 @@ int journal_open(struct journal *j, const char *path, uint64_t max_bytes, int ke
 
 	memset(j, 0, sizeof(*j));
 	j->fd = -1;
+	j->efd = -1;
 	j->next_id = 1;
 	j->max_bytes = max_bytes;
 	j->keep = keep < 0 ? 0 : keep;
@@ -209,8 +217,10 @@ int journal_open(struct journal *j, const char *path, uint64_t max_bytes, int ke
 	j->size = st.st_size;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->cv, NULL);
-	/* Without the thread, journal_sync_async() syncs in place. */
-	j->syncer_on = !pthread_create(&j->syncer, NULL, syncer, j);
+	j->durable = j->next_id - 1;	/* what replay found is on disk */
+	/* Without the thread (or its eventfd), journal_sync_async() syncs in place. */
+	j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	j->syncer_on = j->efd >= 0 && !pthread_create(&j->syncer, NULL, syncer, j);
 	return 0;
 }
 
@@ -231,6 +241,9 @@ void journal_close(struct journal *j)
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;
+	if (j->efd >= 0)
+		close(j->efd);
+	j->efd = -1;
 	for (i = 0; i < JOURNAL_RECENT; i++) {
 		free(j->recent[i]);
 		j->recent[i] = NULL;
@@ -259,6 +272,7 @@ static int rotate(struct journal *j)
 
 	if (fdatasync(j->fd) < 0)
 		return -errno;
+	j->durable = j->next_id - 1;
 	for (k = j->keep; k >= 1; k--) {
 		snprintf(to, sizeof(to), "%s.%d", j->path, k);
 		if (k > 1)
@@ -375,12 +389,26 @@ uint64_t journal_append(struct journal *j, struct json_object *entry)
 
 int journal_sync(struct journal *j)
 {
+	/* Nothing written since the last sync or its request (which may still run). */
 	if (!j->unsynced)
 		return 0;
 	if (fdatasync(j->fd) < 0)
 		return -1;
 	j->unsynced = false;
+	j->durable = j->next_id - 1;
 	return 0;
+}
+
+uint64_t journal_durable(struct journal *j)
+{
+	uint64_t d;
+
+	if (!j->syncer_on)
+		return j->durable;
+	pthread_mutex_lock(&j->mu);
+	d = j->durable_async;
+	pthread_mutex_unlock(&j->mu);
+	return d > j->durable ? d : j->durable;
 }
 
 int journal_sync_async(struct journal *j)
@@ -392,6 +420,7 @@ int journal_sync_async(struct journal *j)
 	pthread_mutex_lock(&j->mu);
 	if (j->unsynced) {
 		j->asked++;
+		j->want = j->next_id - 1;
 		pthread_cond_signal(&j->cv);
 		j->unsynced = false;
 	}

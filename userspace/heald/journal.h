@@ -46,6 +46,14 @@ struct journal {
 	bool syncer_on, quit;
 	uint64_t asked, done;	/* async syncs asked for, done */
 	int async_err;		/* an async sync's errno, until reported */
+	/*
+	 * Ids up to durable are on disk (or their sync was tried and its
+	 * error reported): synced in place, or by the syncer, which syncs
+	 * up to want and then writes efd (an eventfd the caller's loop may
+	 * watch: journal_durable() has moved).
+	 */
+	uint64_t durable, want, durable_async;
+	int efd;
 };
 
 /* Where replay reports a skipped line (heald: its log); NULL: stderr. */
@@ -77,6 +85,8 @@ int journal_sync(struct journal *j);
  * is reported once).  journal_close() waits for a sync still running.
  */
 int journal_sync_async(struct journal *j);
+/* The newest id on disk (see durable above); read efd first when it is watched. */
+uint64_t journal_durable(struct journal *j);
 /*
  * Entries with id > @after, the newest @limit of them (0: all in memory),
  * in order; @oldest: the oldest id in memory (0: none), @omitted: how many

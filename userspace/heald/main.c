@@ -273,6 +273,7 @@ static void shutdown_heald(struct heald *h)
 	net_close(h);
 	metrics_close(h);
 	journal_close(&h->journal);
+	jpublish_drop(h);
 	if (h->have_healblk) {
 		hb_nl_close(&h->nl);
 		hb_nl_close(&h->ev);
@@ -367,6 +368,10 @@ int main(int argc, char **argv)
 	if (h->journal.torn)
 		hlog(LOG_WARNING, "journal: cut %llu torn line(s) (a crash mid-write)",
 		     (unsigned long long)h->journal.torn);
+	/* The syncer's word that lines are durable: they are published then. */
+	h->w_journal = (struct watch){ TAG_JOURNAL, h->journal.efd };
+	if (h->journal.syncer_on && loop_add(h, &h->w_journal))
+		hlog(LOG_WARNING, "journal: eventfd not watched: unsynced lines are published at the next sync");
 	if (api_open(h))
 		return 1;
 	if (h->cfg.metrics_port)
@@ -377,6 +382,7 @@ int main(int argc, char **argv)
 		hlog(LOG_WARNING, "rtnetlink: links are not watched");
 	if (net_open(h, err, sizeof(err))) {
 		hlog(LOG_ERR, "%s", err);
+		net_close(h);	/* the rules and routes of the uplinks before the one that failed */
 		return 1;
 	}
 	if (h->cfg.bpf)
@@ -434,6 +440,7 @@ int main(int argc, char **argv)
 			case TAG_NET_SOCK:
 				net_ready(h, w);
 				break;
+			case TAG_JOURNAL: jpublish_durable(h); break;
 			case TAG_CHILD:
 				child_ready(h, w, evs[i].events);
 				break;

@@ -59,6 +59,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <linux/icmp.h>
@@ -83,6 +84,8 @@ struct prober {
 	int sock;
 	struct watch w;
 	uint16_t ident, seq;
+	uint16_t base;			/* replies to probes up to this one (sent before a reset) are ignored */
+	uint8_t cookie[8];		/* random, in every probe's payload: a reply must echo it */
 	double sent_at[PROBE_RING];
 	bool answered[PROBE_RING];
 	bool timed[PROBE_RING];		/* sent while the path was up: its reply is an RTT sample */
@@ -110,6 +113,7 @@ struct uplink {
 	uint32_t nflaps;
 	uint64_t alarm;
 	bool attached;		/* its interface is there, the probe sockets open */
+	bool readdress;		/* a probe could not leave from its address: attach again */
 	char detached_why[256];	/* why not, as last said */
 };
 
@@ -219,19 +223,23 @@ static double interval_of(const struct heald *h, const struct uplink *u, const s
 }
 
 /*
- * A probe's miss timeout: 4 x the smoothed RTT, at most an interval, at
- * least 10 ms to the gateway (scheduling) and 50 ms beyond it (the jitter
- * of a path through an ISP).  Before the first sample: 50 ms to the
- * gateway, an interval beyond it.
+ * A probe's miss timeout: 4 x the smoothed RTT, at least 10 ms to the
+ * gateway (scheduling) and 50 ms beyond it (the jitter of a path through
+ * an ISP); at most an interval to the gateway, on the same link, and 3 s
+ * beyond it, where a slow but working path (LTE carrying the traffic after
+ * a failover, a satellite) may take longer than an interval: the next
+ * round then waits for the timeout.  Before the first sample: 50 ms to the
+ * gateway, 1 s beyond it.
  */
 static double probe_timeout(const struct heald *h, const struct uplink *u, const struct prober *p)
 {
-	double iv = interval_of(h, u, p), floor = is_gwp(u, p) ? 0.010 : 0.050;
-	double timeout = p->srtt_ms ? 4 * p->srtt_ms / 1e3 : is_gwp(u, p) ? 0.05 : iv;
+	bool gw = is_gwp(u, p);
+	double cap = gw ? interval_of(h, u, p) : 3.0, floor = gw ? 0.010 : 0.050;
+	double timeout = p->srtt_ms ? 4 * p->srtt_ms / 1e3 : gw ? 0.05 : 1.0;
 
 	if (timeout < floor)
 		timeout = floor;
-	return timeout < iv ? timeout : iv;
+	return timeout < cap ? timeout : cap;
 }
 
 static double loss_pct(const struct prober *p)
@@ -308,12 +316,13 @@ static void arm(struct heald *h)
 		struct uplink *u = &nt->up[i];
 		double t = u->gwp.deadline ? u->gwp.deadline : u->gwp.next_send;
 
-		if (!u->attached)
+		/* What probe_timer() will act on, nothing else: no carrier, no probes. */
+		if (!u->attached || !u->carrier)
 			continue;
 		if (!next || t < next)
 			next = t;
 		t = u->tgp.deadline ? u->tgp.deadline : u->tgp.next_send;
-		if (u->ntgt && t < next)
+		if (u->ntgt && !(u->gwp.known && !u->gwp.ok) && t < next)
 			next = t;
 	}
 	if (!next) {
@@ -350,16 +359,22 @@ static uint16_t csum(const void *data, size_t len)
 static void probe_send(struct heald *h, struct uplink *u, struct prober *p, double now)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = u->gw };
-	struct icmphdr icmp = { .type = ICMP_ECHO };
+	struct { struct icmphdr h; uint8_t cookie[8]; } icmp = { .h.type = ICMP_ECHO };
 	int i, n = is_gwp(u, p) ? 1 : u->ntgt;
 
 	p->seq++;
-	icmp.un.echo.id = htons(p->ident);
-	icmp.un.echo.sequence = htons(p->seq);
-	icmp.checksum = csum(&icmp, sizeof(icmp));
+	if ((uint16_t)(p->seq - p->base) > PROBE_RING)
+		p->base = (uint16_t)(p->seq - PROBE_RING);	/* older ones fall out of the ring anyway */
+	icmp.h.un.echo.id = htons(p->ident);
+	icmp.h.un.echo.sequence = htons(p->seq);
+	memcpy(icmp.cookie, p->cookie, sizeof(icmp.cookie));
+	icmp.h.checksum = csum(&icmp, sizeof(icmp));
 	p->sent_at[p->seq % PROBE_RING] = now;
 	p->answered[p->seq % PROBE_RING] = false;
 	p->timed[p->seq % PROBE_RING] = u->carrier && (p->known ? p->ok : !p->srtt_ms);
+	/* An untimed probe is the newest "sample" taken: no wrap after a long outage. */
+	if (!p->timed[p->seq % PROBE_RING])
+		p->sampled = p->seq;
 	p->sent++;
 	p->deadline = now + probe_timeout(h, u, p);
 	if (now >= p->next_send)
@@ -367,19 +382,28 @@ static void probe_send(struct heald *h, struct uplink *u, struct prober *p, doub
 	for (i = 0; i < n; i++) {
 		if (!is_gwp(u, p))
 			to.sin_addr = u->tgt[i];
-		if (sendto(p->sock, &icmp, sizeof(icmp), 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
-		    errno != ENETUNREACH && errno != EHOSTUNREACH && errno != ENETDOWN)
-			hlog(LOG_DEBUG, "uplink %s: probe: %s", u->conf->name, strerror(errno));
+		if (sendto(p->sock, &icmp, sizeof(icmp), 0, (struct sockaddr *)&to, sizeof(to)) >= 0 ||
+		    errno == ENETUNREACH || errno == EHOSTUNREACH || errno == ENETDOWN)
+			continue;
+		/* Its address went (an LTE reconnect, a new DHCP lease): find it again. */
+		if (errno == EINVAL || errno == EADDRNOTAVAIL)
+			u->readdress = true;
+		hlog(u->readdress ? LOG_NOTICE : LOG_DEBUG, "uplink %s: probe: %s", u->conf->name,
+		     strerror(errno));
 	}
 }
 
-/* Forget what @p concluded: the carrier or the gateway went, it starts again. */
+/*
+ * Forget what @p concluded: the carrier or the gateway went, it starts
+ * again, and a late reply to a probe sent before now says nothing.
+ */
 static void prober_reset(struct prober *p)
 {
 	p->known = false;
 	p->ok = false;
 	p->misses = 0;
 	p->deadline = 0;
+	p->base = p->seq;
 }
 
 static void net_evaluate(struct heald *h, const char *why);
@@ -508,6 +532,21 @@ static void probe_missed(struct heald *h, struct uplink *u, struct prober *p, do
 		probe_send(h, u, p, now);
 }
 
+static void uplink_detach(struct heald *h, struct uplink *u, const char *why);
+static void uplinks_attach(struct heald *h);
+
+/* A probe could not leave from @u's address: down, and attached again with the one it has now. */
+static void readdress(struct heald *h, struct uplink *u)
+{
+	char why[96];
+
+	u->readdress = false;
+	inet_ntop(AF_INET, &u->src, why, sizeof(why));
+	snprintf(why + strlen(why), sizeof(why) - strlen(why), " is no longer %s's address", u->conf->ifname);
+	uplink_detach(h, u, why);
+	uplinks_attach(h);
+}
+
 static void probe_timer(struct heald *h)
 {
 	struct net *nt = h->net;
@@ -534,6 +573,9 @@ static void probe_timer(struct heald *h)
 		if (!u->tgp.deadline && now >= u->tgp.next_send)
 			probe_send(h, u, &u->tgp, now);
 	}
+	for (i = 0; i < nt->n; i++)
+		if (nt->up[i].readdress)
+			readdress(h, &nt->up[i]);
 	arm(h);
 }
 
@@ -557,8 +599,10 @@ static void probe_reply(struct heald *h, struct uplink *u, struct prober *p)
 	socklen_t fl = sizeof(from);
 	double now = now_mono();
 	ssize_t n;
+	int budget = 64;	/* then the other uplinks' turn: epoll comes back for the rest */
 
-	while ((n = recvfrom(p->sock, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 0) {
+	while (budget-- > 0 &&
+	       (n = recvfrom(p->sock, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 0) {
 		const struct iphdr *ip = (const struct iphdr *)buf;
 		const struct icmphdr *icmp;
 		uint16_t seq;
@@ -568,13 +612,19 @@ static void probe_reply(struct heald *h, struct uplink *u, struct prober *p)
 		if ((size_t)n < sizeof(*ip))
 			continue;
 		hl = (size_t)ip->ihl * 4;
-		if ((size_t)n < hl + sizeof(*icmp) || !probed_from(u, p, from.sin_addr))
+		if ((size_t)n < hl + sizeof(*icmp) + sizeof(p->cookie) || !probed_from(u, p, from.sin_addr))
 			continue;
 		icmp = (const struct icmphdr *)(buf + hl);
-		if (icmp->type != ICMP_ECHOREPLY || ntohs(icmp->un.echo.id) != p->ident)
+		if (icmp->type != ICMP_ECHOREPLY || ntohs(icmp->un.echo.id) != p->ident ||
+		    memcmp(buf + hl + sizeof(*icmp), p->cookie, sizeof(p->cookie)))
 			continue;
 		seq = ntohs(icmp->un.echo.sequence);
-		if ((uint16_t)(p->seq - seq) >= PROBE_RING || p->answered[seq % PROBE_RING])
+		/* Not in the ring, answered already, or sent before the last reset. */
+		if ((uint16_t)(p->seq - seq) >= PROBE_RING || p->answered[seq % PROBE_RING] ||
+		    (int16_t)(seq - p->base) <= 0)
+			continue;
+		/* The targets say nothing while the gateway is known dead. */
+		if (!is_gwp(u, p) && u->gwp.known && !u->gwp.ok)
 			continue;
 		p->answered[seq % PROBE_RING] = true;
 		p->received++;
@@ -1070,27 +1120,49 @@ static int table_route(struct heald *h, struct uplink *u, bool add)
 	return ret;
 }
 
-/*
- * The rule "fwmark T lookup T" of uplink @i (table T = table_of()): @add it,
- * or not.  Any copy left by a heald that did not stop cleanly is removed
- * first, so that there is one.
- */
-static int rule_set(struct heald *h, int i, bool add)
+/* The rule "fwmark T lookup T" of uplink @i (table T = table_of()), as an object; NULL: no memory. */
+static struct rtnl_rule *rule_of(struct heald *h, int i)
 {
 	struct rtnl_rule *r = rtnl_rule_alloc();
-	int ret = -NLE_NOMEM, k;
 
 	if (!r)
-		return ret;
+		return NULL;
 	rtnl_rule_set_family(r, AF_INET);
 	rtnl_rule_set_prio(r, h->cfg.target_rule_priority);
 	rtnl_rule_set_mark(r, table_of(h, i));
 	rtnl_rule_set_mask(r, 0xffffffff);
 	rtnl_rule_set_table(r, table_of(h, i));
 	rtnl_rule_set_action(r, FR_ACT_TO_TBL);
+	return r;
+}
+
+/*
+ * Uplink @i's rule: @add it, or not.  Any copy left by a heald that did not
+ * stop cleanly is removed first, so that there is one.
+ */
+static int rule_set(struct heald *h, int i, bool add)
+{
+	struct rtnl_rule *r = rule_of(h, i);
+	int ret, k;
+
+	if (!r)
+		return -NLE_NOMEM;
 	for (k = 0; k < 64 && !rtnl_rule_delete(h->net->rt, r, 0); k++)
 		;
 	ret = add ? rtnl_rule_add(h->net->rt, r, NLM_F_EXCL) : 0;
+	rtnl_rule_put(r);
+	return ret;
+}
+
+/* Uplink @i's rule, added if it is not there (-NLE_EXIST if it is). */
+static int rule_ensure(struct heald *h, int i)
+{
+	struct rtnl_rule *r = rule_of(h, i);
+	int ret;
+
+	if (!r)
+		return -NLE_NOMEM;
+	ret = rtnl_rule_add(h->net->rt, r, NLM_F_EXCL);
 	rtnl_rule_put(r);
 	return ret;
 }
@@ -1260,6 +1332,7 @@ int net_open(struct heald *h, char *err, size_t errlen)
 	if (!nt)
 		return -ENOMEM;
 	h->net = nt;
+	nt->timerfd = -1;
 	nt->active = -1;
 	nt->started = now_mono();
 	for (p = h->cfg.routes; sscanf(p, "%63s%n", tok, &n) == 1; p += n) {
@@ -1291,8 +1364,14 @@ int net_open(struct heald *h, char *err, size_t errlen)
 		u->conf = &h->cfg.uplink[i];
 		u->gwp.sock = -1;
 		u->tgp.sock = -1;
-		u->gwp.ident = (uint16_t)(getpid() * 8 + 2 * i);
-		u->tgp.ident = (uint16_t)(getpid() * 8 + 2 * i + 1);
+		/* Random idents and cookies: a reply cannot be forged by guessing them. */
+		if (getrandom(&u->gwp.ident, sizeof(u->gwp.ident), 0) != sizeof(u->gwp.ident) ||
+		    getrandom(&u->tgp.ident, sizeof(u->tgp.ident), 0) != sizeof(u->tgp.ident) ||
+		    getrandom(u->gwp.cookie, sizeof(u->gwp.cookie), 0) != sizeof(u->gwp.cookie) ||
+		    getrandom(u->tgp.cookie, sizeof(u->tgp.cookie), 0) != sizeof(u->tgp.cookie)) {
+			snprintf(err, errlen, "getrandom: %s", strerror(errno));
+			return -EIO;
+		}
 		u->ntgt = u->conf->ntargets;
 		for (k = 0; k < u->ntgt; k++)
 			inet_pton(AF_INET, u->conf->targets[k], &u->tgt[k]);
@@ -1371,6 +1450,10 @@ void net_link(struct heald *h, int ifindex, bool up, bool carrier)
 		if (!u->carrier) {
 			set_state(h, u, false, now, up ? "lost carrier" : "interface down");
 		} else {
+			/* An admin down took the targets' route with it. */
+			if (u->ntgt && table_route(h, u, true) < 0)
+				hlog(LOG_WARNING, "uplink %s: route of table %u not restored", u->conf->name,
+				     table_of(h, i));
 			u->gwp.next_send = now;
 			u->tgp.next_send = now;
 			arm(h);
@@ -1394,12 +1477,38 @@ void net_link_gone(struct heald *h, int ifindex)
 	}
 }
 
+/*
+ * The targets' rule and route again, where someone removed them: the
+ * kernel drops the route with the link's admin state or its source
+ * address, a network manager may flush what it did not make.  Both
+ * requests are idempotent (NLM_F_REPLACE; NLM_F_EXCL finding it there).
+ */
+static void targets_routed(struct heald *h)
+{
+	int i, ret;
+
+	for (i = 0; i < h->net->n; i++) {
+		struct uplink *u = &h->net->up[i];
+
+		if (!u->ntgt)
+			continue;
+		ret = rule_ensure(h, i);
+		if (ret < 0 && ret != -NLE_EXIST)
+			hlog(LOG_WARNING, "uplink %s: rule fwmark %u lookup %u: %s", u->conf->name,
+			     table_of(h, i), table_of(h, i), nl_geterror(ret));
+		if (u->attached && u->carrier && (ret = table_route(h, u, true)) < 0)
+			hlog(LOG_WARNING, "uplink %s: route of table %u: %s", u->conf->name, table_of(h, i),
+			     nl_geterror(ret));
+	}
+}
+
 /* The hold-down of a preferred uplink may end between events; a missing interface may appear. */
 void net_tick(struct heald *h)
 {
 	if (!h->net)
 		return;
 	uplinks_attach(h);
+	targets_routed(h);
 	net_evaluate(h, "hold-down passed");
 	jsync_async(h);
 }
@@ -1528,7 +1637,8 @@ void net_close(struct heald *h)
 		nl_addr_put(h->net->dst[i]);
 	if (h->net->rt)
 		nl_socket_free(h->net->rt);
-	close(h->net->timerfd);
+	if (h->net->timerfd >= 0)
+		close(h->net->timerfd);
 	free(h->net);
 	h->net = NULL;
 }
