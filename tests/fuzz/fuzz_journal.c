@@ -60,9 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (npending < 0 || npending > MAX_PENDING || j.next_id <= max_id || !j.next_id)
 		abort();
-	json_object_put(journal_query(&j, 0, 0, &oldest, &omitted));
-	json_object_put(journal_query(&j, max_id / 2, 10, &oldest, &omitted));
-	json_object_put(journal_why(&j, max_id));
+	json_object_put(journal_query(&j, 0, UINT64_MAX, 0, &oldest, &omitted));
+	json_object_put(journal_query(&j, max_id / 2, max_id, 10, &oldest, &omitted));
+	json_object_put(journal_why(&j, max_id, max_id));
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("start"));
 	id = journal_append(&j, o);

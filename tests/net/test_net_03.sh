@@ -36,6 +36,10 @@ refused "\[uplink A\] targets: 10.201.9.1 twice" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 10.201.9.1 10.201.9.1')"
 refused "\[uplink A\] targets: more than 4" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5')"
+refused "\[uplink A\] targets: 127.0.0.1 is not a host beyond a gateway" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 127.0.0.1')"
+refused "bad.conf:5: \[uplink A\] targets: 10.201.1.1 is its gateway" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 10.201.9.1 10.201.1.1')"
 refused "\[uplink A\] targets: none given" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets =')"
 refused "\[uplink B\] its targets would be routed by table 254 \(target_table \+ 1\), which is route_table" \

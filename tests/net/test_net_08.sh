@@ -11,14 +11,21 @@
 #   an alarm that says the path beyond the gateway is broken, traffic to
 #   the remote flows through B again; A forwards again: after its hold-down
 #   the routes return to A, found through A's own table;
-# - heald stops: its rules and tables are gone.
+# - no busy loop while a gateway is dead or a link has no carrier (heald's
+#   voluntary context switches, one per wait in its loop, stay few);
+# - B's link set down and up (the kernel drops table T's route), its rule
+#   deleted by someone else, its address changed: B comes back each time;
+# - heald killed -9 and started again: one rule per uplink, not two;
+#   stopped: its rules and tables are gone;
+# - strict rp_filter on B: heald warns, and B is down (its targets' replies
+#   are dropped while the routes go through A), as heald.conf(5) says.
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 topology
 second_target
 UPLINK_A="targets = $TARGET $TARGET2" UPLINK_B="targets = $TARGET $TARGET2" \
-	heald_start "hold_down = 1" "hold_down_max = 2" "target_interval_ms = 100"
+	heald_start "hold_down = 3" "hold_down_max = 6" "target_interval_ms = 100"
 status() { "$HEALCTL" status --json | jq -r --arg u "$1" ".heald.uplinks[] | select(.name == \$u) | $2"; }
 wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
 	local end=$(( $(date +%s) + $1 )); shift
@@ -51,6 +58,42 @@ journal_json | jq -e '[.[] | select(.type == "alarm" and .resource == "B")][-1].
 via_is 10.201.1.1 || fail "the routes moved off A for B's fault"
 gw_heal_forward "$GWB"
 wait_for 10 uplink_is B up || fail "B did not come back: $(status B .)"
+
+# Wakeups of heald's loop in 5 s: a timer armed for a probe it will not
+# send fires every 0.5 ms (10000 in 5 s); probing two uplinks is ~100/s.
+wakeups() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$HEALD_PID/status"; }
+quiet_while() {	# quiet_while WHAT: heald's wakeups over 5 s
+	local w0 w1
+	w0=$(wakeups); sleep 5; w1=$(wakeups)
+	log "$1: $((w1 - w0)) wakeups in 5 s"
+	[ $((w1 - w0)) -lt 2500 ] || fail "heald woke $((w1 - w0)) times in 5 s while $1"
+}
+gw_kill_nft "$GWB" gB-n
+wait_for 10 uplink_is B down || fail "B's silent gateway not seen"
+quiet_while "B's gateway is silent"
+gw_heal_nft "$GWB"
+wait_for 10 uplink_is B up || fail "B did not come back after its gateway"
+ip -n "$GWB" link set gB-n down
+wait_for 10 uplink_is B down || fail "B's carrier loss not seen"
+quiet_while "B has no carrier"
+ip -n "$GWB" link set gB-n up
+wait_for 10 uplink_is B up || fail "B did not come back with its carrier"
+
+# B's link down and up: the kernel drops table 4201's route; heald puts it back.
+ip -n "$NODE" link set vB down
+wait_for 10 uplink_is B down || fail "B's admin down not seen"
+[ -z "$(ip -n "$NODE" route show table 4201)" ] || log "table 4201 kept its route over the admin down"
+ip -n "$NODE" link set vB up
+wait_for 15 uplink_is B up || fail "B did not come back after its link went down and up: $(status B .) table 4201: $(ip -n "$NODE" route show table 4201)"
+# Its rule deleted by someone else: back within a tick.
+in_ns "$NODE" ip rule del fwmark 0x1069 lookup 4201 || fail "ip rule del"
+wait_for 5 sh -c "ip netns exec $NODE ip rule show | grep -q 'fwmark 0x1069 lookup 4201'" || fail "B's rule was not put back"
+# Its address changed (a new DHCP lease): probes leave from the new one.
+ip -n "$NODE" addr del 10.201.2.2/24 dev vB
+ip -n "$NODE" addr add 10.201.2.3/24 dev vB
+wait_for 15 sh -c "grep -q 'no longer vB' $SCRATCH/heald.log" || fail "the lost address was not noticed: $(tail -5 "$SCRATCH/heald.log")"
+wait_for 15 uplink_is B up || fail "B did not come back with its new address: $(status B .)"
+ip -n "$NODE" route show table 4201 | grep -q 'src 10.201.2.3' || fail "table 4201: $(ip -n "$NODE" route show table 4201)"
 
 # One of the two targets goes silent: nothing changes.
 n0=$(reroutes)
@@ -85,10 +128,22 @@ via_is 10.201.2.1 || fail "the routes went back before A's hold-down"
 wait_for 10 via_is 10.201.1.1 || fail "the routes did not return to A"
 in_ns "$NODE" ping -c 3 -i 0.2 -W 1 $TARGET > /dev/null || fail "no traffic through A after it recovered"
 
+# Killed -9 and started again: one rule per uplink, not two.
+kill -9 "$HEALD_PID"; wait "$HEALD_PID" 2>/dev/null
+UPLINK_A="targets = $TARGET" UPLINK_B="targets = $TARGET" heald_start "hold_down = 3"
+wait_for 10 uplink_is A up || fail "A not up after the restart"
+[ "$(in_ns "$NODE" ip rule show | grep -c 'lookup 4200')" = 1 ] || fail "rules after kill -9 and restart: $(in_ns "$NODE" ip rule show)"
 # A clean stop takes heald's rules and tables with it.
 kill "$HEALD_PID"
 wait "$HEALD_PID"
 in_ns "$NODE" ip rule show | grep -q 'lookup 420[01]' && fail "rules left: $(in_ns "$NODE" ip rule show)"
 [ -z "$(ip -n "$NODE" route show table 4200)" ] || fail "table 4200 left"
 [ -z "$(ip -n "$NODE" route show table 4201)" ] || fail "table 4201 left"
+
+# Strict reverse-path filtering on B: warned, and B's targets do not answer while the routes go through A.
+in_ns "$NODE" sysctl -qw net.ipv4.conf.vB.rp_filter=1
+UPLINK_A="targets = $TARGET" UPLINK_B="targets = $TARGET" heald_start "hold_down = 3"
+wait_for 10 uplink_is A up || fail "A not up with B's strict rp_filter"
+wait_for 10 uplink_is B down || fail "B up with a strict rp_filter: $(status B .)"
+grep -q 'uplink B: rp_filter is strict (1) on vB' "$SCRATCH/heald.log" || fail "no warning about B's rp_filter"
 exit 0

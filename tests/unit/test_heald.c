@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -279,13 +280,13 @@ TEST_F(jdir, journal_append_replay_why)
 	o = entry("outcome", 6);
 	json_object_object_add(o, "ref", json_object_new_int64(3));
 	EXPECT_EQ(6, journal_append(&j, o));
-	why = journal_why(&j, 3);
+	why = journal_why(&j, 3, UINT64_MAX);
 	ASSERT_NE(NULL, why);
 	EXPECT_EQ(3, json_object_get_int(json_object_object_get(json_object_object_get(why, "entry"), "n")));
 	EXPECT_EQ(1, json_object_array_length(json_object_object_get(why, "outcomes")));
 	json_object_put(why);
-	EXPECT_EQ(NULL, journal_why(&j, 99));
-	o = journal_query(&j, 2, 2, &oldest, &omitted);	/* the newest two after 2 */
+	EXPECT_EQ(NULL, journal_why(&j, 99, UINT64_MAX));
+	o = journal_query(&j, 2, UINT64_MAX, 2, &oldest, &omitted);	/* the newest two after 2 */
 	ASSERT_EQ(2, json_object_array_length(o));
 	EXPECT_EQ(5, json_object_get_int(json_object_object_get(json_object_array_get_idx(o, 0), "id")));
 	EXPECT_EQ(1, oldest);
@@ -339,6 +340,48 @@ TEST_F(jdir, journal_write_unsynced_then_sync)
 	for (i = 0; i < s.n; i++)
 		EXPECT_EQ((uint64_t)i + 1, s.ids[i]);
 	EXPECT_EQ(7, journal_append(&j, entry("outcome", 7)));
+	journal_close(&j);
+}
+
+/* What is durable moves only with a sync that covered it (published only up to there: review F3). */
+TEST_F(jdir, journal_durable_follows_syncs)
+{
+	struct pollfd pfd;
+	struct journal j;
+	struct json_object *o;
+	uint64_t oldest, omitted, n;
+	char err[256];
+
+	ASSERT_EQ(0, journal_open(&j, self->path, 1 << 20, 2, NULL, NULL, err, sizeof(err)));
+	EXPECT_EQ(0, journal_durable(&j));
+	EXPECT_EQ(1, journal_append(&j, entry("decision", 1)));
+	EXPECT_EQ(1, journal_durable(&j));
+	EXPECT_EQ(2, journal_write(&j, entry("alarm", 2), false));
+	EXPECT_EQ(3, journal_write(&j, entry("decision", 3), false));
+	EXPECT_EQ(1, journal_durable(&j));	/* written, not synced */
+	/* Readers given what may be shown see up to there, no further. */
+	o = journal_query(&j, 0, journal_durable(&j), 0, &oldest, &omitted);
+	EXPECT_EQ(1, json_object_array_length(o));
+	json_object_put(o);
+	EXPECT_EQ(NULL, journal_why(&j, 3, journal_durable(&j)));
+	/* The syncer's eventfd says when its sync is done. */
+	ASSERT_TRUE(j.syncer_on);
+	EXPECT_EQ(0, journal_sync_async(&j));
+	pfd = (struct pollfd){ .fd = j.efd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	EXPECT_EQ(sizeof(n), read(j.efd, &n, sizeof(n)));
+	EXPECT_EQ(3, journal_durable(&j));
+	o = journal_why(&j, 3, journal_durable(&j));
+	EXPECT_NE(NULL, o);
+	json_object_put(o);
+	/* A synced line covers the unsynced ones before it. */
+	EXPECT_EQ(4, journal_write(&j, entry("alarm", 4), false));
+	EXPECT_EQ(5, journal_append(&j, entry("decision", 5)));
+	EXPECT_EQ(5, journal_durable(&j));
+	journal_close(&j);
+	/* Reopened: what was read back is on disk. */
+	ASSERT_EQ(0, journal_open(&j, self->path, 1 << 20, 2, NULL, NULL, err, sizeof(err)));
+	EXPECT_EQ(5, journal_durable(&j));
 	journal_close(&j);
 }
 

@@ -166,6 +166,8 @@ static void publish_line(struct heald *h, uint64_t id, const char *line)
 	size_t len;
 	char *ev;
 
+	if (id > h->published_upto)
+		h->published_upto = id;
 	/* Queued for the hooks too: the loop starts them (hooks_dispatch). */
 	hooks_queue(h, id, line, strlen(line));
 	if (!h->subscribers)
@@ -209,6 +211,13 @@ void jpublish_durable(struct heald *h)
 	if (h->journal.efd >= 0 && read(h->journal.efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		hlog(LOG_WARNING, "journal: eventfd: %s", strerror(errno));
 	publish_held(h, journal_durable(&h->journal));
+	/*
+	 * Lines still held: their sync failed.  Said now (jsync_async()
+	 * reports it); they wait for the next sync that works, which the
+	 * next line written asks for.
+	 */
+	if (h->nunpublished)
+		jsync_async(h);
 }
 
 void jpublish_drop(struct heald *h)
@@ -248,19 +257,33 @@ static uint64_t jwrite(struct heald *h, struct json_object *entry, bool sync)
 	line = h->journal.recent[(h->journal.nrecent - 1) % JOURNAL_RECENT];
 	if (!line)
 		return unsynced ? 0 : id;
-	if (!sync) {
-		char *copy = h->nunpublished < HELD_LINES ? strdup(line) : NULL;
-
-		if (copy) {
-			h->unpublished[h->nunpublished++] = (struct held_line){ id, copy };
-			return id;
-		}
-		/* Too many waiting (or no memory): sync here, then publish in order. */
-		jsync(h);
+	if (sync && !unsynced) {
+		/* On disk, and every line before it with it. */
+		publish_held(h, id);
+		publish_line(h, id, line);
+		h->held_full = false;
+		return id;
 	}
-	/* Synced (or tried): every line before it is as durable as it is. */
-	publish_held(h, id);
-	publish_line(h, id, line);
+	/* Unsynced, or its sync failed: held until a sync succeeds. */
+	if (h->nunpublished == HELD_LINES) {
+		/*
+		 * The disk has not finished a sync for HELD_LINES lines: the
+		 * oldest goes out before it is known durable rather than the
+		 * loop waiting for that disk (a failover must not).
+		 */
+		if (!h->held_full)
+			hlog(LOG_ERR, "journal: %d lines wait for a sync that does not come: "
+			     "publishing the oldest before they are known to be on disk", HELD_LINES);
+		h->held_full = true;
+		publish_held(h, h->unpublished[0].id);
+	}
+	h->unpublished[h->nunpublished].line = strdup(line);
+	if (h->unpublished[h->nunpublished].line)
+		h->unpublished[h->nunpublished++].id = id;
+	else
+		publish_line(h, id, line);	/* no memory to hold it: out now */
+	if (unsynced)
+		jsync_async(h);	/* try again, off the loop */
 	return unsynced ? 0 : id;
 }
 
@@ -284,6 +307,9 @@ void jsync_async(struct heald *h)
 {
 	if (journal_sync_async(&h->journal) < 0)
 		hlog(LOG_ERR, "journal: sync: %s: entries written before may not be on disk", strerror(errno));
+	/* Without the syncer it synced in place: publish now, nothing else will. */
+	if (!h->journal.syncer_on)
+		publish_held(h, journal_durable(&h->journal));
 }
 
 /* The leg is still what the decision was about: in sync, or failed for a rebuild. */

@@ -463,7 +463,7 @@ static struct json_object *act_reply(struct heald *h, uint64_t id)
 
 	if (!id)
 		return error_reply("journal: %s: nothing done", strerror(errno));
-	r = journal_why(&h->journal, id);
+	r = journal_why(&h->journal, id, h->published_upto);
 	if (!r)
 		return error_reply("journal: the decision is not in memory%s", "");
 	json_object_object_add(r, "ok", json_object_new_boolean(true));
@@ -559,15 +559,16 @@ static struct json_object *handle(struct heald *h, struct client *c, const char 
 		uint64_t oldest, omitted;
 
 		r = ok_reply();
+		/* What subscribers were told, no more: never a line not yet on disk. */
 		json_object_object_add(r, "entries", journal_query(&h->journal, rq.after,
-								   (uint32_t)rq.limit, &oldest,
-								   &omitted));
+								   h->published_upto, (uint32_t)rq.limit,
+								   &oldest, &omitted));
 		json_object_object_add(r, "oldest", json_object_new_int64((int64_t)oldest));
 		json_object_object_add(r, "omitted", json_object_new_int64((int64_t)omitted));
 		return r;
 	}
 	case REQ_WHY:
-		r = journal_why(&h->journal, rq.id);
+		r = journal_why(&h->journal, rq.id, h->published_upto);
 		if (!r)
 			return error_reply("why: no journal entry with that id in memory%s", "");
 		json_object_object_add(r, "ok", json_object_new_boolean(true));

@@ -321,6 +321,9 @@ static int uplink_targets(struct uplink_conf *u, const char *val, char *why, siz
 		if (inet_pton(AF_INET, tok, &a) != 1 || !a.s_addr || IN_MULTICAST(ntohl(a.s_addr)) ||
 		    a.s_addr == INADDR_BROADCAST)
 			return snprintf(why, wlen, "targets: '%s' is not a unicast IPv4 address", tok), -1;
+		/* Never answered through the uplink: the node itself, or no host. */
+		if ((ntohl(a.s_addr) >> 24) == 127 || (ntohl(a.s_addr) >> 24) == 0)
+			return snprintf(why, wlen, "targets: %s is not a host beyond a gateway", tok), -1;
 		for (i = 0; i < u->ntargets; i++)
 			if (!strcmp(u->targets[i], tok))
 				return snprintf(why, wlen, "targets: %s twice", tok), -1;
@@ -644,6 +647,13 @@ static int check_uplinks(const struct config *c, const char *file, char *err, si
 				 u->line, u->name);
 			return -EINVAL;
 		}
+		/* The gateway as a target would keep a gateway that forwards nothing up. */
+		for (j = 0; j < u->ntargets; j++)
+			if (!strcmp(u->targets[j], u->gateway)) {
+				snprintf(err, errlen, "%s:%d: [uplink %s] targets: %s is its gateway: "
+					 "targets are hosts beyond it", file, u->line, u->name, u->gateway);
+				return -EINVAL;
+			}
 		for (j = 0; j < i; j++) {
 			if (!strcmp(c->uplink[j].ifname, u->ifname)) {
 				snprintf(err, errlen, "%s:%d: [uplink %s] interface %s is uplink %s's already",

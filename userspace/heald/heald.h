@@ -200,6 +200,8 @@ struct heald {
 	 */
 	struct held_line { uint64_t id; char *line; } unpublished[HELD_LINES];
 	int nunpublished;
+	uint64_t published_upto;	/* every id up to this one published (the journal's readers see these) */
+	bool held_full;			/* said that held lines went out before their sync */
 	struct bpfmon *bpf;
 	char bpf_status[512];
 	struct metrics *metrics;

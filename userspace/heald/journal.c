@@ -161,7 +161,8 @@ static void *syncer(void *arg)
 			close(fd);
 		pthread_mutex_lock(&j->mu);
 		j->done = upto;
-		if (want > j->durable_async)
+		/* A failed sync makes nothing durable: its lines wait for one that works. */
+		if (!err && want > j->durable_async)
 			j->durable_async = want;
 		if (err)
 			j->async_err = err;
@@ -441,8 +442,8 @@ static struct json_object *recent_at(const struct journal *j, uint64_t k)
 	return line ? json_tokener_parse(line) : NULL;
 }
 
-struct json_object *journal_query(const struct journal *j, uint64_t after, uint32_t limit,
-				  uint64_t *oldest, uint64_t *omitted)
+struct json_object *journal_query(const struct journal *j, uint64_t after, uint64_t upto,
+				  uint32_t limit, uint64_t *oldest, uint64_t *omitted)
 {
 	struct json_object *arr = json_object_new_array();
 	uint64_t k, first = j->nrecent > JOURNAL_RECENT ? j->nrecent - JOURNAL_RECENT : 0;
@@ -455,7 +456,7 @@ struct json_object *journal_query(const struct journal *j, uint64_t after, uint3
 
 		if (o && !*oldest)
 			*oldest = entry_id(o);
-		if (o && entry_id(o) > after)
+		if (o && entry_id(o) > after && entry_id(o) <= upto)
 			json_object_array_add(arr, o);
 		else
 			json_object_put(o);
@@ -469,7 +470,7 @@ struct json_object *journal_query(const struct journal *j, uint64_t after, uint3
 	return arr;
 }
 
-struct json_object *journal_why(const struct journal *j, uint64_t id)
+struct json_object *journal_why(const struct journal *j, uint64_t id, uint64_t upto)
 {
 	uint64_t k, first = j->nrecent > JOURNAL_RECENT ? j->nrecent - JOURNAL_RECENT : 0;
 	struct json_object *entry = NULL, *related = json_object_new_array(), *v, *out;
@@ -479,6 +480,10 @@ struct json_object *journal_why(const struct journal *j, uint64_t id)
 
 		if (!o)
 			continue;
+		if (entry_id(o) > upto) {
+			json_object_put(o);
+			continue;
+		}
 		if (entry_id(o) == id && !entry) {
 			entry = o;
 			continue;

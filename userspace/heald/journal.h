@@ -88,14 +88,15 @@ int journal_sync_async(struct journal *j);
 /* The newest id on disk (see durable above); read efd first when it is watched. */
 uint64_t journal_durable(struct journal *j);
 /*
- * Entries with id > @after, the newest @limit of them (0: all in memory),
- * in order; @oldest: the oldest id in memory (0: none), @omitted: how many
- * after @after @limit left out.  Ids from @after + 1 to @oldest - 1 are
- * only in the journal's files.
+ * Entries with @after < id <= @upto, the newest @limit of them (0: all in
+ * memory), in order; @oldest: the oldest id in memory (0: none),
+ * @omitted: how many after @after @limit left out.  Ids from @after + 1 to
+ * @oldest - 1 are only in the journal's files.  @upto: what the caller
+ * may show (heald: what it has published, never a line not yet durable).
  */
-struct json_object *journal_query(const struct journal *j, uint64_t after, uint32_t limit,
-				  uint64_t *oldest, uint64_t *omitted);
-/* The entry @id and the entries that refer to it ("ref": id); NULL if not in memory. */
-struct json_object *journal_why(const struct journal *j, uint64_t id);
+struct json_object *journal_query(const struct journal *j, uint64_t after, uint64_t upto,
+				  uint32_t limit, uint64_t *oldest, uint64_t *omitted);
+/* The entry @id and the entries that refer to it ("ref": id), ids up to @upto; NULL if not in memory. */
+struct json_object *journal_why(const struct journal *j, uint64_t id, uint64_t upto);
 
 #endif

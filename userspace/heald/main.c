@@ -368,6 +368,7 @@ int main(int argc, char **argv)
 	if (h->journal.torn)
 		hlog(LOG_WARNING, "journal: cut %llu torn line(s) (a crash mid-write)",
 		     (unsigned long long)h->journal.torn);
+	h->published_upto = h->journal.next_id - 1;	/* what replay found is on disk */
 	/* The syncer's word that lines are durable: they are published then. */
 	h->w_journal = (struct watch){ TAG_JOURNAL, h->journal.efd };
 	if (h->journal.syncer_on && loop_add(h, &h->w_journal))

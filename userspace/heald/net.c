@@ -543,6 +543,7 @@ static void readdress(struct heald *h, struct uplink *u)
 	u->readdress = false;
 	inet_ntop(AF_INET, &u->src, why, sizeof(why));
 	snprintf(why + strlen(why), sizeof(why) - strlen(why), " is no longer %s's address", u->conf->ifname);
+	hlog(LOG_NOTICE, "uplink %s: %s: probing from the address it has now", u->conf->name, why);
 	uplink_detach(h, u, why);
 	uplinks_attach(h);
 }
@@ -1505,8 +1506,22 @@ static void targets_routed(struct heald *h)
 /* The hold-down of a preferred uplink may end between events; a missing interface may appear. */
 void net_tick(struct heald *h)
 {
+	struct in_addr src;
+	char have[200];
+	int i;
+
 	if (!h->net)
 		return;
+	/* An address that went (a new DHCP lease, an LTE reconnect): the probes' sockets are bound to it. */
+	for (i = 0; i < h->net->n; i++) {
+		struct uplink *u = &h->net->up[i];
+
+		if (u->attached && (source_for(u->conf, u->gw, &src, have, sizeof(have)) ||
+				    src.s_addr != u->src.s_addr))
+			u->readdress = true;
+		if (u->readdress)
+			readdress(h, u);
+	}
 	uplinks_attach(h);
 	targets_routed(h);
 	net_evaluate(h, "hold-down passed");
