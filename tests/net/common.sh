@@ -75,7 +75,8 @@ topology() {
 }
 
 # heald in the node namespace with uplinks A (preferred) and B; $UPLINK_A
-# and $UPLINK_B are more lines of their sections ("targets = ...").
+# and $UPLINK_B are more lines of their sections ("targets = ..."),
+# $MORE_SECTIONS more sections after them.
 heald_start() {	# heald_start [KEY = VALUE line]...
 	local line i
 	{
@@ -86,6 +87,7 @@ heald_start() {	# heald_start [KEY = VALUE line]...
 		for line in "$@"; do echo "$line"; done
 		printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\n%s\n' "${UPLINK_A:-}"
 		printf '[uplink B]\ninterface = vB\ngateway = 10.201.2.1\n%s\n' "${UPLINK_B:-}"
+		printf '%s\n' "${MORE_SECTIONS:-}"
 	} > "$SCRATCH/heald.conf"
 	export HEAL_SOCKET=$SCRATCH/heald.sock
 	# ip netns exec execs heald: $! is heald's pid.

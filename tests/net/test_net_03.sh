@@ -21,14 +21,14 @@ refused "bad.conf:8: \[uplink B\] interface vA is uplink A's already" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\n[uplink B]\ninterface = vA\ngateway = 10.201.1.5')"
 refused "uplink 'A' given twice \(first at line 5\)" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\n[uplink A]\ninterface = vB\ngateway = 10.201.2.1')"
-refused "bad.conf:7: \[uplink A\] gateway: '10.201.1' is not an IPv4 address" \
+refused "bad.conf:7: \[uplink A\] gateway: '10.201.1' is not an IPv4 or IPv6 address" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1')"
 refused "\[uplink A\] needs an interface and a gateway" "$(printf '[uplink A]\ninterface = vA')"
 refused "\[uplink A\] unknown key 'gw'" "$(printf '[uplink A]\ninterface = vA\ngw = 10.201.1.1')"
-refused "routes: '10.0.0.0' is not an IPv4 prefix" \
+refused "routes: '10.0.0.0' is not a prefix" \
 	"$(printf 'routes = 10.0.0.0\n[uplink A]\ninterface = vA\ngateway = 10.201.1.1')"
 refused "bad section '\[uplink A B\]'" "$(printf '[uplink A B]')"
-refused "bad.conf:8: \[uplink A\] targets: '10.201.9' is not a unicast IPv4 address" \
+refused "bad.conf:8: \[uplink A\] targets: '10.201.9' is not a unicast IPv4 or IPv6 address" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 10.201.9.1 10.201.9')"
 refused "\[uplink A\] targets: '224.0.0.1' is not a unicast IPv4 address" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 224.0.0.1')"
@@ -40,6 +40,16 @@ refused "\[uplink A\] targets: 127.0.0.1 is not a host beyond a gateway" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 127.0.0.1')"
 refused "bad.conf:5: \[uplink A\] targets: 10.201.1.1 is its gateway" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 10.201.9.1 10.201.1.1')"
+refused "bad.conf:5: \[uplink A\] targets: 2001:db8:9::1 is not of its gateway's family \(IPv4\)" \
+	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets = 2001:db8:9::1')"
+refused "\[uplink A6\] targets: fe80::5 is not a host beyond a gateway" \
+	"$(printf '[uplink A6]\ninterface = vA\ngateway = fe80::1\ntargets = fe80::5')"
+refused "\[uplink A6\] gateway: 'ff02::1' is not an IPv4 or IPv6 address" \
+	"$(printf '[uplink A6]\ninterface = vA\ngateway = ff02::1')"
+refused "routes: 2001:db8::/32 is IPv6, and no uplink has an IPv6 gateway" \
+	"$(printf 'routes = default 2001:db8::/32\n[uplink A]\ninterface = vA\ngateway = 10.201.1.1')"
+refused "\[uplink A7\] interface vA is uplink A6's already" \
+	"$(printf '[uplink A6]\ninterface = vA\ngateway = fe80::1\n[uplink A7]\ninterface = vA\ngateway = fe80::2')"
 refused "\[uplink A\] targets: none given" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets =')"
 refused "\[uplink B\] its targets would be routed by table 254 \(target_table \+ 1\), which is route_table" \

@@ -301,6 +301,7 @@ void jsync(struct heald *h)
 {
 	if (journal_sync(&h->journal) < 0)
 		hlog(LOG_ERR, "journal: sync: %s: the newest entries may not be on disk", strerror(errno));
+	publish_held(h, journal_durable(&h->journal));
 }
 
 void jsync_async(struct heald *h)

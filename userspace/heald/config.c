@@ -308,28 +308,39 @@ static int parse_uplink_section(struct config *c, const char *file, int lineno, 
  */
 static int uplink_targets(struct uplink_conf *u, const char *val, char *why, size_t wlen)
 {
-	static const char *const defaults = "9.9.9.9 1.1.1.1 8.8.8.8";
 	char tok[64];
 	struct in_addr a;
+	struct in6_addr a6;
 	const char *p;
 	int n, i;
 
-	if (!strcmp(val, "default"))
-		val = defaults;
 	u->ntargets = 0;
+	/* Filled in once the gateway's family is known (check_uplinks()). */
+	u->targets_default = !strcmp(val, "default");
+	if (u->targets_default)
+		return 0;
 	for (p = val; sscanf(p, "%63s%n", tok, &n) == 1; p += n) {
-		if (inet_pton(AF_INET, tok, &a) != 1 || !a.s_addr || IN_MULTICAST(ntohl(a.s_addr)) ||
-		    a.s_addr == INADDR_BROADCAST)
-			return snprintf(why, wlen, "targets: '%s' is not a unicast IPv4 address", tok), -1;
-		/* Never answered through the uplink: the node itself, or no host. */
-		if ((ntohl(a.s_addr) >> 24) == 127 || (ntohl(a.s_addr) >> 24) == 0)
-			return snprintf(why, wlen, "targets: %s is not a host beyond a gateway", tok), -1;
+		if (inet_pton(AF_INET, tok, &a) == 1) {
+			if (!a.s_addr || IN_MULTICAST(ntohl(a.s_addr)) || a.s_addr == INADDR_BROADCAST)
+				return snprintf(why, wlen, "targets: '%s' is not a unicast IPv4 address", tok), -1;
+			/* Never answered through the uplink: the node itself, or no host. */
+			if ((ntohl(a.s_addr) >> 24) == 127 || (ntohl(a.s_addr) >> 24) == 0)
+				return snprintf(why, wlen, "targets: %s is not a host beyond a gateway", tok), -1;
+			inet_ntop(AF_INET, &a, tok, sizeof(tok));
+		} else if (inet_pton(AF_INET6, tok, &a6) == 1) {
+			if (IN6_IS_ADDR_UNSPECIFIED(&a6) || IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_MULTICAST(&a6) ||
+			    IN6_IS_ADDR_LINKLOCAL(&a6) || IN6_IS_ADDR_V4MAPPED(&a6))
+				return snprintf(why, wlen, "targets: %s is not a host beyond a gateway", tok), -1;
+			inet_ntop(AF_INET6, &a6, tok, sizeof(tok));
+		} else {
+			return snprintf(why, wlen, "targets: '%s' is not a unicast IPv4 or IPv6 address", tok), -1;
+		}
 		for (i = 0; i < u->ntargets; i++)
 			if (!strcmp(u->targets[i], tok))
 				return snprintf(why, wlen, "targets: %s twice", tok), -1;
 		if (u->ntargets == CONFIG_MAX_TARGETS)
 			return snprintf(why, wlen, "targets: more than %d", CONFIG_MAX_TARGETS), -1;
-		inet_ntop(AF_INET, &a, u->targets[u->ntargets++], sizeof(u->targets[0]));
+		snprintf(u->targets[u->ntargets++], sizeof(u->targets[0]), "%.45s", tok);
 	}
 	if (!u->ntargets)
 		return snprintf(why, wlen, "targets: none given (addresses, or default)"), -1;
@@ -347,8 +358,16 @@ static int uplink_key(struct uplink_conf *u, const char *key, const char *val, c
 			return snprintf(why, wlen, "interface: '%s' is not an interface name", val), -1;
 		snprintf(u->ifname, sizeof(u->ifname), "%s", val);
 	} else if (!strcmp(key, "gateway")) {
-		if (inet_pton(AF_INET, val, &a) != 1)
-			return snprintf(why, wlen, "gateway: '%s' is not an IPv4 address", val), -1;
+		struct in6_addr a6;
+
+		if (inet_pton(AF_INET, val, &a) == 1) {
+			u->family = AF_INET;
+		} else if (inet_pton(AF_INET6, val, &a6) == 1 && !IN6_IS_ADDR_MULTICAST(&a6) &&
+			   !IN6_IS_ADDR_UNSPECIFIED(&a6) && !IN6_IS_ADDR_LOOPBACK(&a6)) {
+			u->family = AF_INET6;
+		} else {
+			return snprintf(why, wlen, "gateway: '%s' is not an IPv4 or IPv6 address", val), -1;
+		}
 		snprintf(u->gateway, sizeof(u->gateway), "%s", val);
 	} else if (!strcmp(key, "priority")) {
 		errno = 0;
@@ -627,12 +646,17 @@ static int check_workloads(const struct config *c, const char *file, char *err, 
 }
 
 /* What the file alone can tell: each uplink complete, no interface or gateway twice. */
-static int check_uplinks(const struct config *c, const char *file, char *err, size_t errlen)
+static int check_uplinks(struct config *c, const char *file, char *err, size_t errlen)
 {
+	static const char *const defaults[2] = {
+		"9.9.9.9 1.1.1.1 8.8.8.8",
+		"2620:fe::fe 2606:4700:4700::1111 2001:4860:4860::8888",
+	};
+	char why[200];
 	int i, j;
 
 	for (i = 0; i < c->nuplink; i++) {
-		const struct uplink_conf *u = &c->uplink[i];
+		struct uplink_conf *u = &c->uplink[i];
 		uint32_t t = c->target_table + (uint32_t)i;
 
 		/* Its own table: not the routes' one, nor local, main or default. */
@@ -647,15 +671,27 @@ static int check_uplinks(const struct config *c, const char *file, char *err, si
 				 u->line, u->name);
 			return -EINVAL;
 		}
+		if (u->targets_default && uplink_targets(u, defaults[u->family == AF_INET6], why, sizeof(why))) {
+			snprintf(err, errlen, "%s:%d: [uplink %s] %s", file, u->line, u->name, why);
+			return -EINVAL;
+		}
 		/* The gateway as a target would keep a gateway that forwards nothing up. */
-		for (j = 0; j < u->ntargets; j++)
+		for (j = 0; j < u->ntargets; j++) {
+			if ((strchr(u->targets[j], ':') != NULL) != (u->family == AF_INET6)) {
+				snprintf(err, errlen, "%s:%d: [uplink %s] targets: %s is not of its gateway's family "
+					 "(%s)", file, u->line, u->name, u->targets[j],
+					 u->family == AF_INET6 ? "IPv6" : "IPv4");
+				return -EINVAL;
+			}
 			if (!strcmp(u->targets[j], u->gateway)) {
 				snprintf(err, errlen, "%s:%d: [uplink %s] targets: %s is its gateway: "
 					 "targets are hosts beyond it", file, u->line, u->name, u->gateway);
 				return -EINVAL;
 			}
+		}
 		for (j = 0; j < i; j++) {
-			if (!strcmp(c->uplink[j].ifname, u->ifname)) {
+			/* One interface may carry an IPv4 and an IPv6 uplink: one of each. */
+			if (!strcmp(c->uplink[j].ifname, u->ifname) && c->uplink[j].family == u->family) {
 				snprintf(err, errlen, "%s:%d: [uplink %s] interface %s is uplink %s's already",
 					 file, u->line, u->name, u->ifname, c->uplink[j].name);
 				return -EINVAL;

@@ -40,11 +40,13 @@ struct device_conf {
 struct uplink_conf {
 	char name[32];
 	char ifname[16];	/* IFNAMSIZ */
-	char gateway[46];	/* IPv4 dotted quad */
+	char gateway[46];	/* IPv4, or IPv6 (a link-local one too: fe80::1) */
+	int family;		/* the gateway's: AF_INET or AF_INET6 (0: none given) */
 	uint32_t priority;	/* lower is preferred; default: order in the file */
 	/* Hosts beyond the gateway probed through this uplink (net.c): any one answering will do. */
-	char targets[CONFIG_MAX_TARGETS][16];
+	char targets[CONFIG_MAX_TARGETS][46];
 	int ntargets;
+	bool targets_default;	/* "targets = default": filled in for the gateway's family */
 	int line;		/* where its section starts, for messages */
 };
 

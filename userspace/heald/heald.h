@@ -207,9 +207,10 @@ struct heald {
 	struct metrics *metrics;
 	double metrics_retry_at;	/* metrics not listening (port taken): next try, monotonic */
 	uint32_t metrics_tries;		/* failed tries in a row */
-	struct net *net;	/* uplinks and routes: NULL without [uplink] sections */
-	char net_journaled_via[128];	/* replay: uplinks the journal last had the routes through */
-	uint64_t net_unfinished;	/* replay: a reroute decision without its outcome */
+	struct net *nets[2];	/* uplinks and routes, IPv4 and IPv6: NULL without [uplink] sections of that family */
+	/* Replay, per family (IPv4, IPv6): the uplinks the journal last had the routes through, */
+	char net_journaled_via[2][128];
+	uint64_t net_unfinished[2];	/* and a reroute decision without its outcome */
 	struct nl_cache_mngr *rtnl;
 	struct nl_sock *rtnl_sync;	/* dumps after lost events */
 	uint64_t rtnl_resyncs;

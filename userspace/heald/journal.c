@@ -390,8 +390,8 @@ uint64_t journal_append(struct journal *j, struct json_object *entry)
 
 int journal_sync(struct journal *j)
 {
-	/* Nothing written since the last sync or its request (which may still run). */
-	if (!j->unsynced)
+	/* Nothing written since the last sync, and none still running. */
+	if (!j->unsynced && journal_durable(j) == j->next_id - 1)
 		return 0;
 	if (fdatasync(j->fd) < 0)
 		return -1;

@@ -404,8 +404,14 @@ int main(int argc, char **argv)
 		json_object_object_add(e, "pid", json_object_new_int(getpid()));
 		json_object_object_add(e, "dry_run", json_object_new_boolean(h->cfg.dry_run));
 		json_object_object_add(e, "bpf", json_object_new_string(h->bpf_status));
-		if (!journal_append(&h->journal, e))
+		uint64_t id = journal_append(&h->journal, e);
+
+		if (!id)
 			hlog(LOG_ERR, "journal: %s", strerror(errno));
+		/* On disk with what start-up wrote before it: readers see it (no hook runs for it). */
+		jsync(h);
+		if (id > h->published_upto)
+			h->published_upto = id;
 	}
 	h->watchdog = sd_watchdog_enabled(0, &h->watchdog_usec) > 0;
 	sd_notify(0, "READY=1");

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Network healing: each configured uplink's gateway is probed with ICMP
- * echo from the uplink's own address and interface; the routes heald
+ * echo (ICMPv6 for an IPv6 gateway, a link-local one too) from the
+ * uplink's own interface (and, IPv4, address); IPv4 and IPv6 uplinks are
+ * two independent groups (struct net), each with its own routes ("routes"
+ * and "routes6" in the journal); the routes heald
  * manages go through the preferred healthy uplink, replaced atomically
  * (RTM_NEWROUTE with NLM_F_REPLACE: the node is never without the route).
  *
@@ -63,6 +66,7 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <linux/icmp.h>
+#include <netinet/icmp6.h>
 #include <json-c/json.h>
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
@@ -101,11 +105,14 @@ struct prober {
 
 struct uplink {
 	const struct uplink_conf *conf;
+	struct net *nt;			/* its family's */
 	int ifindex;
-	struct in_addr gw, src;
+	struct in_addr gw, src;		/* IPv4 */
+	struct in6_addr gw6;		/* IPv6 (no source: the kernel picks one) */
 	struct prober gwp;		/* the gateway: fast local detection */
 	struct prober tgp;		/* the targets beyond it, through its own table (ntgt > 0) */
 	struct in_addr tgt[CONFIG_MAX_TARGETS];
+	struct in6_addr tgt6[CONFIG_MAX_TARGETS];
 	int ntgt;
 	bool up, known, carrier;	/* up: the gateway answers and (with targets) the path beyond it */
 	double up_since, down_at;
@@ -117,7 +124,15 @@ struct uplink {
 	char detached_why[256];	/* why not, as last said */
 };
 
+/*
+ * The uplinks of one address family and the routes of that family they
+ * carry: IPv4 and IPv6 fail over each on their own (a dual-stack uplink
+ * is two sections, one per family, on one interface).
+ */
 struct net {
+	int fi;			/* 0: IPv4, 1: IPv6 (h->nets[fi]) */
+	int family;		/* AF_INET, AF_INET6 */
+	const char *resource;	/* in the journal: "routes", "routes6" */
 	struct uplink up[CONFIG_MAX_UPLINKS];
 	int n;
 	int timerfd;
@@ -138,14 +153,29 @@ struct net {
 	uint64_t *held_id;	/* where its id goes, or NULL */
 };
 
+static bool v6(const struct net *nt)
+{
+	return nt->family == AF_INET6;
+}
+
+/* The gateway's address as bytes of the family's length (alen()). */
+static const void *gw_of(const struct uplink *u)
+{
+	return v6(u->nt) ? (const void *)&u->gw6 : (const void *)&u->gw;
+}
+
+static unsigned int alen(const struct net *nt)
+{
+	return v6(nt) ? 16 : 4;
+}
+
 /*
  * The held entry, written now; @sync: and everything written so far
  * synced by the journal's thread (the loop goes on: heald's own disk is
  * never between an uplink's state and the routes).
  */
-static void held_flush(struct heald *h, bool sync)
+static void held_flush(struct heald *h, struct net *nt, bool sync)
 {
-	struct net *nt = h->net;
 	uint64_t id;
 
 	if (nt->held) {
@@ -207,9 +237,9 @@ static double hold_of(const struct heald *h, const struct uplink *u, double now)
 }
 
 /* Whether the routes go through uplink @i now (one of the nexthops, with ecmp). */
-static bool carries_routes(const struct heald *h, int i)
+static bool carries_routes(const struct heald *h, struct net *nt, int i)
 {
-	return h->cfg.ecmp ? (h->net->active_set >> i) & 1 : h->net->active == i;
+	return h->cfg.ecmp ? (nt->active_set >> i) & 1 : nt->active == i;
 }
 
 static bool is_gwp(const struct uplink *u, const struct prober *p)
@@ -258,11 +288,12 @@ static const char *state_of(bool known, bool ok)
 
 static struct json_object *uplink_json(struct heald *h, const struct uplink *u, double now)
 {
+	struct net *nt = u->nt;
 	struct json_object *o = json_object_new_object();
-	int i, idx = (int)(u - h->net->up);
-	char gw[INET_ADDRSTRLEN];
+	int i, idx = (int)(u - nt->up);
+	char gw[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &u->gw, gw, sizeof(gw));
+	inet_ntop(nt->family, gw_of(u), gw, sizeof(gw));
 	json_object_object_add(o, "name", json_object_new_string(u->conf->name));
 	json_object_object_add(o, "interface", json_object_new_string(u->conf->ifname));
 	json_object_object_add(o, "gateway", json_object_new_string(gw));
@@ -291,7 +322,7 @@ static struct json_object *uplink_json(struct heald *h, const struct uplink *u, 
 		json_object_object_add(t, "rounds_answered", json_object_new_int64((int64_t)u->tgp.received));
 		json_object_object_add(o, "targets", t);
 	}
-	json_object_object_add(o, "active", json_object_new_boolean(carries_routes(h, idx)));
+	json_object_object_add(o, "active", json_object_new_boolean(carries_routes(h, nt, idx)));
 	json_object_object_add(o, "hold_down_s", json_object_new_double(hold_of(h, u, now)));
 	if (u->up)
 		json_object_object_add(o, "up_for_s", json_object_new_double(now - u->up_since));
@@ -305,9 +336,8 @@ static struct json_object *uplink_json(struct heald *h, const struct uplink *u, 
 	return o;
 }
 
-static void arm(struct heald *h)
+static void arm(struct net *nt)
 {
-	struct net *nt = h->net;
 	struct itimerspec its = { 0 };
 	double next = 0, now = now_mono(), d;
 	int i;
@@ -359,8 +389,16 @@ static uint16_t csum(const void *data, size_t len)
 static void probe_send(struct heald *h, struct uplink *u, struct prober *p, double now)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = u->gw };
+	/* A link-local gateway is reached through the uplink's interface. */
+	struct sockaddr_in6 to6 = { .sin6_family = AF_INET6, .sin6_addr = u->gw6,
+				    .sin6_scope_id = (uint32_t)u->ifindex };
 	struct { struct icmphdr h; uint8_t cookie[8]; } icmp = { .h.type = ICMP_ECHO };
+	/* ICMPv6: the kernel fills in the checksum (RFC 3542). */
+	struct { struct icmp6_hdr h; uint8_t cookie[8]; } icmp6 = { .h.icmp6_type = ICMP6_ECHO_REQUEST };
 	int i, n = is_gwp(u, p) ? 1 : u->ntgt;
+	const void *pkt = v6(u->nt) ? (const void *)&icmp6 : (const void *)&icmp;
+	const struct sockaddr *dst = v6(u->nt) ? (const struct sockaddr *)&to6 : (const struct sockaddr *)&to;
+	socklen_t dlen = v6(u->nt) ? sizeof(to6) : sizeof(to);
 
 	p->seq++;
 	if ((uint16_t)(p->seq - p->base) > PROBE_RING)
@@ -369,6 +407,9 @@ static void probe_send(struct heald *h, struct uplink *u, struct prober *p, doub
 	icmp.h.un.echo.sequence = htons(p->seq);
 	memcpy(icmp.cookie, p->cookie, sizeof(icmp.cookie));
 	icmp.h.checksum = csum(&icmp, sizeof(icmp));
+	icmp6.h.icmp6_id = htons(p->ident);
+	icmp6.h.icmp6_seq = htons(p->seq);
+	memcpy(icmp6.cookie, p->cookie, sizeof(icmp6.cookie));
 	p->sent_at[p->seq % PROBE_RING] = now;
 	p->answered[p->seq % PROBE_RING] = false;
 	p->timed[p->seq % PROBE_RING] = u->carrier && (p->known ? p->ok : !p->srtt_ms);
@@ -380,9 +421,12 @@ static void probe_send(struct heald *h, struct uplink *u, struct prober *p, doub
 	if (now >= p->next_send)
 		p->next_send = now + interval_of(h, u, p);
 	for (i = 0; i < n; i++) {
-		if (!is_gwp(u, p))
+		if (!is_gwp(u, p)) {
 			to.sin_addr = u->tgt[i];
-		if (sendto(p->sock, &icmp, sizeof(icmp), 0, (struct sockaddr *)&to, sizeof(to)) >= 0 ||
+			to6.sin6_addr = u->tgt6[i];
+			to6.sin6_scope_id = 0;
+		}
+		if (sendto(p->sock, pkt, sizeof(icmp), 0, dst, dlen) >= 0 ||
 		    errno == ENETUNREACH || errno == EHOSTUNREACH || errno == ENETDOWN)
 			continue;
 		/* Its address went (an LTE reconnect, a new DHCP lease): find it again. */
@@ -406,7 +450,7 @@ static void prober_reset(struct prober *p)
 	p->base = p->seq;
 }
 
-static void net_evaluate(struct heald *h, const char *why);
+static void net_evaluate(struct heald *h, struct net *nt, const char *why);
 
 /*
  * @u is down and the routes have left it: delete its gateway's neighbour
@@ -417,17 +461,18 @@ static void net_evaluate(struct heald *h, const char *why);
  * spoofing above all.  Only the gateway's: the hosts on the uplink's own
  * subnet may still be there.
  */
-static void neigh_flush(struct heald *h, struct uplink *u)
+static void neigh_flush(struct uplink *u)
 {
-	struct nl_addr *gw = nl_addr_build(AF_INET, &u->gw, 4);
+	struct net *nt = u->nt;
+	struct nl_addr *gw = nl_addr_build(u->nt->family, gw_of(u), alen(u->nt));
 	struct nl_cache *cache = NULL;
 	struct rtnl_neigh *n = NULL;
 	int ret = -NLE_NOMEM;
 
-	if (gw && !(ret = rtnl_neigh_alloc_cache(h->net->rt, &cache)) &&
+	if (gw && !(ret = rtnl_neigh_alloc_cache(nt->rt, &cache)) &&
 	    (n = rtnl_neigh_get(cache, u->ifindex, gw)) &&
 	    (rtnl_neigh_get_state(n) & NUD_INCOMPLETE))
-		ret = rtnl_neigh_delete(h->net->rt, n, 0);
+		ret = rtnl_neigh_delete(nt->rt, n, 0);
 	/* No entry (the kernel flushed it with the carrier) is the usual case. */
 	if (ret < 0 && ret != -NLE_OBJ_NOTFOUND)
 		hlog(LOG_DEBUG, "uplink %s: neighbour %s: %s", u->conf->name, u->conf->gateway,
@@ -441,6 +486,7 @@ static void neigh_flush(struct heald *h, struct uplink *u)
 
 static void set_state(struct heald *h, struct uplink *u, bool up, double now, const char *why)
 {
+	struct net *nt = u->nt;
 	struct json_object *e;
 
 	if (u->known && u->up == up)
@@ -469,15 +515,15 @@ static void set_state(struct heald *h, struct uplink *u, bool up, double now, co
 	 * dead uplink is routed around first (reroute() writes this entry
 	 * ahead of its decision, ids in order, then syncs both).
 	 */
-	held_flush(h, false);
-	h->net->held = e;
-	h->net->held_id = up ? NULL : &u->alarm;
+	held_flush(h, nt, false);
+	nt->held = e;
+	nt->held_id = up ? NULL : &u->alarm;
 	hlog(up ? LOG_INFO : LOG_WARNING, "uplink %s: %s (%s)", u->conf->name, up ? "up" : "down", why);
-	net_evaluate(h, why);
-	held_flush(h, true);
+	net_evaluate(h, nt, why);
+	held_flush(h, nt, true);
 	/* Not in a dry run, nor when the routes stayed (every uplink down). */
-	if (!up && u->attached && !h->cfg.dry_run && !carries_routes(h, (int)(u - h->net->up)))
-		neigh_flush(h, u);
+	if (!up && u->attached && !h->cfg.dry_run && !carries_routes(h, nt, (int)(u - nt->up)))
+		neigh_flush(u);
 }
 
 /* The targets' addresses, space-separated, for messages. */
@@ -533,11 +579,12 @@ static void probe_missed(struct heald *h, struct uplink *u, struct prober *p, do
 }
 
 static void uplink_detach(struct heald *h, struct uplink *u, const char *why);
-static void uplinks_attach(struct heald *h);
+static void uplinks_attach(struct heald *h, struct net *nt);
 
 /* A probe could not leave from @u's address: down, and attached again with the one it has now. */
 static void readdress(struct heald *h, struct uplink *u)
 {
+	struct net *nt = u->nt;
 	char why[96];
 
 	u->readdress = false;
@@ -545,12 +592,11 @@ static void readdress(struct heald *h, struct uplink *u)
 	snprintf(why + strlen(why), sizeof(why) - strlen(why), " is no longer %s's address", u->conf->ifname);
 	hlog(LOG_NOTICE, "uplink %s: %s: probing from the address it has now", u->conf->name, why);
 	uplink_detach(h, u, why);
-	uplinks_attach(h);
+	uplinks_attach(h, nt);
 }
 
-static void probe_timer(struct heald *h)
+static void probe_timer(struct heald *h, struct net *nt)
 {
-	struct net *nt = h->net;
 	double now = now_mono();
 	uint64_t ticks;
 	int i;
@@ -577,26 +623,67 @@ static void probe_timer(struct heald *h)
 	for (i = 0; i < nt->n; i++)
 		if (nt->up[i].readdress)
 			readdress(h, &nt->up[i]);
-	arm(h);
+	arm(nt);
 }
 
-/* Is @a the gateway (gateway prober) or one of the targets? */
-static bool probed_from(const struct uplink *u, const struct prober *p, struct in_addr a)
+/* Is @from the gateway (gateway prober) or one of the targets? */
+static bool probed_from(const struct uplink *u, const struct prober *p, const struct sockaddr_storage *from)
 {
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)from)->sin6_addr;
+	struct in_addr a = ((const struct sockaddr_in *)from)->sin_addr;
 	int i;
 
+	if (from->ss_family != u->nt->family)
+		return false;
 	if (is_gwp(u, p))
-		return a.s_addr == u->gw.s_addr;
+		return v6(u->nt) ? IN6_ARE_ADDR_EQUAL(a6, &u->gw6) : a.s_addr == u->gw.s_addr;
 	for (i = 0; i < u->ntgt; i++)
-		if (a.s_addr == u->tgt[i].s_addr)
+		if (v6(u->nt) ? IN6_ARE_ADDR_EQUAL(a6, &u->tgt6[i]) : a.s_addr == u->tgt[i].s_addr)
 			return true;
 	return false;
 }
 
+/*
+ * @buf (@n bytes from @from): an echo reply to one of @p's probes, with
+ * its cookie?  Its sequence number in @seq.  An IPv4 raw socket gives the
+ * IP header first; an ICMPv6 one the ICMPv6 message alone.
+ */
+static bool echo_reply(const struct uplink *u, const struct prober *p, const uint8_t *buf, size_t n,
+		       const struct sockaddr_storage *from, uint16_t *seq)
+{
+	size_t hl = 0;
+
+	if (!probed_from(u, p, from))
+		return false;
+	if (v6(u->nt)) {
+		const struct icmp6_hdr *i6 = (const struct icmp6_hdr *)buf;
+
+		if (n < sizeof(*i6) + sizeof(p->cookie) || i6->icmp6_type != ICMP6_ECHO_REPLY ||
+		    ntohs(i6->icmp6_id) != p->ident || memcmp(buf + sizeof(*i6), p->cookie, sizeof(p->cookie)))
+			return false;
+		*seq = ntohs(i6->icmp6_seq);
+		return true;
+	}
+	if (n >= sizeof(struct iphdr))
+		hl = (size_t)((const struct iphdr *)buf)->ihl * 4;
+	if (!hl || n < hl + sizeof(struct icmphdr) + sizeof(p->cookie))
+		return false;
+	{
+		const struct icmphdr *icmp = (const struct icmphdr *)(buf + hl);
+
+		if (icmp->type != ICMP_ECHOREPLY || ntohs(icmp->un.echo.id) != p->ident ||
+		    memcmp(buf + hl + sizeof(*icmp), p->cookie, sizeof(p->cookie)))
+			return false;
+		*seq = ntohs(icmp->un.echo.sequence);
+	}
+	return true;
+}
+
 static void probe_reply(struct heald *h, struct uplink *u, struct prober *p)
 {
+	struct net *nt = u->nt;
 	uint8_t buf[512];
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
 	socklen_t fl = sizeof(from);
 	double now = now_mono();
 	ssize_t n;
@@ -604,22 +691,11 @@ static void probe_reply(struct heald *h, struct uplink *u, struct prober *p)
 
 	while (budget-- > 0 &&
 	       (n = recvfrom(p->sock, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 0) {
-		const struct iphdr *ip = (const struct iphdr *)buf;
-		const struct icmphdr *icmp;
 		uint16_t seq;
-		size_t hl;
 
 		fl = sizeof(from);
-		if ((size_t)n < sizeof(*ip))
+		if (!echo_reply(u, p, buf, (size_t)n, &from, &seq))
 			continue;
-		hl = (size_t)ip->ihl * 4;
-		if ((size_t)n < hl + sizeof(*icmp) + sizeof(p->cookie) || !probed_from(u, p, from.sin_addr))
-			continue;
-		icmp = (const struct icmphdr *)(buf + hl);
-		if (icmp->type != ICMP_ECHOREPLY || ntohs(icmp->un.echo.id) != p->ident ||
-		    memcmp(buf + hl + sizeof(*icmp), p->cookie, sizeof(p->cookie)))
-			continue;
-		seq = ntohs(icmp->un.echo.sequence);
 		/* Not in the ring, answered already, or sent before the last reset. */
 		if ((uint16_t)(p->seq - seq) >= PROBE_RING || p->answered[seq % PROBE_RING] ||
 		    (int16_t)(seq - p->base) <= 0)
@@ -659,18 +735,17 @@ static void probe_reply(struct heald *h, struct uplink *u, struct prober *p)
 			uplink_update(h, u, now, "a target beyond the gateway answers");
 		}
 	}
-	arm(h);
+	arm(nt);
 }
 
-static int route_replace(struct heald *h, uint32_t set, char *why, size_t wlen)
+static int route_replace(struct heald *h, struct net *nt, uint32_t set, char *why, size_t wlen)
 {
-	struct net *nt = h->net;
 	int i, k, ret = 0;
 
 	for (k = 0; k < nt->ndst && !ret; k++) {
 		struct rtnl_route *r = rtnl_route_alloc();
 
-		rtnl_route_set_family(r, AF_INET);
+		rtnl_route_set_family(r, nt->family);
 		rtnl_route_set_dst(r, nt->dst[k]);
 		rtnl_route_set_table(r, h->cfg.route_table);
 		rtnl_route_set_protocol(r, RTPROT_STATIC);
@@ -684,7 +759,7 @@ static int route_replace(struct heald *h, uint32_t set, char *why, size_t wlen)
 			if (!((set >> i) & 1))
 				continue;
 			nh = rtnl_route_nh_alloc();
-			gw = nl_addr_build(AF_INET, &nt->up[i].gw, 4);
+			gw = nl_addr_build(nt->family, gw_of(&nt->up[i]), alen(nt));
 			rtnl_route_nh_set_ifindex(nh, nt->up[i].ifindex);
 			rtnl_route_nh_set_gateway(nh, gw);
 			nl_addr_put(gw);
@@ -717,9 +792,8 @@ static int route_replace(struct heald *h, uint32_t set, char *why, size_t wlen)
  * and journals what it finds (net_open()).  The decision's id, 0 if
  * unjournaled (the routes may have moved all the same).
  */
-static uint64_t reroute(struct heald *h, uint32_t set, const char *by, const char *reason)
+static uint64_t reroute(struct heald *h, struct net *nt, uint32_t set, const char *by, const char *reason)
 {
-	struct net *nt = h->net;
 	struct json_object *e, *o, *ev = json_object_new_object(), *ups = json_object_new_array();
 	char why[200] = "", via[128], changed[64] = "";
 	double decided = now_mono(), routed = 0;
@@ -736,7 +810,7 @@ static uint64_t reroute(struct heald *h, uint32_t set, const char *by, const cha
 		json_object_object_add(o, "outcome", json_object_new_string("not taken: dry run"));
 		nt->active_set = set;	/* do not decide it again every probe */
 	} else {
-		ret = route_replace(h, set, why, sizeof(why));
+		ret = route_replace(h, nt, set, why, sizeof(why));
 		routed = now_mono();
 		wall_stamp(changed, sizeof(changed));
 		json_object_object_add(o, "outcome", json_object_new_string(ret ? "failed" : "done"));
@@ -755,8 +829,8 @@ static uint64_t reroute(struct heald *h, uint32_t set, const char *by, const cha
 			break;
 	nt->active = i < nt->n ? i : -1;
 	/* The routes are where they go: now the record, in order. */
-	held_flush(h, false);
-	e = decision_entry(h, "routes", "reroute", by, reason, ev, true);
+	held_flush(h, nt, false);
+	e = decision_entry(h, nt->resource, "reroute", by, reason, ev, true);
 	json_object_object_add(e, "via", json_object_new_string(via));
 	if (!h->cfg.dry_run && !ret) {
 		json_object_object_add(e, "route_changed", json_object_new_string(changed));
@@ -781,9 +855,8 @@ static bool eligible(struct heald *h, const struct uplink *u, double now)
 }
 
 /* Journals with jappend_nosync(): each caller syncs (jsync_async()) after it. */
-static void net_evaluate(struct heald *h, const char *why)
+static void net_evaluate(struct heald *h, struct net *nt, const char *why)
 {
-	struct net *nt = h->net;
 	double now = now_mono();
 	struct uplink *act = nt->active >= 0 ? &nt->up[nt->active] : NULL;
 	int i, best = -1, healthy = 0;
@@ -800,10 +873,10 @@ static void net_evaluate(struct heald *h, const char *why)
 		if (!nt->all_down_alarm) {
 			struct json_object *e = json_object_new_object();
 
-			held_flush(h, false);	/* the uplink's alarm first */
+			held_flush(h, nt, false);	/* the uplink's alarm first */
 
 			json_object_object_add(e, "type", json_object_new_string("alarm"));
-			json_object_object_add(e, "resource", json_object_new_string("routes"));
+			json_object_object_add(e, "resource", json_object_new_string(nt->resource));
 			json_object_object_add(e, "reason", json_object_new_string(
 				"every uplink is down: the routes are left as they were"));
 			nt->all_down_alarm = jappend_nosync(h, e);	/* synced by the caller's jsync_async() */
@@ -815,10 +888,10 @@ static void net_evaluate(struct heald *h, const char *why)
 	if (nt->all_down_alarm) {
 		struct json_object *e = json_object_new_object();
 
-		held_flush(h, false);
+		held_flush(h, nt, false);
 
 		json_object_object_add(e, "type", json_object_new_string("clear"));
-		json_object_object_add(e, "resource", json_object_new_string("routes"));
+		json_object_object_add(e, "resource", json_object_new_string(nt->resource));
 		json_object_object_add(e, "ref", json_object_new_int64((int64_t)nt->all_down_alarm));
 		json_object_object_add(e, "reason", json_object_new_string("an uplink is up again"));
 		jappend_nosync(h, e);
@@ -837,7 +910,7 @@ static void net_evaluate(struct heald *h, const char *why)
 		if (set != nt->active_set) {
 			snprintf(reason, sizeof(reason), "multipath over %u healthy uplink%s (%s)",
 				 (unsigned int)__builtin_popcount(set), __builtin_popcount(set) == 1 ? "" : "s", why);
-			reroute(h, set, "policy", reason);
+			reroute(h, nt, set, "policy", reason);
 		}
 		return;
 	}
@@ -866,7 +939,7 @@ static void net_evaluate(struct heald *h, const char *why)
 		snprintf(reason, sizeof(reason), "%s%s%s: routes move to uplink %s",
 			 act ? "uplink " : "no uplink carries the routes yet",
 			 act ? act->conf->name : "", act ? " is down" : "", nt->up[best].conf->name);
-	reroute(h, 1u << best, "policy", reason);
+	reroute(h, nt, 1u << best, "policy", reason);
 }
 
 /* The uplink's IPv4 address on the gateway's subnet; -1 when there is none. */
@@ -901,12 +974,11 @@ static int source_for(const struct uplink_conf *c, struct in_addr gw, struct in_
 }
 
 /* The uplinks (bitmask) route @r goes through, if it is one heald manages; -1 if not. */
-static int managed_route_set(struct heald *h, struct rtnl_route *r)
+static int managed_route_set(struct heald *h, struct net *nt, struct rtnl_route *r)
 {
-	struct net *nt = h->net;
 	int i, k, n, set = 0;
 
-	if (rtnl_route_get_family(r) != AF_INET || rtnl_route_get_table(r) != h->cfg.route_table ||
+	if (rtnl_route_get_family(r) != nt->family || rtnl_route_get_table(r) != h->cfg.route_table ||
 	    rtnl_route_get_priority(r) != h->cfg.route_metric)
 		return -1;
 	for (k = 0; k < nt->ndst; k++)
@@ -920,7 +992,7 @@ static int managed_route_set(struct heald *h, struct rtnl_route *r)
 		struct nl_addr *gw = rtnl_route_nh_get_gateway(rtnl_route_nexthop_n(r, k));
 
 		for (i = 0; gw && i < nt->n; i++)
-			if (!memcmp(nl_addr_get_binary_addr(gw), &nt->up[i].gw, 4))
+			if (nl_addr_get_len(gw) == alen(nt) && !memcmp(nl_addr_get_binary_addr(gw), gw_of(&nt->up[i]), alen(nt)))
 				set |= 1 << i;
 	}
 	return set;
@@ -933,12 +1005,12 @@ static int managed_route_set(struct heald *h, struct rtnl_route *r)
  */
 void net_route_seen(struct heald *h, struct rtnl_route *r)
 {
-	struct net *nt = h->net;
+	struct net *nt = h->nets[rtnl_route_get_family(r) == AF_INET6];
 	struct json_object *e;
 	char why[160], names[128];
 	int set, i;
 
-	if (!nt || (set = managed_route_set(h, r)) < 0 || (uint32_t)set == nt->active_set)
+	if (!nt || (set = managed_route_set(h, nt, r)) < 0 || (uint32_t)set == nt->active_set)
 		return;
 	for (i = 0; i < nt->n && !((set >> i) & 1); i++)
 		;
@@ -946,7 +1018,7 @@ void net_route_seen(struct heald *h, struct rtnl_route *r)
 		 i < nt->n ? nt->up[i].conf->name : "no uplink of heald's");
 	e = json_object_new_object();
 	json_object_object_add(e, "type", json_object_new_string("observed"));
-	json_object_object_add(e, "resource", json_object_new_string("routes"));
+	json_object_object_add(e, "resource", json_object_new_string(nt->resource));
 	json_object_object_add(e, "reason", json_object_new_string(why));
 	set_names(nt, (uint32_t)set, names, sizeof(names));
 	json_object_object_add(e, "via", json_object_new_string(names));
@@ -954,19 +1026,18 @@ void net_route_seen(struct heald *h, struct rtnl_route *r)
 	hlog(LOG_NOTICE, "%s", why);
 	nt->active_set = (uint32_t)set;
 	nt->active = i < nt->n ? i : -1;
-	net_evaluate(h, why);
+	net_evaluate(h, nt, why);
 	jsync_async(h);
 }
 
 /* The uplink the first managed route goes through now, or -1. */
-static int current_uplink(struct heald *h)
+static int current_uplink(struct heald *h, struct net *nt)
 {
-	struct net *nt = h->net;
 	struct nl_cache *cache;
 	struct nl_object *o;
 	int found = -1;
 
-	if (rtnl_route_alloc_cache(nt->rt, AF_INET, 0, &cache) < 0)
+	if (rtnl_route_alloc_cache(nt->rt, nt->family, 0, &cache) < 0)
 		return -1;
 	for (o = nl_cache_get_first(cache); o && found < 0; o = nl_cache_get_next(o)) {
 		struct rtnl_route *r = (struct rtnl_route *)o;
@@ -981,7 +1052,7 @@ static int current_uplink(struct heald *h)
 		    !(nh = rtnl_route_nexthop_n(r, 0)) || !(gw = rtnl_route_nh_get_gateway(nh)))
 			continue;
 		for (i = 0; i < nt->n; i++)
-			if (!memcmp(nl_addr_get_binary_addr(gw), &nt->up[i].gw, 4))
+			if (nl_addr_get_len(gw) == alen(nt) && !memcmp(nl_addr_get_binary_addr(gw), gw_of(&nt->up[i]), alen(nt)))
 				found = i;
 	}
 	nl_cache_free(cache);
@@ -1004,26 +1075,33 @@ static const char *str_of(struct json_object *o, const char *key)
  */
 void net_replay(struct heald *h, struct json_object *entry)
 {
-	static char before[sizeof(h->net_journaled_via)];
+	static char before[2][sizeof(h->net_journaled_via[0])];
+	static const char *const resource[2] = { "routes", "routes6" };
 	struct json_object *v;
 	const char *type = str_of(entry, "type");
+	int fi;
 
-	if (strcmp(str_of(entry, "resource"), "routes") && strcmp(type, "outcome"))
-		return;
-	if (!strcmp(type, "decision") && !strcmp(str_of(entry, "action"), "reroute") &&
-	    json_object_object_get_ex(entry, "taken", &v) && json_object_get_boolean(v) &&
-	    json_object_object_get_ex(entry, "via", &v) && json_object_object_get_ex(entry, "id", &v)) {
-		snprintf(before, sizeof(before), "%s", h->net_journaled_via);
-		snprintf(h->net_journaled_via, sizeof(h->net_journaled_via), "%s", str_of(entry, "via"));
-		h->net_unfinished = (uint64_t)json_object_get_int64(v);
-	} else if (!strcmp(type, "observed") && json_object_object_get_ex(entry, "via", &v)) {
-		snprintf(h->net_journaled_via, sizeof(h->net_journaled_via), "%s", str_of(entry, "via"));
-	} else if (!strcmp(type, "outcome") && h->net_unfinished &&
-		   json_object_object_get_ex(entry, "ref", &v) &&
-		   (uint64_t)json_object_get_int64(v) == h->net_unfinished) {
-		if (strcmp(str_of(entry, "outcome"), "done"))
-			snprintf(h->net_journaled_via, sizeof(h->net_journaled_via), "%s", before);
-		h->net_unfinished = 0;
+	for (fi = 0; fi < 2; fi++) {
+		char *jvia = h->net_journaled_via[fi];
+		uint64_t *unfinished = &h->net_unfinished[fi];
+
+		if (strcmp(str_of(entry, "resource"), resource[fi]) && strcmp(type, "outcome"))
+			continue;
+		if (!strcmp(type, "decision") && !strcmp(str_of(entry, "action"), "reroute") &&
+		    json_object_object_get_ex(entry, "taken", &v) && json_object_get_boolean(v) &&
+		    json_object_object_get_ex(entry, "via", &v) && json_object_object_get_ex(entry, "id", &v)) {
+			snprintf(before[fi], sizeof(before[fi]), "%s", jvia);
+			snprintf(jvia, sizeof(before[fi]), "%s", str_of(entry, "via"));
+			*unfinished = (uint64_t)json_object_get_int64(v);
+		} else if (!strcmp(type, "observed") && json_object_object_get_ex(entry, "via", &v)) {
+			snprintf(jvia, sizeof(before[fi]), "%s", str_of(entry, "via"));
+		} else if (!strcmp(type, "outcome") && *unfinished &&
+			   json_object_object_get_ex(entry, "ref", &v) &&
+			   (uint64_t)json_object_get_int64(v) == *unfinished) {
+			if (strcmp(str_of(entry, "outcome"), "done"))
+				snprintf(jvia, sizeof(before[fi]), "%.127s", before[fi]);
+			*unfinished = 0;
+		}
 	}
 }
 
@@ -1034,31 +1112,33 @@ void net_replay(struct heald *h, struct json_object *entry)
  * before its record was written, or someone moved them meanwhile) are
  * journaled as observed, so the journal explains where they are.
  */
-static void net_reconcile(struct heald *h)
+static void net_reconcile(struct heald *h, struct net *nt)
 {
-	struct net *nt = h->net;
 	const char *now_via = nt->active >= 0 ? nt->up[nt->active].conf->name : "";
 	struct json_object *e;
 	char why[512];
 
-	if (h->net_unfinished) {
-		bool there = *now_via && in_names(h->net_journaled_via, now_via);
+	char *jvia = h->net_journaled_via[nt->fi];
+	uint64_t unfinished = h->net_unfinished[nt->fi];
+
+	if (unfinished) {
+		bool there = *now_via && in_names(jvia, now_via);
 
 		snprintf(why, sizeof(why), "heald stopped before it journaled the outcome; at start the routes go through %s%s",
 			 *now_via ? "uplink " : "", *now_via ? now_via : "none of its uplinks");
-		jappend(h, outcome_entry(h->net_unfinished, there ? "done" : "not done", why, true));
-		hlog(LOG_NOTICE, "reroute %llu: %s", (unsigned long long)h->net_unfinished, why);
+		jappend(h, outcome_entry(unfinished, there ? "done" : "not done", why, true));
+		hlog(LOG_NOTICE, "reroute %llu: %s", (unsigned long long)unfinished, why);
 		if (there)
 			return;
-	} else if (!h->net_journaled_via[0] || (*now_via && in_names(h->net_journaled_via, now_via))) {
+	} else if (!jvia[0] || (*now_via && in_names(jvia, now_via))) {
 		return;
 	}
 	snprintf(why, sizeof(why), "at start the routes go through %s%s, not %s as last journaled: "
 		 "heald stopped between a route change and its record, or they were moved meanwhile",
-		 *now_via ? "uplink " : "", *now_via ? now_via : "none of its uplinks", h->net_journaled_via);
+		 *now_via ? "uplink " : "", *now_via ? now_via : "none of its uplinks", jvia);
 	e = json_object_new_object();
 	json_object_object_add(e, "type", json_object_new_string("observed"));
-	json_object_object_add(e, "resource", json_object_new_string("routes"));
+	json_object_object_add(e, "resource", json_object_new_string(nt->resource));
 	json_object_object_add(e, "reason", json_object_new_string(why));
 	json_object_object_add(e, "via", json_object_new_string(now_via));
 	jappend(h, e);
@@ -1073,6 +1153,12 @@ static const char *bare(const struct uplink *u, const char *msg)
 	if (!strncmp(msg, "uplink ", 7) && !strncmp(msg + 7, u->conf->name, n) && !strncmp(msg + 7 + n, ": ", 2))
 		return msg + 7 + n + 2;
 	return msg;
+}
+
+/* @u's index among the [uplink] sections: its table's number goes by it. */
+static int conf_index(const struct heald *h, const struct uplink *u)
+{
+	return (int)(u->conf - h->cfg.uplink);
 }
 
 /* Uplink @i's table and fwmark: its targets' probes are routed by them, not by the main table. */
@@ -1090,26 +1176,30 @@ static uint32_t table_of(const struct heald *h, int i)
  */
 static int table_route(struct heald *h, struct uplink *u, bool add)
 {
+	struct net *nt = u->nt;
 	struct rtnl_route *r = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *dst = NULL, *gw = nl_addr_build(AF_INET, &u->gw, 4);
+	struct nl_addr *dst = NULL, *gw = nl_addr_build(nt->family, gw_of(u), alen(nt));
 	struct nl_addr *src = nl_addr_build(AF_INET, &u->src, 4);
 	int ret = -NLE_NOMEM;
 
-	if (r && nh && gw && src && !nl_addr_parse("0.0.0.0/0", AF_INET, &dst)) {
-		rtnl_route_set_family(r, AF_INET);
+	if (r && nh && gw && src && !nl_addr_parse(v6(nt) ? "::/0" : "0.0.0.0/0", nt->family, &dst)) {
+		rtnl_route_set_family(r, nt->family);
 		rtnl_route_set_dst(r, dst);
-		rtnl_route_set_table(r, table_of(h, (int)(u - h->net->up)));
+		rtnl_route_set_table(r, table_of(h, conf_index(h, u)));
 		rtnl_route_set_protocol(r, RTPROT_STATIC);
 		rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
 		rtnl_route_set_type(r, RTN_UNICAST);
-		rtnl_route_set_pref_src(r, src);
+		/* IPv6: the kernel picks the source (a link-local gateway is on-link anyway). */
+		if (!v6(nt)) {
+			rtnl_route_set_pref_src(r, src);
+			rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
+		}
 		rtnl_route_nh_set_ifindex(nh, u->ifindex);
 		rtnl_route_nh_set_gateway(nh, gw);
-		rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
 		rtnl_route_add_nexthop(r, nh);
 		nh = NULL;
-		ret = add ? rtnl_route_add(h->net->rt, r, NLM_F_REPLACE) : rtnl_route_delete(h->net->rt, r, 0);
+		ret = add ? rtnl_route_add(nt->rt, r, NLM_F_REPLACE) : rtnl_route_delete(nt->rt, r, 0);
 	}
 	if (nh)
 		rtnl_route_nh_free(nh);
@@ -1122,13 +1212,13 @@ static int table_route(struct heald *h, struct uplink *u, bool add)
 }
 
 /* The rule "fwmark T lookup T" of uplink @i (table T = table_of()), as an object; NULL: no memory. */
-static struct rtnl_rule *rule_of(struct heald *h, int i)
+static struct rtnl_rule *rule_of(struct heald *h, int family, int i)
 {
 	struct rtnl_rule *r = rtnl_rule_alloc();
 
 	if (!r)
 		return NULL;
-	rtnl_rule_set_family(r, AF_INET);
+	rtnl_rule_set_family(r, family);
 	rtnl_rule_set_prio(r, h->cfg.target_rule_priority);
 	rtnl_rule_set_mark(r, table_of(h, i));
 	rtnl_rule_set_mask(r, 0xffffffff);
@@ -1141,29 +1231,29 @@ static struct rtnl_rule *rule_of(struct heald *h, int i)
  * Uplink @i's rule: @add it, or not.  Any copy left by a heald that did not
  * stop cleanly is removed first, so that there is one.
  */
-static int rule_set(struct heald *h, int i, bool add)
+static int rule_set(struct heald *h, struct net *nt, int i, bool add)
 {
-	struct rtnl_rule *r = rule_of(h, i);
+	struct rtnl_rule *r = rule_of(h, nt->family, i);
 	int ret, k;
 
 	if (!r)
 		return -NLE_NOMEM;
-	for (k = 0; k < 64 && !rtnl_rule_delete(h->net->rt, r, 0); k++)
+	for (k = 0; k < 64 && !rtnl_rule_delete(nt->rt, r, 0); k++)
 		;
-	ret = add ? rtnl_rule_add(h->net->rt, r, NLM_F_EXCL) : 0;
+	ret = add ? rtnl_rule_add(nt->rt, r, NLM_F_EXCL) : 0;
 	rtnl_rule_put(r);
 	return ret;
 }
 
 /* Uplink @i's rule, added if it is not there (-NLE_EXIST if it is). */
-static int rule_ensure(struct heald *h, int i)
+static int rule_ensure(struct heald *h, struct net *nt, int i)
 {
-	struct rtnl_rule *r = rule_of(h, i);
+	struct rtnl_rule *r = rule_of(h, nt->family, i);
 	int ret;
 
 	if (!r)
 		return -NLE_NOMEM;
-	ret = rtnl_rule_add(h->net->rt, r, NLM_F_EXCL);
+	ret = rtnl_rule_add(nt->rt, r, NLM_F_EXCL);
 	rtnl_rule_put(r);
 	return ret;
 }
@@ -1198,12 +1288,22 @@ static int prober_open(struct heald *h, struct uplink *u, struct prober *p, uint
 	struct icmp_filter filt = { .data = ~(1u << ICMP_ECHOREPLY) };
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = u->src };
 	const char *ifname = u->conf->ifname;
+	struct icmp6_filter filt6;
 
-	p->sock = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (v6(u->nt)) {
+		ICMP6_FILTER_SETBLOCKALL(&filt6);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filt6);
+		p->sock = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	} else {
+		p->sock = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+	}
 	if (p->sock < 0 ||
 	    setsockopt(p->sock, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) ||
+	    (mark && setsockopt(p->sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))))
+		return -errno;
+	/* IPv4: echo replies only, from the uplink's address; IPv6: the kernel picks the source. */
+	if (v6(u->nt) ? setsockopt(p->sock, IPPROTO_ICMPV6, ICMP6_FILTER, &filt6, sizeof(filt6)) :
 	    setsockopt(p->sock, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) ||
-	    (mark && setsockopt(p->sock, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) ||
 	    bind(p->sock, (struct sockaddr *)&sa, sizeof(sa)))
 		return -errno;
 	p->w = (struct watch){ TAG_NET_SOCK, p->sock };
@@ -1227,17 +1327,18 @@ static void prober_close(struct prober *p)
  */
 static int uplink_attach(struct heald *h, struct uplink *u, char *err, size_t errlen)
 {
+	struct net *nt = u->nt;
 	const struct uplink_conf *c = u->conf;
 	char have[200];
 	int ret;
 
-	inet_pton(AF_INET, c->gateway, &u->gw);
 	u->ifindex = (int)if_nametoindex(c->ifname);
 	if (!u->ifindex) {
 		snprintf(err, errlen, "uplink %s: interface %s does not exist (yet)", c->name, c->ifname);
 		return -ENODEV;
 	}
-	if (source_for(c, u->gw, &u->src, have, sizeof(have))) {
+	/* IPv6: any address the kernel gives the interface will do (a link-local one at least). */
+	if (!v6(nt) && source_for(c, u->gw, &u->src, have, sizeof(have))) {
 		snprintf(err, errlen, "uplink %s: gateway %s is not on %s's subnet (%s has %s)",
 			 c->name, c->gateway, c->ifname, c->ifname, have[0] ? have : "no IPv4 address");
 		u->ifindex = 0;
@@ -1249,7 +1350,7 @@ static int uplink_attach(struct heald *h, struct uplink *u, char *err, size_t er
 		goto fail;
 	}
 	if (u->ntgt) {
-		ret = prober_open(h, u, &u->tgp, table_of(h, (int)(u - h->net->up)));
+		ret = prober_open(h, u, &u->tgp, table_of(h, conf_index(h, u)));
 		if (ret) {
 			snprintf(err, errlen, "uplink %s: targets' probe socket: %s", c->name, strerror(-ret));
 			goto fail;
@@ -1257,7 +1358,7 @@ static int uplink_attach(struct heald *h, struct uplink *u, char *err, size_t er
 		ret = table_route(h, u, true);
 		if (ret < 0) {
 			snprintf(err, errlen, "uplink %s: route of table %u: %s", c->name,
-				 table_of(h, (int)(u - h->net->up)), nl_geterror(ret));
+				 table_of(h, conf_index(h, u)), nl_geterror(ret));
 			ret = -EIO;
 			goto fail;
 		}
@@ -1277,9 +1378,8 @@ fail:
 }
 
 /* Uplinks still without their interface: try again (timer, link events). */
-static void uplinks_attach(struct heald *h)
+static void uplinks_attach(struct heald *h, struct net *nt)
 {
-	struct net *nt = h->net;
 	char err[sizeof(nt->up[0].detached_why)];
 	bool any = false;
 	int i;
@@ -1304,12 +1404,13 @@ static void uplinks_attach(struct heald *h)
 		any = true;
 	}
 	if (any)
-		arm(h);
+		arm(nt);
 }
 
 /* @u's interface went away: down, and waiting for it again (its table's route went with it). */
 static void uplink_detach(struct heald *h, struct uplink *u, const char *why)
 {
+	struct net *nt = u->nt;
 	prober_close(&u->gwp);
 	prober_close(&u->tgp);
 	u->attached = false;
@@ -1317,40 +1418,65 @@ static void uplink_detach(struct heald *h, struct uplink *u, const char *why)
 	u->carrier = false;
 	snprintf(u->detached_why, sizeof(u->detached_why), "uplink %s: %s", u->conf->name, why);
 	set_state(h, u, false, now_mono(), why);
-	arm(h);
+	arm(nt);
 }
 
-int net_open(struct heald *h, char *err, size_t errlen)
+/* The prefixes of "routes" of @nt's family ("default": its default route); -EINVAL with @err. */
+static int routes_of(struct heald *h, struct net *nt, char *err, size_t errlen)
 {
-	struct net *nt;
 	char tok[64];
 	const char *p;
-	int i, n;
+	int n;
 
-	if (!h->cfg.nuplink)
+	for (p = h->cfg.routes; sscanf(p, "%63s%n", tok, &n) == 1; p += n) {
+		struct nl_addr *a;
+
+		if (!strcmp(tok, "default"))
+			snprintf(tok, sizeof(tok), "%s", v6(nt) ? "::/0" : "0.0.0.0/0");
+		if (!strchr(tok, '/') || nl_addr_parse(tok, AF_UNSPEC, &a) < 0) {
+			snprintf(err, errlen, "routes: '%s' is not a prefix (a.b.c.d/len, x:y::/len or default)", tok);
+			return -EINVAL;
+		}
+		if (nl_addr_get_family(a) != nt->family) {
+			nl_addr_put(a);
+			continue;
+		}
+		if (nt->ndst == CONFIG_MAX_ROUTES) {
+			nl_addr_put(a);
+			snprintf(err, errlen, "routes: more than %d prefixes", CONFIG_MAX_ROUTES);
+			return -EINVAL;
+		}
+		nt->dst[nt->ndst++] = a;
+	}
+	return 0;
+}
+
+/* The uplinks of one family, @fi: 0 IPv4, 1 IPv6 (none: nothing to do). */
+static int net_open_family(struct heald *h, int fi, char *err, size_t errlen)
+{
+	int family = fi ? AF_INET6 : AF_INET;
+	struct net *nt;
+	int i;
+
+	for (i = 0; i < h->cfg.nuplink && h->cfg.uplink[i].family != family; i++)
+		;
+	if (i == h->cfg.nuplink)
 		return 0;
 	nt = calloc(1, sizeof(*nt));
 	if (!nt)
 		return -ENOMEM;
-	h->net = nt;
+	h->nets[fi] = nt;
+	nt->fi = fi;
+	nt->family = family;
+	nt->resource = fi ? "routes6" : "routes";
 	nt->timerfd = -1;
 	nt->active = -1;
 	nt->started = now_mono();
-	for (p = h->cfg.routes; sscanf(p, "%63s%n", tok, &n) == 1; p += n) {
-		if (nt->ndst == CONFIG_MAX_ROUTES) {
-			snprintf(err, errlen, "routes: more than %d prefixes", CONFIG_MAX_ROUTES);
-			return -EINVAL;
-		}
-		if (!strcmp(tok, "default"))
-			snprintf(tok, sizeof(tok), "0.0.0.0/0");
-		if (nl_addr_parse(tok, AF_INET, &nt->dst[nt->ndst]) < 0 || !strchr(tok, '/')) {
-			snprintf(err, errlen, "routes: '%s' is not an IPv4 prefix (a.b.c.d/len or default)", tok);
-			return -EINVAL;
-		}
-		nt->ndst++;
-	}
+	if (routes_of(h, nt, err, errlen))
+		return -EINVAL;
 	if (!nt->ndst) {
-		snprintf(err, errlen, "routes: no prefix given");
+		snprintf(err, errlen, "routes: no %s prefix for the %s uplinks (add default or one)",
+			 fi ? "IPv6" : "IPv4", fi ? "IPv6" : "IPv4");
 		return -EINVAL;
 	}
 	nt->rt = nl_socket_alloc();
@@ -1362,7 +1488,10 @@ int net_open(struct heald *h, char *err, size_t errlen)
 		struct uplink *u = &nt->up[nt->n];
 		int k, ret;
 
+		if (h->cfg.uplink[i].family != family)
+			continue;
 		u->conf = &h->cfg.uplink[i];
+		u->nt = nt;
 		u->gwp.sock = -1;
 		u->tgp.sock = -1;
 		/* Random idents and cookies: a reply cannot be forged by guessing them. */
@@ -1373,12 +1502,13 @@ int net_open(struct heald *h, char *err, size_t errlen)
 			snprintf(err, errlen, "getrandom: %s", strerror(errno));
 			return -EIO;
 		}
+		inet_pton(family, u->conf->gateway, fi ? (void *)&u->gw6 : (void *)&u->gw);
 		u->ntgt = u->conf->ntargets;
 		for (k = 0; k < u->ntgt; k++)
-			inet_pton(AF_INET, u->conf->targets[k], &u->tgt[k]);
+			inet_pton(family, u->conf->targets[k], fi ? (void *)&u->tgt6[k] : (void *)&u->tgt[k]);
 		nt->n++;
 		if (u->ntgt) {
-			ret = rule_set(h, i, true);
+			ret = rule_set(h, nt, i, true);
 			if (ret < 0) {
 				snprintf(err, errlen, "uplink %s: rule fwmark %u lookup %u: %s", u->conf->name,
 					 table_of(h, i), table_of(h, i), nl_geterror(ret));
@@ -1395,38 +1525,82 @@ int net_open(struct heald *h, char *err, size_t errlen)
 		u->tgp.next_send = u->gwp.next_send;
 	}
 	err[0] = '\0';
-	nt->active = current_uplink(h);
+	nt->active = current_uplink(h, nt);
 	if (nt->active >= 0)
 		nt->active_set = 1u << nt->active;
-	net_reconcile(h);
+	net_reconcile(h, nt);
 	nt->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	nt->w_timer = (struct watch){ TAG_NET_TIMER, nt->timerfd };
 	if (nt->timerfd < 0 || loop_add(h, &nt->w_timer))
 		return -EIO;
-	arm(h);
+	arm(nt);
 	for (i = 0; i < nt->n; i++)
 		if (!nt->up[i].attached) {
 			nt->up[i].carrier = false;
 			set_state(h, &nt->up[i], false, now_mono(), bare(&nt->up[i], nt->up[i].detached_why));
 		}
-	hlog(LOG_INFO, "network: %d uplinks, routes '%s' now through %s", nt->n, h->cfg.routes,
-	     nt->active >= 0 ? nt->up[nt->active].conf->name : "none of them");
+	hlog(LOG_INFO, "network: %d %s uplinks, routes '%s' now through %s", nt->n, fi ? "IPv6" : "IPv4",
+	     h->cfg.routes, nt->active >= 0 ? nt->up[nt->active].conf->name : "none of them");
 	return 0;
 }
 
+int net_open(struct heald *h, char *err, size_t errlen)
+{
+	char tok[64];
+	const char *p;
+	int fi, n, ret;
+
+	if (!h->cfg.nuplink)
+		return 0;
+	/* A prefix of a family without uplinks would never be routed. */
+	for (p = h->cfg.routes; sscanf(p, "%63s%n", tok, &n) == 1; p += n) {
+		struct nl_addr *a;
+		int i, fam;
+
+		if (!strcmp(tok, "default"))
+			continue;
+		if (!strchr(tok, '/') || nl_addr_parse(tok, AF_UNSPEC, &a) < 0) {
+			snprintf(err, errlen, "routes: '%s' is not a prefix (a.b.c.d/len, x:y::/len or default)", tok);
+			return -EINVAL;
+		}
+		fam = nl_addr_get_family(a);
+		nl_addr_put(a);
+		for (i = 0; i < h->cfg.nuplink && h->cfg.uplink[i].family != fam; i++)
+			;
+		if (i == h->cfg.nuplink) {
+			snprintf(err, errlen, "routes: %s is %s, and no uplink has an %s gateway", tok,
+				 fam == AF_INET6 ? "IPv6" : "IPv4", fam == AF_INET6 ? "IPv6" : "IPv4");
+			return -EINVAL;
+		}
+	}
+	for (fi = 0; fi < 2; fi++) {
+		ret = net_open_family(h, fi, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+#define FOR_NETS(h, nt, fi) \
+	for ((fi) = 0; (fi) < 2; (fi)++) \
+		if (((nt) = (h)->nets[(fi)]))
+
 void net_ready(struct heald *h, struct watch *w)
 {
-	int i;
+	struct net *nt;
+	int fi, i;
 
-	if (w->tag == TAG_NET_TIMER) {
-		probe_timer(h);
-		return;
-	}
-	for (i = 0; i < h->net->n; i++) {
-		if (&h->net->up[i].gwp.w == w)
-			probe_reply(h, &h->net->up[i], &h->net->up[i].gwp);
-		if (&h->net->up[i].tgp.w == w)
-			probe_reply(h, &h->net->up[i], &h->net->up[i].tgp);
+	FOR_NETS(h, nt, fi) {
+		if (w == &nt->w_timer) {
+			probe_timer(h, nt);
+			return;
+		}
+		for (i = 0; i < nt->n; i++) {
+			if (&nt->up[i].gwp.w == w)
+				probe_reply(h, &nt->up[i], &nt->up[i].gwp);
+			if (&nt->up[i].tgp.w == w)
+				probe_reply(h, &nt->up[i], &nt->up[i].tgp);
+		}
 	}
 }
 
@@ -1434,30 +1608,31 @@ void net_ready(struct heald *h, struct watch *w)
 void net_link(struct heald *h, int ifindex, bool up, bool carrier)
 {
 	double now = now_mono();
-	int i;
+	struct net *nt;
+	int fi, i;
 
-	if (!h->net)
-		return;
-	uplinks_attach(h);	/* a new interface may be one that was missing */
-	for (i = 0; i < h->net->n; i++) {
-		struct uplink *u = &h->net->up[i];
+	FOR_NETS(h, nt, fi) {
+		uplinks_attach(h, nt);	/* a new interface may be one that was missing */
+		for (i = 0; i < nt->n; i++) {
+			struct uplink *u = &nt->up[i];
 
-		if (!u->attached || u->ifindex != ifindex || u->carrier == (up && carrier))
-			continue;
-		u->carrier = up && carrier;
-		/* Up again only when the gateway answers (and a target, with targets). */
-		prober_reset(&u->gwp);
-		prober_reset(&u->tgp);
-		if (!u->carrier) {
-			set_state(h, u, false, now, up ? "lost carrier" : "interface down");
-		} else {
+			if (!u->attached || u->ifindex != ifindex || u->carrier == (up && carrier))
+				continue;
+			u->carrier = up && carrier;
+			/* Up again only when the gateway answers (and a target, with targets). */
+			prober_reset(&u->gwp);
+			prober_reset(&u->tgp);
+			if (!u->carrier) {
+				set_state(h, u, false, now, up ? "lost carrier" : "interface down");
+				continue;
+			}
 			/* An admin down took the targets' route with it. */
 			if (u->ntgt && table_route(h, u, true) < 0)
 				hlog(LOG_WARNING, "uplink %s: route of table %u not restored", u->conf->name,
-				     table_of(h, i));
+				     table_of(h, conf_index(h, u)));
 			u->gwp.next_send = now;
 			u->tgp.next_send = now;
-			arm(h);
+			arm(nt);
 		}
 	}
 }
@@ -1465,17 +1640,19 @@ void net_link(struct heald *h, int ifindex, bool up, bool carrier)
 /* rtnetlink: an interface was removed; an uplink on it waits for it to come back. */
 void net_link_gone(struct heald *h, int ifindex)
 {
+	struct net *nt;
 	char why[96];
-	int i;
+	int fi, i;
 
-	for (i = 0; h->net && i < h->net->n; i++) {
-		struct uplink *u = &h->net->up[i];
+	FOR_NETS(h, nt, fi)
+		for (i = 0; i < nt->n; i++) {
+			struct uplink *u = &nt->up[i];
 
-		if (!u->attached || u->ifindex != ifindex)
-			continue;
-		snprintf(why, sizeof(why), "interface %s is gone", u->conf->ifname);
-		uplink_detach(h, u, why);
-	}
+			if (!u->attached || u->ifindex != ifindex)
+				continue;
+			snprintf(why, sizeof(why), "interface %s is gone", u->conf->ifname);
+			uplink_detach(h, u, why);
+		}
 }
 
 /*
@@ -1484,22 +1661,22 @@ void net_link_gone(struct heald *h, int ifindex)
  * address, a network manager may flush what it did not make.  Both
  * requests are idempotent (NLM_F_REPLACE; NLM_F_EXCL finding it there).
  */
-static void targets_routed(struct heald *h)
+static void targets_routed(struct heald *h, struct net *nt)
 {
 	int i, ret;
 
-	for (i = 0; i < h->net->n; i++) {
-		struct uplink *u = &h->net->up[i];
+	for (i = 0; i < nt->n; i++) {
+		struct uplink *u = &nt->up[i];
+		uint32_t t = table_of(h, conf_index(h, u));
 
 		if (!u->ntgt)
 			continue;
-		ret = rule_ensure(h, i);
+		ret = rule_ensure(h, nt, conf_index(h, u));
 		if (ret < 0 && ret != -NLE_EXIST)
-			hlog(LOG_WARNING, "uplink %s: rule fwmark %u lookup %u: %s", u->conf->name,
-			     table_of(h, i), table_of(h, i), nl_geterror(ret));
-		if (u->attached && u->carrier && (ret = table_route(h, u, true)) < 0)
-			hlog(LOG_WARNING, "uplink %s: route of table %u: %s", u->conf->name, table_of(h, i),
+			hlog(LOG_WARNING, "uplink %s: rule fwmark %u lookup %u: %s", u->conf->name, t, t,
 			     nl_geterror(ret));
+		if (u->attached && u->carrier && (ret = table_route(h, u, true)) < 0)
+			hlog(LOG_WARNING, "uplink %s: route of table %u: %s", u->conf->name, t, nl_geterror(ret));
 	}
 }
 
@@ -1507,67 +1684,78 @@ static void targets_routed(struct heald *h)
 void net_tick(struct heald *h)
 {
 	struct in_addr src;
+	struct net *nt;
 	char have[200];
-	int i;
+	int fi, i;
 
-	if (!h->net)
-		return;
-	/* An address that went (a new DHCP lease, an LTE reconnect): the probes' sockets are bound to it. */
-	for (i = 0; i < h->net->n; i++) {
-		struct uplink *u = &h->net->up[i];
+	FOR_NETS(h, nt, fi) {
+		/* An address that went (a new DHCP lease, an LTE reconnect): the IPv4 probes are bound to it. */
+		for (i = 0; i < nt->n; i++) {
+			struct uplink *u = &nt->up[i];
 
-		if (u->attached && (source_for(u->conf, u->gw, &src, have, sizeof(have)) ||
-				    src.s_addr != u->src.s_addr))
-			u->readdress = true;
-		if (u->readdress)
-			readdress(h, u);
+			if (u->attached && !v6(nt) && (source_for(u->conf, u->gw, &src, have, sizeof(have)) ||
+							src.s_addr != u->src.s_addr))
+				u->readdress = true;
+			if (u->readdress)
+				readdress(h, u);
+		}
+		uplinks_attach(h, nt);
+		targets_routed(h, nt);
+		net_evaluate(h, nt, "hold-down passed");
 	}
-	uplinks_attach(h);
-	targets_routed(h);
-	net_evaluate(h, "hold-down passed");
 	jsync_async(h);
+}
+
+/* The uplink named @name, or NULL. */
+static struct uplink *uplink_named(struct heald *h, const char *name)
+{
+	struct net *nt;
+	int fi, i;
+
+	FOR_NETS(h, nt, fi)
+		for (i = 0; i < nt->n; i++)
+			if (!strcmp(nt->up[i].conf->name, name))
+				return &nt->up[i];
+	return NULL;
 }
 
 int net_uplink_up(struct heald *h, const char *name)
 {
-	int i;
+	struct uplink *u = uplink_named(h, name);
 
-	for (i = 0; h->net && i < h->net->n; i++)
-		if (!strcmp(h->net->up[i].conf->name, name))
-			return h->net->up[i].known ? h->net->up[i].up : -1;
-	return -1;
+	return u && u->known ? u->up : -1;
 }
 
 struct json_object *net_status(struct heald *h)
 {
 	struct json_object *arr = json_object_new_array();
 	double now = now_mono();
-	int i;
+	struct net *nt;
+	int fi, i;
 
-	for (i = 0; h->net && i < h->net->n; i++)
-		json_object_array_add(arr, uplink_json(h, &h->net->up[i], now));
+	FOR_NETS(h, nt, fi)
+		for (i = 0; i < nt->n; i++)
+			json_object_array_add(arr, uplink_json(h, &nt->up[i], now));
 	return arr;
 }
 
 uint64_t net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err, size_t errlen)
 {
-	struct net *nt = h->net;
+	struct uplink *named = name ? uplink_named(h, name) : NULL;
+	struct net *nt = named ? named->nt : h->nets[0] ? h->nets[0] : h->nets[1];
 	char reason[128];
 	uint64_t id;
-	int i, to = -1;
+	int i, to = named ? (int)(named - nt->up) : -1;
 
 	if (!nt) {
 		snprintf(err, errlen, "no uplinks are configured");
 		return 0;
 	}
-	for (i = 0; i < nt->n; i++) {
-		if (name && !strcmp(nt->up[i].conf->name, name))
-			to = i;
-		/* No name: the best healthy uplink other than the active one. */
-		if (!name && i != nt->active && nt->up[i].up &&
+	/* No name: the best healthy uplink other than the active one (IPv4's, or IPv6's without). */
+	for (i = 0; !name && i < nt->n; i++)
+		if (i != nt->active && nt->up[i].up &&
 		    (to < 0 || nt->up[i].conf->priority < nt->up[to].conf->priority))
 			to = i;
-	}
 	if (to < 0) {
 		snprintf(err, errlen, name ? "no uplink named '%s'" : "no other healthy uplink%s",
 			 name ? name : "");
@@ -1582,78 +1770,83 @@ uint64_t net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err
 	/* A forced switch counts as a flap of the one left: it does not come straight back. */
 	if (nt->active >= 0 && nt->active != to)
 		nt->up[nt->active].up_since = now_mono();
-	id = reroute(h, 1u << to, "operator", reason);
+	id = reroute(h, nt, 1u << to, "operator", reason);
+	/* The operator waits for the record (the route has moved already): on disk, then answered. */
+	if (id)
+		jsync(h);
 	if (!id)
 		snprintf(err, errlen, "journal: %s: the routes %s, unrecorded", strerror(errno),
 			 nt->active == to ? "moved" : "did not move");
 	return id;
 }
 
+/* Each uplink of each family as @what: one metric line each. */
+#define PUT_UPLINKS(h, nt, fi, i, cond, fmt, ...)					\
+	FOR_NETS(h, nt, fi)								\
+		for ((i) = 0; (i) < (nt)->n; (i)++)					\
+			if (cond)							\
+				put(b, fmt, (nt)->up[(i)].conf->name, __VA_ARGS__)
+
 void net_metrics(struct heald *h, void (*put)(void *b, const char *fmt, ...), void *b)
 {
-	int i;
+	unsigned long long changes = 0;
+	struct net *nt;
+	int fi, i;
 
-	if (!h->net)
+	if (!h->nets[0] && !h->nets[1])
 		return;
 	put(b, "# HELP heal_uplink_up 1 while the uplink's gateway answers\n# TYPE heal_uplink_up gauge\n");
-	for (i = 0; i < h->net->n; i++)
-		put(b, "heal_uplink_up{uplink=\"%s\"} %d\n", h->net->up[i].conf->name, h->net->up[i].up);
+	PUT_UPLINKS(h, nt, fi, i, true, "heal_uplink_up{uplink=\"%s\"} %d\n", nt->up[i].up);
 	put(b, "# HELP heal_uplink_active 1 for the uplink the routes go through\n# TYPE heal_uplink_active gauge\n");
-	for (i = 0; i < h->net->n; i++)
-		put(b, "heal_uplink_active{uplink=\"%s\"} %d\n", h->net->up[i].conf->name,
-		    carries_routes(h, i));
+	PUT_UPLINKS(h, nt, fi, i, true, "heal_uplink_active{uplink=\"%s\"} %d\n", carries_routes(h, nt, i));
 	put(b, "# HELP heal_uplink_rtt_seconds Last probe round trip\n# TYPE heal_uplink_rtt_seconds gauge\n");
-	for (i = 0; i < h->net->n; i++)
-		put(b, "heal_uplink_rtt_seconds{uplink=\"%s\"} %.6f\n", h->net->up[i].conf->name,
-		    h->net->up[i].gwp.rtt_ms / 1e3);
+	PUT_UPLINKS(h, nt, fi, i, true, "heal_uplink_rtt_seconds{uplink=\"%s\"} %.6f\n",
+		    nt->up[i].gwp.rtt_ms / 1e3);
 	put(b, "# HELP heal_uplink_targets_up 1 while a target beyond the uplink's gateway answers through it\n"
 	    "# TYPE heal_uplink_targets_up gauge\n");
-	for (i = 0; i < h->net->n; i++)
-		if (h->net->up[i].ntgt)
-			put(b, "heal_uplink_targets_up{uplink=\"%s\"} %d\n", h->net->up[i].conf->name,
-			    h->net->up[i].tgp.known && h->net->up[i].tgp.ok);
+	PUT_UPLINKS(h, nt, fi, i, nt->up[i].ntgt, "heal_uplink_targets_up{uplink=\"%s\"} %d\n",
+		    nt->up[i].tgp.known && nt->up[i].tgp.ok);
 	put(b, "# HELP heal_uplink_targets_rtt_seconds Last round trip to the uplink's targets\n"
 	    "# TYPE heal_uplink_targets_rtt_seconds gauge\n");
-	for (i = 0; i < h->net->n; i++)
-		if (h->net->up[i].ntgt)
-			put(b, "heal_uplink_targets_rtt_seconds{uplink=\"%s\"} %.6f\n", h->net->up[i].conf->name,
-			    h->net->up[i].tgp.rtt_ms / 1e3);
+	PUT_UPLINKS(h, nt, fi, i, nt->up[i].ntgt, "heal_uplink_targets_rtt_seconds{uplink=\"%s\"} %.6f\n",
+		    nt->up[i].tgp.rtt_ms / 1e3);
 	put(b, "# HELP heal_uplink_probes_total Probes sent\n# TYPE heal_uplink_probes_total counter\n");
-	for (i = 0; i < h->net->n; i++)
-		put(b, "heal_uplink_probes_total{uplink=\"%s\"} %llu\n", h->net->up[i].conf->name,
-		    (unsigned long long)h->net->up[i].gwp.sent);
+	PUT_UPLINKS(h, nt, fi, i, true, "heal_uplink_probes_total{uplink=\"%s\"} %llu\n",
+		    (unsigned long long)nt->up[i].gwp.sent);
 	put(b, "# HELP heal_uplink_probes_answered_total Probes answered\n# TYPE heal_uplink_probes_answered_total counter\n");
-	for (i = 0; i < h->net->n; i++)
-		put(b, "heal_uplink_probes_answered_total{uplink=\"%s\"} %llu\n", h->net->up[i].conf->name,
-		    (unsigned long long)h->net->up[i].gwp.received);
+	PUT_UPLINKS(h, nt, fi, i, true, "heal_uplink_probes_answered_total{uplink=\"%s\"} %llu\n",
+		    (unsigned long long)nt->up[i].gwp.received);
+	FOR_NETS(h, nt, fi)
+		changes += nt->changes;
 	put(b, "# HELP heal_route_changes_total Times heald moved the routes\n# TYPE heal_route_changes_total counter\n");
-	put(b, "heal_route_changes_total %llu\n", (unsigned long long)h->net->changes);
+	put(b, "heal_route_changes_total %llu\n", changes);
 }
 
 void net_close(struct heald *h)
 {
-	int i;
+	struct net *nt;
+	int fi, i;
 
-	if (!h->net)
-		return;
-	for (i = 0; i < h->net->n; i++) {
-		struct uplink *u = &h->net->up[i];
+	FOR_NETS(h, nt, fi) {
+		for (i = 0; i < nt->n; i++) {
+			struct uplink *u = &nt->up[i];
 
-		prober_close(&u->gwp);
-		prober_close(&u->tgp);
-		/* heald's own table and rule go with it: nothing else uses them. */
-		if (u->ntgt && h->net->rt) {
-			if (u->ifindex)
-				table_route(h, u, false);
-			rule_set(h, i, false);
+			prober_close(&u->gwp);
+			prober_close(&u->tgp);
+			/* heald's own table and rule go with it: nothing else uses them. */
+			if (u->ntgt && nt->rt) {
+				if (u->ifindex)
+					table_route(h, u, false);
+				rule_set(h, nt, conf_index(h, u), false);
+			}
 		}
+		for (i = 0; i < nt->ndst; i++)
+			nl_addr_put(nt->dst[i]);
+		if (nt->rt)
+			nl_socket_free(nt->rt);
+		if (nt->timerfd >= 0)
+			close(nt->timerfd);
+		free(nt);
+		h->nets[fi] = NULL;
 	}
-	for (i = 0; i < h->net->ndst; i++)
-		nl_addr_put(h->net->dst[i]);
-	if (h->net->rt)
-		nl_socket_free(h->net->rt);
-	if (h->net->timerfd >= 0)
-		close(h->net->timerfd);
-	free(h->net);
-	h->net = NULL;
 }
