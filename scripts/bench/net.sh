@@ -91,4 +91,5 @@ n1=$(reroutes)
 a1=$(journal_json | jq '[.[] | select(.type == "alarm")] | length')
 "$HEALCTL" status --json | jq -r '.heald.uplinks[] | "\(.name): gateway loss \(.loss_pct)% (last 20), probes \(.probes_sent), targets rounds \(.targets.rounds_sent)"'
 s1=$("$HEALCTL" status --json | jq '[.heald.uplinks[] | .probes_sent, .targets.rounds_sent] | add')
+journal_json | jq -r --argjson a "$a0" '[.[] | select(.type == "alarm")][$a:][] | "# alarm in the soak: \(.time) \(.resource): \(.reason)"'
 echo "soak: $((s1 - s0)) probes and rounds sent, $((n1 - n0)) reroutes, $((a1 - a0)) alarms (target 0: $( [ $((n1 - n0 + a1 - a0)) = 0 ] && echo met || echo MISSED))"

@@ -595,6 +595,8 @@ static void readdress(struct heald *h, struct uplink *u)
 	uplinks_attach(h, nt);
 }
 
+static void probe_reply(struct heald *h, struct uplink *u, struct prober *p);
+
 static void probe_timer(struct heald *h, struct net *nt)
 {
 	double now = now_mono();
@@ -608,6 +610,13 @@ static void probe_timer(struct heald *h, struct net *nt)
 
 		if (!u->attached || !u->carrier)
 			continue;
+		/*
+		 * A reply already in the socket is no miss: the timer may be
+		 * handled before the socket in one batch, or heald run late on a
+		 * loaded node (a run of such "misses" took an uplink down).
+		 */
+		if (u->gwp.deadline && now >= u->gwp.deadline)
+			probe_reply(h, u, &u->gwp);
 		if (u->gwp.deadline && now >= u->gwp.deadline)
 			probe_missed(h, u, &u->gwp, now);
 		if (!u->gwp.deadline && now >= u->gwp.next_send)
@@ -615,6 +624,8 @@ static void probe_timer(struct heald *h, struct net *nt)
 		/* The targets while the gateway is not known dead. */
 		if (!u->ntgt || (u->gwp.known && !u->gwp.ok))
 			continue;
+		if (u->tgp.deadline && now >= u->tgp.deadline)
+			probe_reply(h, u, &u->tgp);
 		if (u->tgp.deadline && now >= u->tgp.deadline)
 			probe_missed(h, u, &u->tgp, now);
 		if (!u->tgp.deadline && now >= u->tgp.next_send)
