@@ -14,6 +14,14 @@
 # uplink alarm in it is a spurious switch.
 # Targets (issue 15): silent p50 <= 100 ms and p99 <= 150 ms; link down p99
 # <= 30 ms; forward-only p50 <= 500 ms; no spurious switch in the soak.
+# Side by side, FRR's bfdd (installed here if missing: a bench tool, not a
+# dependency of heal) runs in the same namespaces with BFD sessions from
+# the node to both gateways at 100 ms x 3; each trial also reports when
+# the node's default route moved to B (stamped by `ip -ts monitor` in the
+# node: when ip read it, an upper bound) and when bfdd logged its session
+# to A down (BFD cannot see a gateway that answers but does not forward:
+# "never"; FRR's staticd here does not move a route on BFD, so only its
+# detection is compared).
 set -euo pipefail
 # shellcheck source=../../tests/net/common.sh
 . "$(dirname "$0")/../../tests/net/common.sh"
@@ -24,8 +32,51 @@ soak=${BENCH_SOAK:-1800}
 pct() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { i = int(p / 100 * NR + 0.999); if (i < 1) i = 1; print v[i] }'; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= 0 && v <= t) ? "met" : "MISSED" }'; }
 
+# FRR's zebra and bfdd in namespace NS (pathspace NS), BFD peers to PEER@IFNAME...
+frr_start() {	# frr_start NS PEER@IFNAME...
+	local ns=$1 d=/var/run/frr/$1 pr; shift
+	# FRR's own directory for the pathspace: its daemons (user frr) write their log there.
+	mkdir -p "$d"
+	printf 'log file %s/frr.log\nlog timestamp precision 6\ndebug bfd peer\n' "$d" > "$d/frr.conf"
+	chown -R frr:frr "$d"
+	in_ns "$ns" /usr/lib/frr/zebra -d -N "$ns" -f "$d/frr.conf" -i "$d/zebra.pid" 2> /dev/null || return 1
+	in_ns "$ns" /usr/lib/frr/bfdd -d -N "$ns" -f "$d/frr.conf" -i "$d/bfdd.pid" 2> /dev/null || return 1
+	sleep 0.5
+	for pr in "$@"; do
+		in_ns "$ns" vtysh -N "$ns" -c 'conf t' -c bfd -c "peer ${pr%@*} interface ${pr#*@}" \
+			-c 'receive-interval 100' -c 'transmit-interval 100' -c 'detect-multiplier 3' \
+			-c end 2>&1 | { grep -v 'vtysh.conf' >&2 || true; }
+	done
+}
+# Epoch seconds of the first "up -> down" of bfdd's session to PEER in NS after T0, or empty.
+bfd_down_after() {	# bfd_down_after NS PEER T0
+	local line t
+	while read -r line; do
+		t=$(date -d "$(cut -c1-26 <<< "$line" | tr / -)" +%s.%N 2>/dev/null) || continue
+		awk -v t="$t" -v t0="$3" 'BEGIN { exit !(t >= t0) }' && { echo "$t"; return; }
+	done < <(grep -F "peer:$2 " "/var/run/frr/$1/frr.log" 2>/dev/null | grep -F 'up -> down')
+}
+# Epoch seconds of the first default route through B after T0, as the node's kernel stamped it, or empty.
+rerouted_after() {	# rerouted_after T0
+	local line t
+	while read -r line; do
+		t=$(date -d "$(cut -c2-27 <<< "$line")" +%s.%N 2>/dev/null) || continue
+		awk -v t="$t" -v t0="$1" 'BEGIN { exit !(t >= t0) }' && { echo "$t"; return; }
+	done < <(grep -E '^\[[^]]*\] default via 10\.201\.2\.1' "$SCRATCH/mon")
+}
+ms_since() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }' || echo never; }
+
+trap 'cleanup; rm -rf /var/run/frr/"$P"-*' EXIT
 topology
 second_target
+frr=
+if command -v vtysh > /dev/null || apt-get install -y -qq --no-install-recommends frr > /dev/null 2>&1; then
+	frr_start "$NODE" 10.201.1.1@vA 10.201.2.1@vB && frr_start "$GWA" 10.201.1.2@gA-n &&
+		frr_start "$GWB" 10.201.2.2@gB-n && frr=1
+fi
+[ -n "$frr" ] || echo "# FRR's bfdd could not be started: heald alone"
+ip -n "$NODE" -ts monitor route > "$SCRATCH/mon" 2>&1 &
+_pids+=("$!")
 UPLINK_A="targets = $TARGET $TARGET2" UPLINK_B="targets = $TARGET $TARGET2" \
 	heald_start "hold_down = 0.5" "hold_down_max = 1"
 sleep 1.5
@@ -53,6 +104,10 @@ for kind in silent link forward; do
 		sleep 0.3
 		out=$(outage_ms "$t0" "$(now)")
 		kill "$pp" 2>/dev/null; wait "$pp" 2>/dev/null
+		hd=$(ms_since "$t0" "$(rerouted_after "$t0")")
+		bd=$( [ -n "$frr" ] && ms_since "$t0" "$(bfd_down_after "$NODE" 10.201.1.1 "$t0")" || echo -)
+		echo "$hd" >> "$SCRATCH/heald-$kind"
+		echo "$bd" >> "$SCRATCH/bfd-$kind"
 		[ "$out" -ge 0 ] || { echo "# $kind trial $t: no reply through B; the ping said:"; tail -n 3 "$SCRATCH/ping" | sed 's/^/#   /'; }
 		echo "$out" >> "$SCRATCH/out-$kind"
 		"heal_$kind"
@@ -61,6 +116,12 @@ for kind in silent link forward; do
 	p50=$(pct 50 < "$SCRATCH/out-$kind")
 	p99=$(pct 99 < "$SCRATCH/out-$kind")
 	echo "$kind: outages ms: $(tr '\n' ' ' < "$SCRATCH/out-$kind")"
+	echo "$kind: fault to route moved ms (ip monitor), heald: $(tr '\n' ' ' < "$SCRATCH/heald-$kind")"
+	echo "$kind: fault to session down ms, FRR bfdd 100 ms x 3: $(tr '\n' ' ' < "$SCRATCH/bfd-$kind")"
+	for who in heald bfd; do
+		grep -qx '[0-9]*' "$SCRATCH/$who-$kind" || continue
+		echo "$kind: $who p50 $(grep -x '[0-9]*' "$SCRATCH/$who-$kind" | pct 50) ms, p99 $(grep -x '[0-9]*' "$SCRATCH/$who-$kind" | pct 99) ms ($(grep -cx '[0-9]*' "$SCRATCH/$who-$kind") of $trials detected)"
+	done
 	case $kind in
 	silent)	echo "silent gateway: p50 $p50 ms (target <= 100: $(verdict "$p50" 100)), p99 $p99 ms (target <= 150: $(verdict "$p99" 150))" ;;
 	link)	echo "link down: p50 $p50 ms, p99 $p99 ms (target <= 30: $(verdict "$p99" 30))" ;;

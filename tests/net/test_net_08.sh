@@ -101,8 +101,8 @@ aa=$(alarms A) ab=$(alarms B)
 ip -n "$REMOTE" addr del $TARGET2/32 dev lo
 sleep 3
 [ "$(reroutes)" = "$n0" ] || fail "rerouted when one target of two went silent"
-[ "$(alarms A)" = "$aa" ] && [ "$(alarms B)" = "$ab" ] || fail "an alarm for one silent target"
-uplink_is A up && uplink_is B up || fail "an uplink went down for one silent target"
+{ [ "$(alarms A)" = "$aa" ] && [ "$(alarms B)" = "$ab" ]; } || fail "an alarm for one silent target"
+{ uplink_is A up && uplink_is B up; } || fail "an uplink went down for one silent target"
 
 # A's forward path dies, its gateway still answers the node's pings.
 ping_start 60

@@ -55,7 +55,7 @@ MORE_SECTIONS=$(printf '[uplink A6]\ninterface = vA\ngateway = fe80::1\ntargets 
 for u in A B A6 B6; do
 	wait_for 10 uplink_is "$u" up || fail "$u is not up: $(status "$u" .) $(tail -5 "$SCRATCH/heald.log")"
 done
-[ "$(via)" = 10.201.1.1 ] && via6_is fe80::1 || fail "the routes do not start on A and A6: $(via) $(via6)"
+{ [ "$(via)" = 10.201.1.1 ] && via6_is fe80::1; } || fail "the routes do not start on A and A6: $(via) $(via6)"
 in_ns "$NODE" ip -6 rule show | grep -q 'fwmark 0x106a lookup 4202' || fail "no IPv6 rule for A6: $(in_ns "$NODE" ip -6 rule show)"
 ip -n "$NODE" -6 route show table 4202 | grep -q 'default via fe80::1 dev vA' ||
 	fail "table 4202: $(ip -n "$NODE" -6 route show table 4202)"
@@ -68,7 +68,7 @@ table netdev heal_drop6 {
 NFT
 wait_for 10 via6_is 2001:db8:2::1 || fail "::/0 did not move to B6: $(via6); A6: $(status A6 .)"
 uplink_is A6 down || fail "A6 is not down"
-[ "$(via)" = 10.201.1.1 ] && uplink_is A up || fail "IPv4 moved with IPv6: $(via), A $(status A .state)"
+{ [ "$(via)" = 10.201.1.1 ] && uplink_is A up; } || fail "IPv4 moved with IPv6: $(via), A $(status A .state)"
 in_ns "$NODE" ping -6 -c 3 -i 0.2 -W 1 2001:db8:9::1 > /dev/null || fail "no IPv6 traffic through B6"
 in_ns "$NODE" ping -c 3 -i 0.2 -W 1 $TARGET > /dev/null || fail "no IPv4 traffic through A"
 in_ns "$GWA" nft delete table netdev heal_drop6

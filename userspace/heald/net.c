@@ -1756,12 +1756,14 @@ uint64_t net_act_reroute(struct heald *h, const char *name, uid_t uid, char *err
 	struct net *nt = named ? named->nt : h->nets[0] ? h->nets[0] : h->nets[1];
 	char reason[128];
 	uint64_t id;
-	int i, to = named ? (int)(named - nt->up) : -1;
+	int i, to = -1;
 
 	if (!nt) {
 		snprintf(err, errlen, "no uplinks are configured");
 		return 0;
 	}
+	if (named)
+		to = (int)(named - nt->up);
 	/* No name: the best healthy uplink other than the active one (IPv4's, or IPv6's without). */
 	for (i = 0; !name && i < nt->n; i++)
 		if (i != nt->active && nt->up[i].up &&
