@@ -68,7 +68,7 @@ main() {
 	HEAL_VM_CONSOLE=1 HEAL_VM_MEMORY=${HEAL_VM_MEMORY:-3G} \
 		HEAL_VM_APPEND="loglevel=5 kasan_multi_shot hung_task_panic=1 no5lvl no_timer_check" \
 		HEAL_VM_TIMEOUT=${HEAL_VM_TIMEOUT:-10800} \
-		scripts/vm.sh "$kdir" env HEAL_TEST_TIMEOUT="${HEAL_TEST_TIMEOUT:-1800}" \
+		scripts/vm.sh "$kdir" env HEAL_TEST_TIMEOUT="${HEAL_TEST_TIMEOUT:-1800}" HEAL_WAIT_SCALE=4 \
 		"${only[@]}" scripts/check-debug.sh --guest \
 		< /dev/null > "$results/vm.log" 2> "$results/console.log"
 	rc=$?

@@ -224,9 +224,13 @@ events_subscribed() {	# events_subscribed PID
 		index(inodes, " " $10 " ") { found = 1 } END { exit !found }' /proc/net/netlink
 }
 
+# Waits for something to happen are multiplied by HEAL_WAIT_SCALE (1; make
+# check-debug: 4, its KASAN and lockdep kernel being that much slower).
+WAIT_SCALE=${HEAL_WAIT_SCALE:-1}
+
 events_wait() {	# events_wait REGEX [SECONDS]
 	local i
-	for ((i = 0; i < ${2:-20} * 10; i++)); do
+	for ((i = 0; i < ${2:-20} * 10 * WAIT_SCALE; i++)); do
 		grep -Eq "$1" "$SCRATCH/events" && return 0
 		sleep 0.1
 	done
@@ -287,7 +291,7 @@ journal_json() { "$HEALCTL" journal --json --limit 1024; }
 # JOURNAL_HIT=the first entry matching jq filter $1, waiting up to $2 s.
 journal_wait() {	# journal_wait JQ_SELECT [SECONDS]
 	local i
-	for ((i = 0; i < ${2:-20} * 5; i++)); do
+	for ((i = 0; i < ${2:-20} * 5 * WAIT_SCALE; i++)); do
 		JOURNAL_HIT=$(journal_json | jq -c "[.[] | select($1)][0] // empty")
 		[ -n "$JOURNAL_HIT" ] && return 0
 		sleep 0.2

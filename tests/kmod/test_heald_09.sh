@@ -67,7 +67,8 @@ prom_fail() { tail -20 "$SCRATCH/prometheus.log"; fail "$*"; }
 q='heal_leg_health%7Bdevice%3D%22'$dev'%22%7D'
 t0=$SECONDS
 until [ "$(api "query?query=$q" 2>/dev/null | jq -r '[.data.result[].value[1]] | sort | join(",")')" = 0,0 ]; do
-	[ $((SECONDS - t0)) -lt 90 ] || prom_fail "Prometheus never scraped both legs of $dev as healthy in 90 s"
+	[ $((SECONDS - t0)) -lt $((90 * WAIT_SCALE)) ] ||
+		prom_fail "Prometheus never scraped both legs of $dev as healthy in $((90 * WAIT_SCALE)) s: $(api "query?query=$q" 2>&1)"
 	sleep 0.5
 done
 log "Prometheus scrapes heald after $((SECONDS - t0)) s"
@@ -77,7 +78,7 @@ while :; do
 		($r | length) > 0 and all($r[]; .health == "ok") and
 		([$r[] | select(.name == "HealLegFailing" or .name == "HealDeviceDegraded")] | length) == 2 and
 		all($r[]; .lastEvaluation | startswith("0001") | not)' > /dev/null && break
-	[ $((SECONDS - t0)) -lt 30 ] || { api rules | jq -c .; prom_fail "the shipped rules are not loaded and evaluated"; }
+	[ $((SECONDS - t0)) -lt $((30 * WAIT_SCALE)) ] || { api rules | jq -c .; prom_fail "the shipped rules are not loaded and evaluated"; }
 	sleep 0.5
 done
 sleep 3	# a few more evaluations on the healthy node
