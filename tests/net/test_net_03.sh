@@ -54,6 +54,14 @@ refused "\[uplink A\] targets: none given" \
 	"$(printf '[uplink A]\ninterface = vA\ngateway = 10.201.1.1\ntargets =')"
 refused "\[uplink B\] its targets would be routed by table 254 \(target_table \+ 1\), which is route_table" \
 	"$(printf 'target_table = 253\n[uplink A]\ninterface = vA\ngateway = 10.201.1.1\n[uplink B]\ninterface = vB\ngateway = 10.201.2.1\ntargets = 10.201.9.1')"
+refused "\[uplink A6\] its targets would be routed by table 254 \(target_table \+ 0\)" \
+	"$(printf 'target_table = 254\n[uplink A6]\ninterface = vA\ngateway = fe80::1\ntargets = default')"
+refused "\[uplink B6\] gateway 2001:db8::1 is uplink A6's already" \
+	"$(printf '[uplink A6]\ninterface = vA\ngateway = 2001:db8::1\n[uplink B6]\ninterface = vB\ngateway = 2001:DB8:0::1')"
+# fe80::1 on two links is two gateways (written either way).
+printf 'socket = %s/s\njournal = %s/j\n[uplink A6]\ninterface = vA\ngateway = fe80::1\n[uplink B6]\ninterface = vB\ngateway = FE80::1\n' \
+	"$SCRATCH" "$SCRATCH" > "$SCRATCH/ll.conf"
+"$HEALD" --check-config -c "$SCRATCH/ll.conf" > "$SCRATCH/ll.out" 2>&1 || fail "fe80::1 on two links refused: $(cat "$SCRATCH/ll.out")"
 # And --check-config says the same without starting.
 printf '[uplink A]\ninterface = vA\n' > "$SCRATCH/bad.conf"
 "$HEALD" --check-config -c "$SCRATCH/bad.conf" > /dev/null 2>&1 && fail "--check-config accepted an uplink without a gateway"

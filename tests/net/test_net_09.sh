@@ -10,7 +10,14 @@
 #   down ("beyond the gateway") and ::/0 moves; A, without targets, cannot
 #   see it (the case targets exist for) and IPv4 stays;
 # - the journal names "routes6" for the IPv6 decisions and "routes" for
-#   IPv4's; a clean stop removes the IPv6 rules and tables.
+#   IPv4's, and has no "observed" entry: heald knows its own IPv6 routes
+#   (libnl's cache adds each IPv6 route it hears of to the cached one as
+#   a nexthop: trusted, it showed the route still on A6 after the
+#   failover, and heald rerouted forever), at route_metric 100 and at the
+#   default 0 (stored by the kernel as 1024);
+# - restarted, heald finds its routes where it left them: no reroute, no
+#   "observed"; an IPv6 route moved by someone else is journaled once;
+# - a clean stop removes the IPv6 rules and tables.
 # Addresses: 2001:db8::/32 (documentation) and 10.201.x.y, only inside the
 # namespaces.
 # shellcheck source=common.sh
@@ -41,7 +48,11 @@ for ((i = 0; i < 50; i++)); do
 done
 [ -n "$ok6" ] || fail "no IPv6 path to the remote through A"
 
-via6() { ip -n "$NODE" -6 -j route show default | jq -r '.[0].gateway // "none"'; }
+# The gateway of heald's ::/0 (metric $METRIC6).
+METRIC6=100
+via6() { ip -n "$NODE" -6 -j route show default | jq -r --argjson m "$METRIC6" '[.[] | select(.metric == $m)][0].gateway // "none"'; }
+via() { ip -n "$NODE" -j route show default | jq -r --argjson m "$METRIC6" '[.[] | select((.metric // 0) == $m)][0].gateway // "none"'; }
+observed() { journal_json | jq '[.[] | select(.type == "observed")] | length'; }
 status() { "$HEALCTL" status --json | jq -r --arg u "$1" ".heald.uplinks[] | select(.name == \$u) | $2"; }
 wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
 	local end=$(( $(date +%s) + $1 )); shift
@@ -51,7 +62,7 @@ uplink_is() { [ "$(status "$1" .state)" = "$2" ]; }
 via6_is() { [ "$(via6)" = "$1" ]; }
 
 MORE_SECTIONS=$(printf '[uplink A6]\ninterface = vA\ngateway = fe80::1\ntargets = 2001:db8:9::1\n[uplink B6]\ninterface = vB\ngateway = 2001:db8:2::1\ntargets = 2001:db8:9::1\n') \
-	heald_start "hold_down = 2" "hold_down_max = 4" "target_interval_ms = 100"
+	heald_start "hold_down = 2" "hold_down_max = 4" "target_interval_ms = 100" "route_metric = 100"
 for u in A B A6 B6; do
 	wait_for 10 uplink_is "$u" up || fail "$u is not up: $(status "$u" .) $(tail -5 "$SCRATCH/heald.log")"
 done
@@ -90,6 +101,42 @@ gw_heal_forward "$GWA"
 journal_json | jq -e '[.[] | select(.type == "decision" and .action == "reroute")] |
 	any(.resource == "routes6" and .via == "B6") and all(.resource == "routes6" or .resource == "routes")' \
 	> /dev/null || fail "reroutes: $(journal_json | jq -c '[.[] | select(.action == "reroute") | {resource, via}]')"
+[ "$(observed)" = 0 ] || fail "observed entries: $(journal_json | jq -c '[.[] | select(.type == "observed")][:3]')"
+n=$(journal_json | jq '[.[] | select(.action == "reroute")] | length')
+[ "$n" -le 8 ] || fail "$n reroutes: a loop?"
+log "IPv6 and IPv4 failovers at metric 100: $n reroutes journaled, no observed entry"
+
+# Restarted: the routes are found where heald left them.
+restart() {	# restart [KEY = VALUE]...
+	kill "$HEALD_PID"; wait "$HEALD_PID"
+	MORE_SECTIONS=$(printf '[uplink A6]\ninterface = vA\ngateway = fe80::1\ntargets = 2001:db8:9::1\n[uplink B6]\ninterface = vB\ngateway = 2001:db8:2::1\ntargets = 2001:db8:9::1\n') \
+		heald_start "hold_down = 2" "hold_down_max = 4" "target_interval_ms = 100" "$@"
+	for u in A B A6 B6; do wait_for 10 uplink_is "$u" up || fail "$u not up after the restart"; done
+	sleep 1
+}
+wait_for 10 via6_is fe80::1 || fail "::/0 did not return to A6"
+n0=$(journal_json | jq '[.[] | select(.action == "reroute")] | length')
+restart "route_metric = 100"
+[ "$(journal_json | jq '[.[] | select(.action == "reroute")] | length')" = "$n0" ] ||
+	fail "rerouted at start: $(journal_json | jq -c '[.[] | select(.action == "reroute")][-1]')"
+[ "$(observed)" = 0 ] || fail "observed at start: $(journal_json | jq -c '[.[] | select(.type == "observed")]')"
+# Someone moves heald's IPv6 route: journaled once, then put back by policy.
+ip -n "$NODE" -6 route replace default via 2001:db8:2::1 dev vB metric 100
+wait_for 5 sh -c "[ \$(HEAL_SOCKET=$HEAL_SOCKET $HEALCTL journal --json --limit 1024 | jq '[.[] | select(.type == \"observed\")] | length') -ge 1 ]" ||
+	fail "the outside change was not journaled"
+sleep 1
+[ "$(observed)" = 1 ] || fail "$(observed) observed entries for one outside change"
+wait_for 10 via6_is fe80::1 || fail "heald did not put ::/0 back on A6"
+# The default metric: 0, stored by the kernel as 1024 for IPv6.
+METRIC6=1024
+restart
+wait_for 10 via6_is fe80::1 || fail "no ::/0 of metric 1024 on A6: $(ip -n "$NODE" -6 route show default)"
+n0=$(journal_json | jq '[.[] | select(.action == "reroute")] | length')
+o0=$(observed)
+restart
+[ "$(journal_json | jq '[.[] | select(.action == "reroute")] | length')" = "$n0" ] ||
+	fail "rerouted at start with the default metric (its own IPv6 route not recognised)"
+[ "$(observed)" = "$o0" ] || fail "observed at start with the default metric"
 kill "$HEALD_PID"; wait "$HEALD_PID"
 in_ns "$NODE" ip -6 rule show | grep -q 'lookup 420' && fail "IPv6 rules left: $(in_ns "$NODE" ip -6 rule show)"
 [ -z "$(ip -n "$NODE" -6 route show table 4202)" ] || fail "table 4202 left"

@@ -360,15 +360,17 @@ static int uplink_key(struct uplink_conf *u, const char *key, const char *val, c
 	} else if (!strcmp(key, "gateway")) {
 		struct in6_addr a6;
 
+		/* Written as inet_ntop() writes it: FE80::1 and fe80::1 are one gateway. */
 		if (inet_pton(AF_INET, val, &a) == 1) {
 			u->family = AF_INET;
+			inet_ntop(AF_INET, &a, u->gateway, sizeof(u->gateway));
 		} else if (inet_pton(AF_INET6, val, &a6) == 1 && !IN6_IS_ADDR_MULTICAST(&a6) &&
 			   !IN6_IS_ADDR_UNSPECIFIED(&a6) && !IN6_IS_ADDR_LOOPBACK(&a6)) {
 			u->family = AF_INET6;
+			inet_ntop(AF_INET6, &a6, u->gateway, sizeof(u->gateway));
 		} else {
 			return snprintf(why, wlen, "gateway: '%s' is not an IPv4 or IPv6 address", val), -1;
 		}
-		snprintf(u->gateway, sizeof(u->gateway), "%s", val);
 	} else if (!strcmp(key, "priority")) {
 		errno = 0;
 		v = strtoul(val, &end, 10);
@@ -645,6 +647,13 @@ static int check_workloads(const struct config *c, const char *file, char *err, 
 	return 0;
 }
 
+static bool link_local(const char *addr)
+{
+	struct in6_addr a6;
+
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LINKLOCAL(&a6);
+}
+
 /* What the file alone can tell: each uplink complete, no interface or gateway twice. */
 static int check_uplinks(struct config *c, const char *file, char *err, size_t errlen)
 {
@@ -659,13 +668,6 @@ static int check_uplinks(struct config *c, const char *file, char *err, size_t e
 		struct uplink_conf *u = &c->uplink[i];
 		uint32_t t = c->target_table + (uint32_t)i;
 
-		/* Its own table: not the routes' one, nor local, main or default. */
-		if (u->ntargets && (t == c->route_table || (t >= 253 && t <= 255))) {
-			snprintf(err, errlen, "%s:%d: [uplink %s] its targets would be routed by table %u "
-				 "(target_table + %d), which is %s: choose another target_table", file,
-				 u->line, u->name, t, i, t == c->route_table ? "route_table" : "a kernel table");
-			return -EINVAL;
-		}
 		if (!u->ifname[0] || !u->gateway[0]) {
 			snprintf(err, errlen, "%s:%d: [uplink %s] needs an interface and a gateway", file,
 				 u->line, u->name);
@@ -673,6 +675,13 @@ static int check_uplinks(struct config *c, const char *file, char *err, size_t e
 		}
 		if (u->targets_default && uplink_targets(u, defaults[u->family == AF_INET6], why, sizeof(why))) {
 			snprintf(err, errlen, "%s:%d: [uplink %s] %s", file, u->line, u->name, why);
+			return -EINVAL;
+		}
+		/* Its own table: not the routes' one, nor local, main or default. */
+		if (u->ntargets && (t == c->route_table || (t >= 253 && t <= 255))) {
+			snprintf(err, errlen, "%s:%d: [uplink %s] its targets would be routed by table %u "
+				 "(target_table + %d), which is %s: choose another target_table", file,
+				 u->line, u->name, t, i, t == c->route_table ? "route_table" : "a kernel table");
 			return -EINVAL;
 		}
 		/* The gateway as a target would keep a gateway that forwards nothing up. */
@@ -696,7 +705,9 @@ static int check_uplinks(struct config *c, const char *file, char *err, size_t e
 					 file, u->line, u->name, u->ifname, c->uplink[j].name);
 				return -EINVAL;
 			}
-			if (!strcmp(c->uplink[j].gateway, u->gateway)) {
+			/* A link-local gateway (fe80::1) is one per link: the same on two links is two. */
+			if (!strcmp(c->uplink[j].gateway, u->gateway) &&
+			    (!link_local(u->gateway) || !strcmp(c->uplink[j].ifname, u->ifname))) {
 				snprintf(err, errlen, "%s:%d: [uplink %s] gateway %s is uplink %s's already",
 					 file, u->line, u->name, u->gateway, c->uplink[j].name);
 				return -EINVAL;

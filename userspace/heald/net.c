@@ -121,6 +121,7 @@ struct uplink {
 	uint64_t alarm;
 	bool attached;		/* its interface is there, the probe sockets open */
 	bool readdress;		/* a probe could not leave from its address: attach again */
+	bool table_warned;	/* said that its table's route could not be added (said once) */
 	char detached_why[256];	/* why not, as last said */
 };
 
@@ -167,6 +168,12 @@ static const void *gw_of(const struct uplink *u)
 static unsigned int alen(const struct net *nt)
 {
 	return v6(nt) ? 16 : 4;
+}
+
+/* The metric the kernel gives heald's routes: an IPv6 route of metric 0 is stored as 1024. */
+static uint32_t metric_of(const struct heald *h, const struct net *nt)
+{
+	return v6(nt) && !h->cfg.route_metric ? 1024 : h->cfg.route_metric;
 }
 
 /*
@@ -429,8 +436,12 @@ static void probe_send(struct heald *h, struct uplink *u, struct prober *p, doub
 		if (sendto(p->sock, pkt, sizeof(icmp), 0, dst, dlen) >= 0 ||
 		    errno == ENETUNREACH || errno == EHOSTUNREACH || errno == ENETDOWN)
 			continue;
-		/* Its address went (an LTE reconnect, a new DHCP lease): find it again. */
-		if (errno == EINVAL || errno == EADDRNOTAVAIL)
+		/*
+		 * IPv4: its address went (an LTE reconnect, a new DHCP lease): find
+		 * it again.  IPv6 picks a source each time: none yet (duplicate
+		 * address detection running) is a miss like any other.
+		 */
+		if (!v6(u->nt) && (errno == EINVAL || errno == EADDRNOTAVAIL))
 			u->readdress = true;
 		hlog(u->readdress ? LOG_NOTICE : LOG_DEBUG, "uplink %s: probe: %s", u->conf->name,
 		     strerror(errno));
@@ -760,7 +771,7 @@ static int route_replace(struct heald *h, struct net *nt, uint32_t set, char *wh
 		rtnl_route_set_dst(r, nt->dst[k]);
 		rtnl_route_set_table(r, h->cfg.route_table);
 		rtnl_route_set_protocol(r, RTPROT_STATIC);
-		rtnl_route_set_priority(r, h->cfg.route_metric);
+		rtnl_route_set_priority(r, metric_of(h, nt));
 		rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
 		rtnl_route_set_type(r, RTN_UNICAST);
 		for (i = 0; i < nt->n; i++) {
@@ -984,29 +995,71 @@ static int source_for(const struct uplink_conf *c, struct in_addr gw, struct in_
 	return ret;
 }
 
-/* The uplinks (bitmask) route @r goes through, if it is one heald manages; -1 if not. */
-static int managed_route_set(struct heald *h, struct net *nt, struct rtnl_route *r)
+/* Is @r one of the routes heald manages (its family, table, metric, prefix)?  The prefix's index, or -1. */
+static int managed_prefix(struct heald *h, struct net *nt, struct rtnl_route *r)
 {
-	int i, k, n, set = 0;
+	int k;
 
 	if (rtnl_route_get_family(r) != nt->family || rtnl_route_get_table(r) != h->cfg.route_table ||
-	    rtnl_route_get_priority(r) != h->cfg.route_metric)
+	    rtnl_route_get_priority(r) != metric_of(h, nt))
 		return -1;
 	for (k = 0; k < nt->ndst; k++)
 		if (!nl_addr_cmp_prefix(rtnl_route_get_dst(r), nt->dst[k]) &&
 		    nl_addr_get_prefixlen(rtnl_route_get_dst(r)) == nl_addr_get_prefixlen(nt->dst[k]))
-			break;
-	if (k == nt->ndst)
-		return -1;
-	n = rtnl_route_get_nnexthops(r);
+			return k;
+	return -1;
+}
+
+/* The uplinks (bitmask) @r's nexthops go through: gateway and interface (fe80::1 is on every link). */
+static uint32_t nexthop_set(struct net *nt, struct rtnl_route *r)
+{
+	int i, k, n = rtnl_route_get_nnexthops(r);
+	uint32_t set = 0;
+
 	for (k = 0; k < n; k++) {
-		struct nl_addr *gw = rtnl_route_nh_get_gateway(rtnl_route_nexthop_n(r, k));
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(r, k);
+		struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
 
 		for (i = 0; gw && i < nt->n; i++)
-			if (nl_addr_get_len(gw) == alen(nt) && !memcmp(nl_addr_get_binary_addr(gw), gw_of(&nt->up[i]), alen(nt)))
-				set |= 1 << i;
+			if (nl_addr_get_len(gw) == alen(nt) &&
+			    !memcmp(nl_addr_get_binary_addr(gw), gw_of(&nt->up[i]), alen(nt)) &&
+			    (!nt->up[i].ifindex || rtnl_route_nh_get_ifindex(nh) == nt->up[i].ifindex))
+				set |= 1u << i;
 	}
 	return set;
+}
+
+/*
+ * The uplinks managed prefix @k goes through, as the kernel has it now (a
+ * fresh dump), or -1 when it has no such route.  Not from a cached route:
+ * libnl's cache adds each IPv6 route it is told of to the cached one as
+ * one more nexthop, a replace too, so it would still show the uplink the
+ * route just left.
+ */
+static int kernel_route_set(struct heald *h, struct net *nt, int k)
+{
+	struct nl_cache *cache;
+	struct nl_object *o;
+	int set = -1;
+
+	if (rtnl_route_alloc_cache(nt->rt, nt->family, 0, &cache) < 0)
+		return -1;
+	for (o = nl_cache_get_first(cache); o && set < 0; o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+
+		if (managed_prefix(h, nt, r) == k)
+			set = (int)nexthop_set(nt, r);
+	}
+	nl_cache_free(cache);
+	return set;
+}
+
+/* The uplinks (bitmask) a managed route goes through now, if @r is one; -1 if not. */
+static int managed_route_set(struct heald *h, struct net *nt, struct rtnl_route *r)
+{
+	int k = managed_prefix(h, nt, r);
+
+	return k < 0 ? -1 : kernel_route_set(h, nt, k);
 }
 
 /*
@@ -1041,33 +1094,15 @@ void net_route_seen(struct heald *h, struct rtnl_route *r)
 	jsync_async(h);
 }
 
-/* The uplink the first managed route goes through now, or -1. */
+/* The uplink the first managed route goes through now (the first of them, multipath), or -1. */
 static int current_uplink(struct heald *h, struct net *nt)
 {
-	struct nl_cache *cache;
-	struct nl_object *o;
-	int found = -1;
+	int i, set = kernel_route_set(h, nt, 0);
 
-	if (rtnl_route_alloc_cache(nt->rt, nt->family, 0, &cache) < 0)
-		return -1;
-	for (o = nl_cache_get_first(cache); o && found < 0; o = nl_cache_get_next(o)) {
-		struct rtnl_route *r = (struct rtnl_route *)o;
-		struct rtnl_nexthop *nh;
-		struct nl_addr *gw;
-		int i;
-
-		if (rtnl_route_get_table(r) != h->cfg.route_table ||
-		    rtnl_route_get_priority(r) != h->cfg.route_metric ||
-		    nl_addr_cmp_prefix(rtnl_route_get_dst(r), nt->dst[0]) ||
-		    nl_addr_get_prefixlen(rtnl_route_get_dst(r)) != nl_addr_get_prefixlen(nt->dst[0]) ||
-		    !(nh = rtnl_route_nexthop_n(r, 0)) || !(gw = rtnl_route_nh_get_gateway(nh)))
-			continue;
-		for (i = 0; i < nt->n; i++)
-			if (nl_addr_get_len(gw) == alen(nt) && !memcmp(nl_addr_get_binary_addr(gw), gw_of(&nt->up[i]), alen(nt)))
-				found = i;
-	}
-	nl_cache_free(cache);
-	return found;
+	for (i = 0; set > 0 && i < nt->n; i++)
+		if ((set >> i) & 1)
+			return i;
+	return -1;
 }
 
 /* A string member of @o, or "". */
@@ -1201,11 +1236,16 @@ static int table_route(struct heald *h, struct uplink *u, bool add)
 		rtnl_route_set_protocol(r, RTPROT_STATIC);
 		rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
 		rtnl_route_set_type(r, RTN_UNICAST);
-		/* IPv6: the kernel picks the source (a link-local gateway is on-link anyway). */
-		if (!v6(nt)) {
+		/*
+		 * On-link: the gateway is on the interface's link, whether or not
+		 * a prefix route says so yet (IPv6 before the router's
+		 * advertisement); a link-local one is anyway.  IPv4: the
+		 * uplink's address as source; IPv6: the kernel picks one.
+		 */
+		if (!v6(nt))
 			rtnl_route_set_pref_src(r, src);
+		if (!v6(nt) || !IN6_IS_ADDR_LINKLOCAL(&u->gw6))
 			rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
-		}
 		rtnl_route_nh_set_ifindex(nh, u->ifindex);
 		rtnl_route_nh_set_gateway(nh, gw);
 		rtnl_route_add_nexthop(r, nh);
@@ -1366,14 +1406,14 @@ static int uplink_attach(struct heald *h, struct uplink *u, char *err, size_t er
 			snprintf(err, errlen, "uplink %s: targets' probe socket: %s", c->name, strerror(-ret));
 			goto fail;
 		}
+		/* Not fatal: its targets miss until a tick puts it there (targets_routed()). */
 		ret = table_route(h, u, true);
-		if (ret < 0) {
-			snprintf(err, errlen, "uplink %s: route of table %u: %s", c->name,
-				 table_of(h, conf_index(h, u)), nl_geterror(ret));
-			ret = -EIO;
-			goto fail;
-		}
-		rp_filter_warn(c);
+		if (ret < 0)
+			hlog(LOG_WARNING, "uplink %s: route of table %u: %s: its targets are asked again each tick",
+			     c->name, table_of(h, conf_index(h, u)), nl_geterror(ret));
+		u->table_warned = ret < 0;
+		if (!v6(nt))
+			rp_filter_warn(c);
 	}
 	u->attached = true;
 	u->carrier = true;
@@ -1686,8 +1726,12 @@ static void targets_routed(struct heald *h, struct net *nt)
 		if (ret < 0 && ret != -NLE_EXIST)
 			hlog(LOG_WARNING, "uplink %s: rule fwmark %u lookup %u: %s", u->conf->name, t, t,
 			     nl_geterror(ret));
-		if (u->attached && u->carrier && (ret = table_route(h, u, true)) < 0)
+		if (!u->attached || !u->carrier)
+			continue;
+		ret = table_route(h, u, true);
+		if (ret < 0 && !u->table_warned)
 			hlog(LOG_WARNING, "uplink %s: route of table %u: %s", u->conf->name, t, nl_geterror(ret));
+		u->table_warned = ret < 0;
 	}
 }
 
