@@ -278,10 +278,13 @@ static uint64_t jwrite(struct heald *h, struct json_object *entry, bool sync)
 		publish_held(h, h->unpublished[0].id);
 	}
 	h->unpublished[h->nunpublished].line = strdup(line);
-	if (h->unpublished[h->nunpublished].line)
+	if (h->unpublished[h->nunpublished].line) {
 		h->unpublished[h->nunpublished++].id = id;
-	else
-		publish_line(h, id, line);	/* no memory to hold it: out now */
+	} else {
+		/* No memory to hold it: synced here, then out in order. */
+		jsync(h);
+		publish_line(h, id, line);
+	}
 	if (unsynced)
 		jsync_async(h);	/* try again, off the loop */
 	return unsynced ? 0 : id;
