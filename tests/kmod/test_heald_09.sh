@@ -44,7 +44,7 @@ want=$(sha256sum < "$SCRATCH/data" | cut -d' ' -f1)
 heald_start "metrics_address = 127.0.0.1" "serd_n = 3" "serd_t = 60" "cooldown = 0"
 
 cat > "$SCRATCH/prometheus.yml" <<YML
-global: { scrape_interval: 1s, evaluation_interval: 1s }
+global: { scrape_interval: ${WAIT_SCALE}s, evaluation_interval: ${WAIT_SCALE}s }
 rule_files: [ "$rules" ]
 scrape_configs:
   - job_name: heald
@@ -81,7 +81,7 @@ while :; do
 	[ $((SECONDS - t0)) -lt $((30 * WAIT_SCALE)) ] || { api rules | jq -c .; prom_fail "the shipped rules are not loaded and evaluated"; }
 	sleep 0.5
 done
-sleep 3	# a few more evaluations on the healthy node
+sleep $((3 * WAIT_SCALE))	# a few more evaluations on the healthy node
 out=$(alerts) || prom_fail "no answer from /api/v1/alerts"
 [ -z "$out" ] || fail "alerts before the fault: $out"
 log "no alert on the healthy mirror"
@@ -144,14 +144,14 @@ want_dev="HealDeviceDegraded firing device=$dev leg=null job=heald instance=127.
 # Deadlines by the clock, not by rounds: under TCG a round of curl and jq
 # alone can take seconds.
 pending=0
-deadline=$((SECONDS + 180))
+deadline=$((SECONDS + 180 * WAIT_SCALE))
 while :; do
 	out=$(alerts 2>/dev/null) || out=""
 	[ "$pending" = 0 ] && [[ $'\n'$out == *$'\n'"HealLegFailing pending device=$dev leg=1 "* ]] &&
 		pending=$EPOCHREALTIME
 	[[ $'\n'$out$'\n' == *$'\n'"$want_leg"$'\n'* && $'\n'$out$'\n' == *$'\n'"$want_dev"$'\n'* ]] && break
 	[ "$SECONDS" -lt "$deadline" ] ||
-		{ show "$out"; prom_fail "HealLegFailing/HealDeviceDegraded not firing 180 s after the leg failed"; }
+		{ show "$out"; prom_fail "HealLegFailing/HealDeviceDegraded not firing $((180 * WAIT_SCALE)) s after the leg failed"; }
 	sleep 0.5
 done
 t_firing=$EPOCHREALTIME
