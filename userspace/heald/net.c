@@ -1031,10 +1031,10 @@ static uint32_t nexthop_set(struct net *nt, struct rtnl_route *r)
 
 /*
  * The uplinks managed prefix @k goes through, as the kernel has it now (a
- * fresh dump), or -1 when it has no such route.  Not from a cached route:
- * libnl's cache adds each IPv6 route it is told of to the cached one as
- * one more nexthop, a replace too, so it would still show the uplink the
- * route just left.
+ * fresh dump), or -1 when it has no such route.  Not from a cached IPv6
+ * route: libnl's cache adds each IPv6 route it is told of to the cached
+ * one as one more nexthop, a replace too, so it would still show the
+ * uplink the route just left.
  */
 static int kernel_route_set(struct heald *h, struct net *nt, int k)
 {
@@ -1054,12 +1054,18 @@ static int kernel_route_set(struct heald *h, struct net *nt, int k)
 	return set;
 }
 
-/* The uplinks (bitmask) a managed route goes through now, if @r is one; -1 if not. */
+/*
+ * The uplinks (bitmask) a managed route goes through now, if @r is one;
+ * -1 if not.  IPv4: as @r, the kernel's message, says; IPv6: read again
+ * (kernel_route_set()).
+ */
 static int managed_route_set(struct heald *h, struct net *nt, struct rtnl_route *r)
 {
 	int k = managed_prefix(h, nt, r);
 
-	return k < 0 ? -1 : kernel_route_set(h, nt, k);
+	if (k < 0)
+		return -1;
+	return v6(nt) ? kernel_route_set(h, nt, k) : (int)nexthop_set(nt, r);
 }
 
 /*
