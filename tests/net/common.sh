@@ -156,3 +156,11 @@ second_target() {
 }
 
 now() { date +%s.%N; }
+
+# heald's view of uplink $1: the jq path $2 of it in healctl status --json.
+status() { "$HEALCTL" status --json | jq -r --arg u "$1" ".heald.uplinks[] | select(.name == \$u) | $2"; }
+uplink_is() { [ "$(status "$1" .state)" = "$2" ]; }
+wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
+	local end=$(( $(date +%s) + $1 )); shift
+	until "$@" > /dev/null 2>&1; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.05; done
+}

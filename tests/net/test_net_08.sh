@@ -26,12 +26,6 @@ topology
 second_target
 UPLINK_A="targets = $TARGET $TARGET2" UPLINK_B="targets = $TARGET $TARGET2" \
 	heald_start "hold_down = 3" "hold_down_max = 6" "target_interval_ms = 100"
-status() { "$HEALCTL" status --json | jq -r --arg u "$1" ".heald.uplinks[] | select(.name == \$u) | $2"; }
-wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
-	local end=$(( $(date +%s) + $1 )); shift
-	until "$@" > /dev/null 2>&1; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.05; done
-}
-uplink_is() { [ "$(status "$1" .state)" = "$2" ]; }
 via_is() { [ "$(via)" = "$1" ]; }
 alarms() { journal_json | jq --arg u "$1" '[.[] | select(.type == "alarm" and .resource == $u)] | length'; }
 

@@ -53,12 +53,6 @@ METRIC6=100
 via6() { ip -n "$NODE" -6 -j route show default | jq -r --argjson m "$METRIC6" '[.[] | select(.metric == $m)][0].gateway // "none"'; }
 via() { ip -n "$NODE" -j route show default | jq -r --argjson m "$METRIC6" '[.[] | select((.metric // 0) == $m)][0].gateway // "none"'; }
 observed() { journal_json | jq '[.[] | select(.type == "observed")] | length'; }
-status() { "$HEALCTL" status --json | jq -r --arg u "$1" ".heald.uplinks[] | select(.name == \$u) | $2"; }
-wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
-	local end=$(( $(date +%s) + $1 )); shift
-	until "$@" > /dev/null 2>&1; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.05; done
-}
-uplink_is() { [ "$(status "$1" .state)" = "$2" ]; }
 via6_is() { [ "$(via6)" = "$1" ]; }
 
 MORE_SECTIONS=$(printf '[uplink A6]\ninterface = vA\ngateway = fe80::1\ntargets = 2001:db8:9::1\n[uplink B6]\ninterface = vB\ngateway = 2001:db8:2::1\ntargets = 2001:db8:9::1\n') \

@@ -293,6 +293,15 @@ static const char *state_of(bool known, bool ok)
 	return !known ? "unknown" : ok ? "up" : "down";
 }
 
+/* What @p measures, into @o: round trip, smoothed, its miss timeout, recent loss. */
+static void prober_json(struct heald *h, const struct uplink *u, const struct prober *p, struct json_object *o)
+{
+	json_object_object_add(o, "rtt_ms", json_object_new_double(p->rtt_ms));
+	json_object_object_add(o, "srtt_ms", json_object_new_double(p->srtt_ms));
+	json_object_object_add(o, "timeout_ms", json_object_new_double(probe_timeout(h, u, p) * 1e3));
+	json_object_object_add(o, "loss_pct", json_object_new_double(loss_pct(p)));
+}
+
 static struct json_object *uplink_json(struct heald *h, const struct uplink *u, double now)
 {
 	struct net *nt = u->nt;
@@ -307,10 +316,7 @@ static struct json_object *uplink_json(struct heald *h, const struct uplink *u, 
 	json_object_object_add(o, "priority", json_object_new_int((int)u->conf->priority));
 	json_object_object_add(o, "state", json_object_new_string(!u->known ? "unknown" : u->up ? "up" : "down"));
 	json_object_object_add(o, "carrier", json_object_new_boolean(u->carrier));
-	json_object_object_add(o, "rtt_ms", json_object_new_double(u->gwp.rtt_ms));
-	json_object_object_add(o, "srtt_ms", json_object_new_double(u->gwp.srtt_ms));
-	json_object_object_add(o, "timeout_ms", json_object_new_double(probe_timeout(h, u, &u->gwp) * 1e3));
-	json_object_object_add(o, "loss_pct", json_object_new_double(loss_pct(&u->gwp)));
+	prober_json(h, u, &u->gwp, o);
 	json_object_object_add(o, "probes_sent", json_object_new_int64((int64_t)u->gwp.sent));
 	json_object_object_add(o, "probes_answered", json_object_new_int64((int64_t)u->gwp.received));
 	json_object_object_add(o, "gateway_state", json_object_new_string(state_of(u->gwp.known, u->gwp.ok)));
@@ -321,10 +327,7 @@ static struct json_object *uplink_json(struct heald *h, const struct uplink *u, 
 			json_object_array_add(a, json_object_new_string(u->conf->targets[i]));
 		json_object_object_add(t, "addresses", a);
 		json_object_object_add(t, "state", json_object_new_string(state_of(u->tgp.known, u->tgp.ok)));
-		json_object_object_add(t, "rtt_ms", json_object_new_double(u->tgp.rtt_ms));
-		json_object_object_add(t, "srtt_ms", json_object_new_double(u->tgp.srtt_ms));
-		json_object_object_add(t, "timeout_ms", json_object_new_double(probe_timeout(h, u, &u->tgp) * 1e3));
-		json_object_object_add(t, "loss_pct", json_object_new_double(loss_pct(&u->tgp)));
+		prober_json(h, u, &u->tgp, t);
 		json_object_object_add(t, "rounds_sent", json_object_new_int64((int64_t)u->tgp.sent));
 		json_object_object_add(t, "rounds_answered", json_object_new_int64((int64_t)u->tgp.received));
 		json_object_object_add(o, "targets", t);
