@@ -706,7 +706,6 @@ static bool echo_reply(const struct uplink *u, const struct prober *p, const uin
 
 static void probe_reply(struct heald *h, struct uplink *u, struct prober *p)
 {
-	struct net *nt = u->nt;
 	uint8_t buf[512];
 	struct sockaddr_storage from;
 	socklen_t fl = sizeof(from);
@@ -760,7 +759,6 @@ static void probe_reply(struct heald *h, struct uplink *u, struct prober *p)
 			uplink_update(h, u, now, "a target beyond the gateway answers");
 		}
 	}
-	arm(nt);
 }
 
 static int route_replace(struct heald *h, struct net *nt, uint32_t set, char *why, size_t wlen)
@@ -1656,10 +1654,14 @@ void net_ready(struct heald *h, struct watch *w)
 			return;
 		}
 		for (i = 0; i < nt->n; i++) {
-			if (&nt->up[i].gwp.w == w)
-				probe_reply(h, &nt->up[i], &nt->up[i].gwp);
-			if (&nt->up[i].tgp.w == w)
-				probe_reply(h, &nt->up[i], &nt->up[i].tgp);
+			struct prober *p = &nt->up[i].gwp.w == w ? &nt->up[i].gwp :
+					   &nt->up[i].tgp.w == w ? &nt->up[i].tgp : NULL;
+
+			if (!p)
+				continue;
+			probe_reply(h, &nt->up[i], p);
+			arm(nt);	/* after the replies (probe_timer() arms for its own) */
+			return;
 		}
 	}
 }
