@@ -31,6 +31,7 @@ LV_SOCK_A=$LV_A/run/libvirt-sock
 LV_URI_A="qemu:///system?socket=$LV_SOCK_A"
 VM=healvm$$
 VM_KERNEL=""
+PY=${PY:-/usr/bin/python3}	# vm_moved_intact's checker
 _lv_a_pid=""
 
 lv_cleanup() {
@@ -45,6 +46,13 @@ lv_cleanup() {
 	[ -n "$_lv_a_pid" ] && kill -9 "$_lv_a_pid" 2>/dev/null
 	[ -f "$LV_B/run/libvirtd.pid" ] && kill -9 "$(cat "$LV_B/run/libvirtd.pid")" 2>/dev/null
 	pkill_qemu_of "$VM"
+	# Until they are gone: the mount namespace of the source's libvirtd holds
+	# what was mounted when it started (in the VM a healblk device's file
+	# system, which cleanup must be able to unmount and destroy).
+	for ((d = 0; d < 50; d++)); do
+		{ [ -z "$_lv_a_pid" ] || ! kill -0 "$_lv_a_pid" 2>/dev/null; } && ! pgrep -f "guest=$VM," > /dev/null && break
+		sleep 0.1
+	done
 }
 
 # Any qemu still running this test's VM (by its unique name; the pid files may be gone).
@@ -165,7 +173,8 @@ lv_start() {
 	lv_conf "$LV_B" "$(cat /proc/sys/kernel/random/uuid)" "$ADDR_B"
 	lv_script "$LV_A"
 	lv_script "$LV_B"
-	nsenter --net="/run/netns/$NSA" unshare --mount --propagation private \
+	in_source
+	"${IN_SOURCE[@]}" unshare --mount --propagation private \
 		sh "$LV_A/node.sh" >> "$LV_A/stderr.log" 2>&1 &
 	_lv_a_pid=$!
 	# Killed by lv_cleanup: without the shell's "Killed" notice in the test's output.

@@ -4,7 +4,8 @@
 # $HEAL_RESULTS/kmod-<kver>.tap.  After every test: no new WARNING, BUG,
 # Call Trace, KASAN or lockdep report in dmesg, and no healblk, loop or dm
 # device left behind.  Each test gets HEAL_TEST_TIMEOUT seconds (600, as in
-# settings; a KASAN kernel needs more).
+# settings; a KASAN kernel needs more), or its own "# heal-test-timeout: N"
+# when that is longer.
 #   scripts/vm.sh KVER [env HEAL_TESTS="test_x_01 nl_test"] tests/kmod/run.sh
 #   scripts/vm.sh KVER env HEAL_SHARD=1/2 tests/kmod/run.sh
 set -u
@@ -114,7 +115,11 @@ for t in "${tests[@]}"; do
 	echo "$mark" > /dev/kmsg
 	start=$(date +%s)
 	# -k: a test whose shell waits on a stuck command ignores the TERM.
-	timeout -k 30 "${HEAL_TEST_TIMEOUT:-600}" "$t" > "$logs/$name.log" 2>&1
+	# A test's own "# heal-test-timeout: N" (one that boots a guest) when longer.
+	t_secs=${HEAL_TEST_TIMEOUT:-600}
+	own=$(sed -n 's/^# heal-test-timeout: \([0-9][0-9]*\).*/\1/p' "$t" | head -1)
+	[ "${own:-0}" -gt "$t_secs" ] && t_secs=$own
+	timeout -k 30 "$t_secs" "$t" > "$logs/$name.log" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	sed 's/^/# /' "$logs/$name.log" | tee -a "$tap" > /dev/null
