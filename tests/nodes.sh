@@ -233,7 +233,10 @@ source_start() {
 # count also in $DATA/NAME/count.  A shell loop: TOKEN chosen once at its
 # start (a restart would show a new one).  With MIB, a python3 process
 # holding MIB MiB of random bytes: TOKEN is their CRC-32, computed anew for
-# each line (memory that changed would show).  WL_PID[NAME]: its root.
+# each line (memory that changed would show); with WL_PORT too, a server:
+# it answers each TCP connection to WL_PORT with its line "TOKEN N" and
+# closes it.  WL_PID[NAME]: its root.
+WL_PORT=0
 declare -A WL_PID
 workload_start() {	# workload_start NAME [MIB]
 	local d=$DATA/$1 cg=$CGBASE/$1 i prog
@@ -243,16 +246,29 @@ workload_start() {	# workload_start NAME [MIB]
 	prog='token=$(od -An -N4 -tx4 /dev/urandom | tr -d " ") && i=0 &&
 		while :; do i=$((i + 1)); echo "$token $i" >&3; echo "$i" > count; sleep 0.1; done'
 	[ -n "${2:-}" ] && prog="exec /usr/bin/python3 -c '
-import os, time, zlib
+import os, select, socket, time, zlib
 buf = bytearray(os.urandom($2 << 20))
 log = os.fdopen(3, \"w\", buffering=1)
+srv = None
+if $WL_PORT:
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((\"0.0.0.0\", $WL_PORT))
+    srv.listen(8)
 i = 0
 while True:
     i += 1
-    log.write(\"%08x %d\\n\" % (zlib.crc32(buf), i))
+    crc = zlib.crc32(buf)
+    log.write(\"%08x %d\\n\" % (crc, i))
     with open(\"count\", \"w\") as f:
         f.write(\"%d\\n\" % i)
-    time.sleep(0.1)
+    end = time.monotonic() + 0.1
+    while srv and end > time.monotonic():
+        if select.select([srv], [], [], max(0, end - time.monotonic()))[0]:
+            c = srv.accept()[0]
+            c.sendall(b\"%08x %d\\n\" % (crc, i))
+            c.close()
+    time.sleep(max(0, end - time.monotonic()))
 '"
 	# Its own session, stdio on /dev/null, no other fd inherited: CRIU takes it as it is.
 	# In the source node's network namespace, where its heald (and CRIU) run.

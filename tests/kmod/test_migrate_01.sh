@@ -13,6 +13,8 @@
 #     moves: CRIU restores it there, it counts on from where it stopped,
 #     same memory, its data with it, nothing left of it here; the peer's
 #     heald holds it, both journals say so.  Times and image size logged.
+# The workload is a server too (a listening socket): a client asks it
+# before the move, and reconnects to it on the peer after.
 # shellcheck source=../common.sh
 . "$(dirname "$0")/../common.sh"
 # shellcheck source=../nodes.sh
@@ -28,12 +30,20 @@ mkfs.ext4 -q "/dev/$dev" || fail "mkfs"
 nodes_setup
 nodes_mount "/dev/$dev" "$DATA/counter"
 peer_start
+# A server: each connection to port 7707 gets its line "CRC N" (clients reconnect after the move).
+WL_PORT=7707
 workload_start counter 4
 # A copy that takes a few seconds, for the peer to die in.
 PEER_LINES=("bwlimit = 2048")
 # ssh under TCG, on a loaded machine, can take more than 10 s.
 source_start "peer_timeout = 60" "peer_max_age = 30" "[workload counter]" "cgroup = ${CGBASE#"$CG"}/counter" "kind = criu" \
 	"data = $DATA/counter" "deadline = 300"
+
+# ask ADDR: the server's answer to a client in the source node, connecting to ADDR.
+ask() {
+	in_source
+	"${IN_SOURCE[@]}" timeout 10 bash -c 'exec 5<> "/dev/tcp/$1/$2" && read -r l <&5 && echo "$l"' ask "$1" "$WL_PORT" 2>/dev/null
+}
 
 # 1. Inventory: the workload is on healblk, and on its legs.
 wl() { hs status --json | jq -c '.heald.migration.workloads[0]'; }
@@ -57,6 +67,9 @@ done
 
 # 2. The peer dies mid-copy: the workload runs on here.
 token=$(head -1 "$DATA/counter/log" | cut -d' ' -f1)
+a=$(ask "$ADDR_A") || nodes_fail "the server does not answer here"
+[ "${a% *}" = "$token" ] || nodes_fail "the server here says '$a', its log $token"
+log "a client here: '$a'"
 hs drain counter > /dev/null || nodes_fail "drain"
 end=$((SECONDS + 120))
 while [ $SECONDS -lt $end ]; do
@@ -81,7 +94,8 @@ now=$(workload_count counter)
 r=$(log_check < "$DATA/counter/log") || nodes_fail "the log here has a gap or a restart"
 [ "${r% *}" = "$token" ] || nodes_fail "its memory changed: $token then ${r% *}"
 kill -0 "${WL_PID[counter]}" || nodes_fail "the workload is gone"
-log "resumed here, counting on: $r"
+a=$(ask "$ADDR_A") || nodes_fail "the resumed server does not answer here"
+log "resumed here, counting on: $r; a client here: '$a'"
 
 # 3. The peer is back: heald moves it by itself (drained, the cooldown passed).
 peer_start
@@ -102,6 +116,12 @@ r=$(peer_exec cat "$DATA/counter/log" | log_check) || nodes_fail "the log on the
 [ "$(head -n "$last_here" "$DATA/counter/log" | sha256sum)" = \
   "$(peer_exec head -n "$last_here" "$DATA/counter/log" | sha256sum)" ] || nodes_fail "its data differ"
 log "the peer's pid $pid counts on from $last_here: $r (same memory CRC)"
+# Its clients reconnect to it where it runs now: same memory, the count on.
+ask "$ADDR_A" > /dev/null && nodes_fail "the server still answers here"
+a=$(ask "$ADDR_B") || nodes_fail "the server does not answer on the peer"
+[ "${a% *}" = "$token" ] && [ "${a#* }" -gt "$last_here" ] ||
+	nodes_fail "the server on the peer says '$a' (was $token, $last_here here)"
+log "the client reconnects to $ADDR_B: '$a'"
 w=$(wl)
 jq -e '.state == "moved" and .peer == "b" and .processes == 0 and .moves == 1 and .moves_failed >= 1' \
 	<<< "$w" > /dev/null || nodes_fail "status here: $w"
