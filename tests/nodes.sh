@@ -198,7 +198,7 @@ source_start() {
 		echo "socket = $SCRATCH/heald.sock"
 		echo "journal = $SCRATCH/journal.jsonl"
 		echo "metrics_port = ${SOURCE_METRICS_PORT:-0}"
-		echo "bpf = no"
+		echo "bpf = ${SOURCE_BPF:-no}"
 		echo "poll_ms = 200"
 		echo "node_name = source-a"
 		echo "migrate_dir = $MIGRATE"
@@ -277,6 +277,8 @@ while True:
 	"${IN_SOURCE[@]}" setsid sh -c 'echo $$ > "$1/cgroup.procs" && cd "$2" && exec 3>> log && eval "$3"' \
 		workload "$cg" "$d" "$prog" < /dev/null > /dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	WL_PID[$1]=$!
+	# Killed by a move, a checkpoint or nodes_cleanup: without the shell's "Killed" notice.
+	disown "$!"
 	for ((i = 0; i < 100; i++)); do
 		[ -s "$d/count" ] && return 0
 		sleep 0.1

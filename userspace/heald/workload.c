@@ -453,11 +453,15 @@ static void wl_kills(struct heald *h, struct wl_track *w, double now)
 		if (!strncmp(c->path, w->cgroup, len) && (!c->path[len] || c->path[len] == '/'))
 			total += c->oom_kills + c->crashes;
 	}
-	/* The first look only learns the count. */
-	if (w->kills_seen && total > w->kills_seen)
+	/*
+	 * procmon counts from heald's start (its maps are heald's own): every
+	 * kill is news, the first one too.  Less than before: a cgroup went
+	 * (a unit restarted has a new one), counted from there on.
+	 */
+	if (total > w->kills_seen)
 		for (k = 0; k < total - w->kills_seen && k < SERD_MAX_N; k++)
 			serd_record(&w->kills, now);
-	w->kills_seen = total ?: w->kills_seen;
+	w->kills_seen = total;
 	serd_tick(&w->kills, now);
 }
 
