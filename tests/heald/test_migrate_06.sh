@@ -54,9 +54,15 @@ in_source
 	sleep 0.1
 	done' supervisor "$cg" "$DATA/crashy" "$MEMCG" < /dev/null > /dev/null 2>&1 &
 disown "$!"
+# Part 2's unit, and a directory of its name where a user could make one: a
+# subtree not root's (systemd's delegation to a user), made first.
+unit=heal-u$$.service
+mkdir -p "$CGBASE/deleg/$unit" || fail "mkdir deleg"
+_wl_cgroups+=("$CGBASE/deleg/$unit" "$CGBASE/deleg" "$CGBASE/$unit")
+chown -R 65534:65534 "$CGBASE/deleg"
 SOURCE_BPF=yes source_start "move_on_kills = 3" "kill_window = 300" \
 	"[workload crashy]" "cgroup = ${CGBASE#"$CG"}/crashy" "kind = hook" "hook = $SCRATCH/hook.sh" \
-	"deadline = 20"
+	"deadline = 20" "[workload unity]" "unit = $unit"
 hs status --json | jq -e '.heald.heald.bpf | . != "off" and (test("procmon") | not)' > /dev/null ||
 	skip "procmon not loaded: $(hs status --json | jq -r .heald.heald.bpf)"
 
@@ -67,14 +73,16 @@ moves() {
 }
 # crash KIND N: the supervisor's child ends the KIND way, the Nth end; heald sees N kills.
 crash() {
-	local i
+	local i want
 	touch "$DATA/crashy/$1"
 	for ((i = 0; i < 100; i++)); do
 		[ "$({ wc -l < "$DATA/crashy/ends"; } 2>/dev/null)" = "$2" ] && break
 		sleep 0.1
 	done
 	log "child $2: $(tail -1 "$DATA/crashy/ends" 2>/dev/null)"
-	[ "$(tail -1 "$DATA/crashy/ends" 2>/dev/null)" = "$1 137" ] || [ "$(tail -1 "$DATA/crashy/ends")" = "$1 139" ] ||
+	want=139	# SIGSEGV; the OOM killer's is SIGKILL
+	[ "$1" = oom ] && want=137
+	[ "$(tail -1 "$DATA/crashy/ends" 2>/dev/null)" = "$1 $want" ] ||
 		nodes_fail "the child did not die as asked: $(cat "$DATA/crashy/ends" 2>/dev/null)"
 	for ((i = 0; i < 50; i++)); do
 		[ "$(hs status --json | jq --arg c "${CGBASE#"$CG"}/crashy" \
@@ -116,4 +124,40 @@ jq -e --argjson id "$(jq .id <<< "$d")" '.decision == $id and .workload == "cras
 	and .evidence.trigger == "kills" and .evidence.kills_in_window == 3' "$SCRATCH/hook.in" > /dev/null ||
 	nodes_fail "the hook's input: $(cat "$SCRATCH/hook.in")"
 log "moved by its hook: $(jq -c '{decision, workload, reason, peer: .peer.name}' "$SCRATCH/hook.in")"
+
+# 2. A unit found by its name: never in a user's subtree; its cgroup gone a
+# while (the unit stopped) and back is not charged its old kills again.
+wu() { hs status --json | jq -c '.heald.migration.workloads[] | select(.name == "unity")'; }
+sleep 3
+w=$(wu)
+[ "$(jq -r .cgroup <<< "$w")" = "" ] || [ "$(jq -r .cgroup <<< "$w")" = null ] ||
+	nodes_fail "the unit's cgroup taken from a user's subtree: $w"
+log "a directory named $unit in a subtree not root's: not taken ($(jq -c '{cgroup, processes}' <<< "$w"))"
+mkdir "$CGBASE/$unit" || fail "mkdir $unit"
+segv() {	# a process of the unit's cgroup dies of SIGSEGV; until heald counts it as N
+	local i
+	{ bash -c 'echo $$ > "$1/cgroup.procs" && ulimit -c 0 && exec sh -c "kill -SEGV \$\$"' _ "$CGBASE/$unit"; } 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		[ "$(wu | jq .kills_in_window)" = "$1" ] && return 0
+		sleep 0.2
+	done
+	nodes_fail "not $1 kills: $(wu)"
+}
+for ((i = 0; i < 50; i++)); do
+	[ "$(wu | jq -r .cgroup)" = "${CGBASE#"$CG"}/$unit" ] && break
+	sleep 0.2
+done
+[ "$(wu | jq -r .cgroup)" = "${CGBASE#"$CG"}/$unit" ] || nodes_fail "the unit's cgroup not found: $(wu)"
+segv 1
+rmdir "$CGBASE/$unit" || fail "rmdir $unit"
+for ((i = 0; i < 50; i++)); do
+	[ -z "$(wu | jq -r '.cgroup // empty')" ] && break
+	sleep 0.2
+done
+[ -z "$(wu | jq -r '.cgroup // empty')" ] || nodes_fail "the unit's cgroup still seen: $(wu)"
+mkdir "$CGBASE/$unit" || fail "mkdir $unit again"
+segv 2
+sleep 3
+[ "$(wu | jq .kills_in_window)" = 2 ] || nodes_fail "the unit charged again for its old kill: $(wu)"
+log "the unit stopped and back: $(wu | jq -c '{cgroup, kills_in_window, health}')"
 heald_done

@@ -97,9 +97,18 @@ static bool find_dir(const char *dir, const char *name, int depth, char *out, si
 	while (!found && (de = readdir(d))) {
 		char sub[PATH_MAX];
 
+		struct stat st;
+
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub))
+			continue;
+		/*
+		 * Not root's: a subtree systemd delegated to a user (user@UID.service
+		 * and what the user makes in it), where any user may name a
+		 * directory after a system unit.  Never searched, never taken.
+		 */
+		if (stat(sub, &st) || st.st_uid != 0)
 			continue;
 		if (!strcmp(de->d_name, name)) {
 			snprintf(out, len, "%s", sub);
@@ -454,10 +463,21 @@ static void wl_kills(struct heald *h, struct wl_track *w, double now)
 			total += c->oom_kills + c->crashes;
 	}
 	/*
-	 * procmon counts from heald's start (its maps are heald's own): every
-	 * kill is news, the first one too.  Less than before: a cgroup went
-	 * (a unit restarted has a new one), counted from there on.
+	 * procmon counts from heald's start (its maps are heald's own): at the
+	 * first look every kill is news, the first one too.  A cgroup's
+	 * counts only grow (tracked cgroups stay; a unit restarted at the same
+	 * path adds a new one), so a unit stopped for a while (no cgroup)
+	 * keeps its count and is not charged again when it comes back.  Its
+	 * cgroup at another path: that one's past is not this workload's news.
 	 */
+	if (!len) {
+		serd_tick(&w->kills, now);
+		return;
+	}
+	if (w->kills_for[0] && strcmp(w->kills_for, w->cgroup))
+		w->kills_seen = total;
+	_Static_assert(sizeof(w->kills_for) == sizeof(w->cgroup), "kills_for holds a cgroup");
+	memcpy(w->kills_for, w->cgroup, sizeof(w->kills_for));
 	if (total > w->kills_seen)
 		for (k = 0; k < total - w->kills_seen && k < SERD_MAX_N; k++)
 			serd_record(&w->kills, now);

@@ -47,6 +47,7 @@ struct wl_track {
 	char risk[200];
 	struct serd kills;	/* crashes and OOM kills of its cgroups */
 	uint64_t kills_seen;	/* procmon's count when last looked */
+	char kills_for[160];	/* the cgroup that count is of ("": none looked at yet) */
 	bool drain;		/* the operator asked it off the node, until undrain */
 	uint64_t drain_id;	/* the journal entry of that */
 	enum wl_state state;
