@@ -18,7 +18,9 @@
 #   copy of $VMDIR: the peer binds a directory of its own over it) with
 #   fsync, then prints "heal-vm TOKEN N SHA256" (the block's sha256) on
 #   its serial console, $VMDIR/console.log, every 0.2 s.  TOKEN is drawn
-#   at boot: a restart would show a new one, and N from 1 again.
+#   at boot: a restart would show a new one, and N from 1 again.  With
+#   VM_APPEND="heal_dirty=MIB" it also rewrites MIB MiB of its memory in a
+#   loop (a guest dirtying memory faster than a slow link copies it).
 #
 # Block N is "heal block N" padded with spaces to 4095 bytes and a newline
 # (vm_block prints it), so the test can check every block the guest wrote
@@ -31,6 +33,7 @@ LV_SOCK_A=$LV_A/run/libvirt-sock
 LV_URI_A="qemu:///system?socket=$LV_SOCK_A"
 VM=healvm$$
 VM_KERNEL=""
+VM_APPEND=""			# more words for the guest's command line (heal_dirty=MIB)
 PY=${PY:-/usr/bin/python3}	# vm_moved_intact's checker
 _lv_a_pid=""
 
@@ -91,6 +94,17 @@ vm_initramfs() {
 		insmod /lib/modules/$m.ko
 	done
 	while [ ! -b /dev/vda ]; do sleep 0.1; done
+	# heal_dirty=MIB on the command line: dd reads a file of MIB MiB into a
+	# buffer as fast as it can, over and over, a guest dirtying memory faster
+	# than a slow link copies it.  Not zeros: QEMU sends a page of zeros as
+	# a mark, and such a guest converges at any speed.
+	for w in $(cat /proc/cmdline); do
+		case $w in
+		heal_dirty=*)
+			yes heal | head -c $((${w#*=} << 20)) > /tmp/dirty
+			(while :; do dd if=/tmp/dirty of=/dev/null bs="${w#*=}M" 2>/dev/null; done) & ;;
+		esac
+	done
 	token=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 	n=$(($(blockdev --getsize64 /dev/vda) / 4096))
 	i=0
@@ -205,7 +219,7 @@ vm_start() {	# vm_start MIB
 	    <type arch='x86_64' machine='pc'>hvm</type>
 	    <kernel>$VM_KERNEL</kernel>
 	    <initrd>$SCRATCH/initramfs.gz</initrd>
-	    <cmdline>console=ttyS0 quiet panic=-1</cmdline>
+	    <cmdline>console=ttyS0 quiet panic=-1${VM_APPEND:+ $VM_APPEND}</cmdline>
 	  </os>
 	  <on_reboot>destroy</on_reboot>
 	  <devices>

@@ -601,6 +601,13 @@ TEST(config_workloads_and_peers)
 	EXPECT_STREQ("", c.peer[0].libvirt_uri);	/* built from its ssh keys (libvirt.c) */
 	EXPECT_STREQ("qemu+ssh://heal@node-c/system?keyfile=/etc/heal/id&no_verify=0", c.peer[1].libvirt_uri);
 	EXPECT_EQ(4, c.peer[1].capacity);	/* the default */
+	/* On unless said: without it a guest that dirties faster than the link never leaves. */
+	ASSERT_EQ(0, parse(&c, "[workload a]\nkind = libvirt\ndomain = a\n"
+			       "[workload b]\nkind = libvirt\ndomain = b\nauto_converge = no\n", err));
+	EXPECT_TRUE(c.workload[0].auto_converge);
+	EXPECT_FALSE(c.workload[1].auto_converge);
+	/* "no" for another kind: meaningless, accepted (a file that said it before it was the default). */
+	ASSERT_EQ(0, parse(&c, "[workload a]\ncgroup = /a\nauto_converge = no\n", err));
 }
 
 TEST(config_bad_workloads_and_peers_name_the_line)
@@ -622,6 +629,7 @@ TEST(config_bad_workloads_and_peers_name_the_line)
 		{ "[workload a]\nkind = libvirt\n", "heald.conf:1: [workload a] kind = libvirt needs a domain" },
 		{ "[workload a]\nkind = libvirt\ndomain = d\ncgroup = /a\n", "and no cgroup, unit or data" },
 		{ "[workload a]\ncgroup = /a\ndomain = d\n", "domain, uri and auto_converge are for kind = libvirt" },
+		{ "[workload a]\ncgroup = /a\nauto_converge = yes\n", "domain, uri and auto_converge are for kind = libvirt" },
 		{ "[workload a]\nkind = libvirt\ndomain = d;reboot\n", "domain: 'd;reboot' is not a domain name" },
 		{ "[workload a]\nkind = libvirt\ndomain = d\nuri = xen:///system\n", "uri: 'xen:///system' is not a libvirt URI" },
 		{ "[workload a]\nkind = libvirt\ndomain = d\nuri = qemu:///system x\n", "is not a libvirt URI" },

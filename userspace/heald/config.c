@@ -442,6 +442,12 @@ static int parse_workload_section(struct config *c, const char *file, int lineno
 	memset(w, 0, sizeof(*w));
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	w->kind = WL_KIND_NONE;
+	/*
+	 * On unless said otherwise: QEMU throttles the guest only when it
+	 * dirties memory faster than the link copies it, and without it such a
+	 * guest never leaves (pre-copy does not converge).
+	 */
+	w->auto_converge = true;
 	w->line = lineno;
 	return 0;
 }
@@ -485,6 +491,7 @@ static int workload_key(struct workload_conf *w, const char *key, const char *va
 	} else if (!strcmp(key, "auto_converge")) {
 		if (yes_no(val, &w->auto_converge))
 			return snprintf(why, wlen, "auto_converge: '%s' is not yes or no", val), -1;
+		w->auto_converge_set = true;
 	} else if (!strcmp(key, "priority")) {
 		if (whole(val, 1000, &w->priority))
 			return snprintf(why, wlen, "priority: '%s' is not 0..1000", val), -1;
@@ -603,7 +610,7 @@ static int check_workloads(const struct config *c, const char *file, char *err, 
 					 "and no cgroup, unit or data (libvirt copies its disks)", file, w->line, w->name);
 				return -EINVAL;
 			}
-		} else if (w->domain[0] || w->uri[0] || w->auto_converge) {
+		} else if (w->domain[0] || w->uri[0] || (w->auto_converge_set && w->auto_converge)) {
 			snprintf(err, errlen, "%s:%d: [workload %s] domain, uri and auto_converge are for kind = libvirt",
 				 file, w->line, w->name);
 			return -EINVAL;

@@ -79,7 +79,8 @@ struct workload_conf {
 	double deadline;	/* seconds a move may take; 0: move_deadline */
 	char domain[64];	/* kind = libvirt: the domain's name */
 	char uri[256];		/* kind = libvirt: the local libvirt, default qemu:///system */
-	bool auto_converge;	/* kind = libvirt: throttle a guest that dirties memory faster than the link */
+	bool auto_converge;	/* kind = libvirt: throttle a guest that dirties memory faster than the link (yes) */
+	bool auto_converge_set;	/* said in the file ("yes" refused for the other kinds) */
 	int line;
 };
 

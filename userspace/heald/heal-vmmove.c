@@ -203,10 +203,21 @@ static int inventory(const struct opts *o)
 	return EXIT_MOVED;
 }
 
-/* A job statistics field, if there. */
+/*
+ * A job statistics field, if there.  Most are unsigned long long; the
+ * auto-converge throttle is an int (a percentage).
+ */
 static bool stat_ull(virTypedParameterPtr p, int n, const char *name, unsigned long long *v)
 {
-	return virTypedParamsGetULLong(p, n, name, v) == 1;
+	int i;
+
+	if (virTypedParamsGetULLong(p, n, name, v) == 1)
+		return true;
+	if (virTypedParamsGetInt(p, n, name, &i) == 1 && i >= 0) {
+		*v = (unsigned long long)i;
+		return true;
+	}
+	return false;
 }
 
 /* The job's statistics as JSON (bytes and milliseconds as libvirt gives them). */
