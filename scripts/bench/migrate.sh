@@ -11,8 +11,26 @@
 #    its wall time and `domjobinfo --completed` downtime on the peer;
 # the VM brought back to the source (client-driven virsh migrate) after
 # each.  Prints every trial, the medians, and heald's ratios to virsh's.
+# Then CRIU's dump and restore time by memory size, and heald's CRIU move
+# by size, in Debian's 6.1 kernel under scripts/vm.sh (scripts/bench/criu.sh:
+# CRIU 3.17 cannot run on the host's 6.18).  BENCH_MIGRATE=libvirt or criu:
+# that part only.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
+part=${BENCH_MIGRATE:-all}
+
+criu_part() {
+	local k
+	k=$(find /lib/modules -mindepth 1 -maxdepth 1 -name '6.1.*-amd64' -printf '%f\n' | sort -V | tail -1)
+	[ -n "$k" ] || { echo "bench/migrate: no Debian 6.1 kernel in /lib/modules: make setup" >&2; return 1; }
+	echo "CRIU by memory size, in $k (scripts/bench/criu.sh):"
+	HEAL_VM_MEMORY=${HEAL_VM_MEMORY:-3G} HEAL_VM_TIMEOUT=${HEAL_VM_TIMEOUT:-3600} \
+		"$top/scripts/vm.sh" "$k" "$top/scripts/bench/criu.sh"
+}
+if [ "$part" = criu ]; then
+	criu_part
+	exit
+fi
 # The optimized build: the sanitizers' cost is not heald's.
 HEALD=${HEALD:-$top/build/bin/heald}
 # shellcheck source=../../tests/heald/common.sh
@@ -104,3 +122,4 @@ awk -v ht="$ht" -v hd="$hd" -v hl="$hl" -v vt="$vt" -v vd="$vd" -v n="$trials" '
 	printf "heald / virsh: total %.2f, downtime %.2f\n", ht / vt, hd / vd
 }'
 heald_done
+[ "$part" = libvirt ] || criu_part
