@@ -160,4 +160,11 @@ segv 2
 sleep 3
 [ "$(wu | jq .kills_in_window)" = 2 ] || nodes_fail "the unit charged again for its old kill: $(wu)"
 log "the unit stopped and back: $(wu | jq -c '{cgroup, kills_in_window, health}')"
+# A reload that raises move_on_kills: the kills held are kept, and more fit.
+sed -i 's/^move_on_kills = 3$/move_on_kills = 5/' "$SCRATCH/heald.conf"
+kill -HUP "$HEALD_PID"
+sleep 2
+segv 3
+segv 4
+log "move_on_kills 3 -> 5 by a reload: $(wu | jq -c '{kills_in_window}')"
 heald_done

@@ -622,6 +622,7 @@ void move_begin(struct heald *h, struct wl_track *w, int peer, uint64_t id, cons
 		snprintf(w->peer, sizeof(w->peer), "%s", m->p->conf->name);
 	}
 	w->move = m;
+	w->move_starts++;	/* an inventory asked before this says nothing of after it */
 	w->state = WL_MOVING;
 	h->moving++;
 	h->actions_total++;

@@ -106,8 +106,12 @@ static void vm_inventoried(struct heald *h, struct child *c, void *ctx)
 
 	(void)h;
 	w->vm_asking = false;
-	/* A move began meanwhile: what it finds counts, not this. */
-	if (w->move) {
+	/*
+	 * A move began meanwhile (under way, or already over: it may end
+	 * before an inventory does): what it finds counts, not this.  Else a
+	 * domain seen running here before it left would be "here again".
+	 */
+	if (w->move || w->vm_asked_gen != w->move_starts) {
 		json_object_put(o);
 		return;
 	}
@@ -138,6 +142,7 @@ void vm_inventory(struct heald *h, struct wl_track *w)
 	snprintf(what, sizeof(what), "%s: inventory", w->conf->name);
 	argv[0] = (char *)vmmove_path();
 	w->vm_asked_at = now_mono();
+	w->vm_asked_gen = w->move_starts;
 	/* A node without VMs has no libvirt: heal-vmmove is a package of its own. */
 	if (access(argv[0], X_OK)) {
 		snprintf(w->vm_error, sizeof(w->vm_error),

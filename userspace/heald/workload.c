@@ -449,12 +449,33 @@ static uint64_t read_u64(const char *dir, const char *file)
 	return v;
 }
 
+/*
+ * move_on_kills or kill_window changed by a reload: the engine sized anew,
+ * the kills it holds kept (oldest first), so that a bigger move_on_kills
+ * can be reached without a restart.
+ */
+static void wl_kills_conf(const struct heald *h, struct wl_track *w)
+{
+	uint32_t n = h->cfg.move_on_kills ? h->cfg.move_on_kills : 1, first, i;
+	struct serd old = w->kills, want;
+
+	serd_init(&want, n, h->cfg.kill_window, h->cfg.kill_window);
+	if (want.n == old.n && want.t == old.t)
+		return;
+	w->kills = want;
+	first = old.count < old.n ? 0 : old.head;
+	for (i = 0; i < old.count; i++)
+		serd_record(&w->kills, old.times[(first + i) % old.n]);
+}
+
 /* Crashes and OOM kills procmon saw in the workload's cgroups, into its SERD engine. */
 static void wl_kills(struct heald *h, struct wl_track *w, double now)
 {
 	size_t len = strlen(w->cgroup);
 	uint64_t total = 0, k;
 	int i;
+
+	wl_kills_conf(h, w);
 
 	for (i = 0; len && i < h->ncgroups; i++) {
 		const struct cgroup_track *c = &h->cgroups[i];

@@ -67,6 +67,8 @@ struct wl_track {
 	/* kind = libvirt (libvirt.c): what heal-vmmove inventory said last */
 	bool vm_asking;		/* an inventory runs */
 	double vm_asked_at;	/* monotonic */
+	uint32_t move_starts;	/* moves begun since heald started */
+	uint32_t vm_asked_gen;	/* move_starts when the inventory running was asked */
 	char vm_state[16];	/* libvirt's: running, paused, shut-off ...; "" if not defined here */
 	char vm_error[160];	/* why libvirt gave no answer */
 	char vm_disks[WL_MAX_DEVS][128];	/* its disk sources */
