@@ -18,6 +18,10 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 part=${BENCH_MIGRATE:-all}
+case $part in
+all | libvirt | criu) ;;
+*) echo "bench/migrate: BENCH_MIGRATE is all, libvirt or criu, not '$part'" >&2; exit 2 ;;
+esac
 
 criu_part() {
 	local k

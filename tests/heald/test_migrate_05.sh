@@ -12,7 +12,7 @@
 #    guest's vCPU step by step until the copy converges; the VM runs on the
 #    peer, its counter goes on under the same token, its disk whole there,
 #    and the outcome shows libvirt's throttle.
-# heal-test-timeout: 420 (a TCG guest's boot and two moves of a minute each)
+# heal-test-timeout: 600 (a TCG guest's boot, a move to its 90 s deadline, one of up to 240 s)
 . "$(dirname "$0")/common.sh"
 HEALCTL=$top/build/asan/bin/healctl
 # shellcheck source=../nodes.sh

@@ -42,6 +42,7 @@ source_start "peer_timeout = 60" "peer_max_age = 30" "[workload counter]" "cgrou
 # ask ADDR: the server's answer to a client in the source node, connecting to ADDR.
 ask() {
 	in_source
+	# shellcheck disable=SC2016  # the client's shell expands these
 	"${IN_SOURCE[@]}" timeout 10 bash -c 'exec 5<> "/dev/tcp/$1/$2" && read -r l <&5 && echo "$l"' ask "$1" "$WL_PORT" 2>/dev/null
 }
 
@@ -119,7 +120,7 @@ log "the peer's pid $pid counts on from $last_here: $r (same memory CRC)"
 # Its clients reconnect to it where it runs now: same memory, the count on.
 ask "$ADDR_A" > /dev/null && nodes_fail "the server still answers here"
 a=$(ask "$ADDR_B") || nodes_fail "the server does not answer on the peer"
-[ "${a% *}" = "$token" ] && [ "${a#* }" -gt "$last_here" ] ||
+{ [ "${a% *}" = "$token" ] && [ "${a#* }" -gt "$last_here" ]; } ||
 	nodes_fail "the server on the peer says '$a' (was $token, $last_here here)"
 log "the client reconnects to $ADDR_B: '$a'"
 w=$(wl)
