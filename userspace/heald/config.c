@@ -457,8 +457,12 @@ static int workload_key(struct workload_conf *w, const char *key, const char *va
 {
 	if (!strcmp(key, "cgroup")) {
 		/* systemd escapes '-' in slice names as \x2d: a backslash is allowed here. */
+		/*
+		 * One spelling per cgroup: no "//" or trailing '/' (a kill in /a/b
+		 * would never match "/a/b/"), and not the root: every process.
+		 */
 		if (val[0] != '/' || strlen(val) >= sizeof(w->cgroup) || strstr(val, "..") ||
-		    strpbrk(val, " \t\"'$`;&|<>*?"))
+		    strpbrk(val, " \t\"'$`;&|<>*?") || strstr(val, "//") || val[strlen(val) - 1] == '/')
 			return snprintf(why, wlen, "cgroup: '%s' is not a cgroup path (\"/a/b\", under the cgroup2 mount)", val), -1;
 		snprintf(w->cgroup, sizeof(w->cgroup), "%s", val);
 	} else if (!strcmp(key, "unit")) {
@@ -633,6 +637,17 @@ static int check_workloads(const struct config *c, const char *file, char *err, 
 					 w->line, w->name, c->workload[j].name);
 				return -EINVAL;
 			}
+		/* One inside another: a kill in the inner would count for both, and both would move. */
+		for (j = 0; j < c->nworkload && w->cgroup[0]; j++) {
+			const char *o = c->workload[j].cgroup;
+			size_t n = strlen(o);
+
+			if (j != i && n && !strncmp(w->cgroup, o, n) && w->cgroup[n] == '/') {
+				snprintf(err, errlen, "%s:%d: [workload %s] cgroup %s is inside workload %s's (%s)",
+					 file, w->line, w->name, w->cgroup, c->workload[j].name, o);
+				return -EINVAL;
+			}
+		}
 		snprintf(copy, sizeof(copy), "%s", w->uplinks);
 		save = NULL;
 		for (u = strtok_r(copy, " \t", &save); u; u = strtok_r(NULL, " \t", &save)) {
