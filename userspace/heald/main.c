@@ -388,6 +388,11 @@ int main(int argc, char **argv)
 	}
 	if (h->cfg.bpf)
 		src_bpf_open(h);
+	/* procmon is what sees crashes and OOM kills: without it that trigger never fires. */
+	if (h->cfg.move_on_kills && h->cfg.nworkload && (!h->bpf || strstr(h->bpf_status, "procmon")))
+		hlog(LOG_WARNING, "move_on_kills = %u, but eBPF's procmon is %s: no crash or OOM kill is seen, "
+		     "that trigger is off", h->cfg.move_on_kills,
+		     !h->cfg.bpf ? "off (bpf = no)" : !h->bpf ? "not loaded" : "not attached");
 	wl_open(h);
 	peer_open(h);
 	wl_inventory(h, true);
