@@ -21,8 +21,14 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * LRU: cgroups come and go (a scope per login, per systemd-run, per
+ * container exec), and any user can make new ones that crash; a plain hash
+ * full of them would count no new cgroup's kills again.  heald keeps the
+ * counts of an entry that was evicted and made anew (src_bpf.c).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_CGROUPS);
 	__type(key, u64);	/* cgroup id */
 	__type(value, struct procmon_cg_val);

@@ -10,7 +10,7 @@
 #    ("killed N times"), nothing moves;
 #  - crash 3: heald decides to move it (by the policy, trigger kills, 3 in
 #    the window), and its hook (kind = hook) gets the decision.
-# heal-test-timeout: 180
+# heal-test-timeout: 240
 . "$(dirname "$0")/common.sh"
 HEALCTL=$top/build/asan/bin/healctl
 # shellcheck source=../nodes.sh
@@ -167,4 +167,26 @@ sleep 2
 segv 3
 segv 4
 log "move_on_kills 3 -> 5 by a reload: $(wu | jq -c '{kills_in_window}')"
+
+# 4. A crash storm in more cgroups than heald tracks (64), as any user can
+# make in a subtree of their own: the unit's cgroup made anew after it (a
+# restart: a new cgroup id) still has its kill counted; and a crash loop
+# is logged once a second, not once a crash.
+for ((k = 0; k < 80; k++)); do
+	mkdir "$CGBASE/storm$k" || fail "mkdir storm$k"
+	_wl_cgroups+=("$CGBASE/storm$k")
+	{ bash -c 'echo $$ > "$1/cgroup.procs" && ulimit -c 0 && exec sh -c "kill -SEGV \$\$"' _ "$CGBASE/storm$k"; } 2>/dev/null
+done
+for ((k = 0; k < 40; k++)); do
+	{ bash -c 'echo $$ > "$1/cgroup.procs" && ulimit -c 0 && exec sh -c "kill -SEGV \$\$"' _ "$CGBASE/storm0"; } 2>/dev/null
+done
+sleep 2
+rmdir "$CGBASE/$unit" || fail "rmdir $unit"
+mkdir "$CGBASE/$unit" || fail "mkdir $unit again"
+segv 5
+n=$(grep -c "in ${CGBASE#"$CG"}/storm0[, ]" "$SCRATCH/heald.log")
+log "80 cgroups crashed, then the unit's new cgroup: $(wu | jq -c '{kills_in_window}'); storm0's 41 crashes in $n log lines"
+[ "$n" -lt 20 ] || nodes_fail "a crash loop logged $n lines for 41 crashes"
+grep -q "[0-9]* more crashes or OOM kills in ${CGBASE#"$CG"}/storm0 in the last second" "$SCRATCH/heald.log" ||
+	nodes_fail "no line says how many crashes went unlogged"
 heald_done

@@ -108,8 +108,11 @@ struct link_track {
 struct cgroup_track {
 	uint64_t id;
 	char path[160];
-	uint64_t oom_kills, crashes;
-	double last;
+	uint64_t oom_kills, crashes;	/* since heald started */
+	uint64_t oom_map, crash_map;	/* the BPF map entry's, last read (it may be evicted and made anew) */
+	double last;			/* monotonic, its last kill */
+	double logged_at;		/* its last kill logged and published */
+	uint32_t unlogged;		/* kills since then not logged (a crash loop) */
 };
 
 /* What an epoll event points at. */

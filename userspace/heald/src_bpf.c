@@ -90,38 +90,103 @@ static void on_io_error(void *ctx, const struct bpfmon_io_error *e)
 		diag_disk_error(h, t);
 }
 
+/* A workload's cgroup is @path or holds it: its kills are that workload's. */
+static bool workload_holds(const struct heald *h, const char *path)
+{
+	int i;
+
+	for (i = 0; i < h->nwl; i++) {
+		size_t len = strlen(h->wl[i].cgroup);
+
+		if (len && !strncmp(path, h->wl[i].cgroup, len) && (!path[len] || path[len] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The table full: the slot of a cgroup that is gone (it kills nothing
+ * more), else of the one killed least lately that no workload holds.  A
+ * user making cgroups that crash cannot take the workloads' slots, nor
+ * keep a new cgroup of a workload (a unit restarted) from being counted.
+ */
+static struct cgroup_track *cgroup_evict(struct heald *h)
+{
+	const char *root = cgroup_mount();
+	struct cgroup_track *old = NULL;
+	char dir[PATH_MAX];
+	struct stat st;
+	int i;
+
+	for (i = 0; i < h->ncgroups; i++) {
+		struct cgroup_track *c = &h->cgroups[i];
+
+		if (c->path[0] == '/' && root[0] &&
+		    snprintf(dir, sizeof(dir), "%s%s", root, c->path) < (int)sizeof(dir) &&
+		    stat(dir, &st) < 0 && errno == ENOENT)
+			return c;
+		if (!workload_holds(h, c->path) && (!old || c->last < old->last))
+			old = c;
+	}
+	return old;
+}
+
 static struct cgroup_track *cgroup_get(struct heald *h, uint64_t id)
 {
+	struct cgroup_track *t;
 	int i;
 
 	for (i = 0; i < h->ncgroups; i++)
 		if (h->cgroups[i].id == id)
 			return &h->cgroups[i];
-	if (h->ncgroups == HEALD_MAX_CGROUPS)
+	if (h->ncgroups < HEALD_MAX_CGROUPS)
+		t = &h->cgroups[h->ncgroups++];
+	else if (!(t = cgroup_evict(h)))
 		return NULL;
-	memset(&h->cgroups[h->ncgroups], 0, sizeof(h->cgroups[0]));
-	h->cgroups[h->ncgroups].id = id;
-	cgroup_path(id, h->cgroups[h->ncgroups].path, sizeof(h->cgroups[0].path));
-	return &h->cgroups[h->ncgroups++];
+	memset(t, 0, sizeof(*t));
+	t->id = id;
+	cgroup_path(id, t->path, sizeof(t->path));
+	return t;
 }
 
 static void on_kill(void *ctx, const struct bpfmon_kill *k)
 {
 	struct heald *h = ctx;
 	struct cgroup_track *c = cgroup_get(h, k->cgroup_id);
-	struct json_object *o = api_event(h, k->oom ? "oom_kill" : "crash");
+	double now = now_mono();
+	struct json_object *o;
+	uint32_t more = 0;
 
-	if (c)
-		c->last = now_mono();
+	/*
+	 * A crash loop: one line and one event a second per cgroup, the next
+	 * says how many went unsaid (the counts, from the map, have them all).
+	 */
+	if (c) {
+		c->last = now;
+		if (c->logged_at && now - c->logged_at < 1.0) {
+			c->unlogged++;
+			return;
+		}
+		c->logged_at = now;
+		more = c->unlogged;
+		c->unlogged = 0;
+	}
+	o = api_event(h, k->oom ? "oom_kill" : "crash");
 	if (o) {
 		json_object_object_add(o, "pid", json_object_new_int(k->pid));
 		json_object_object_add(o, "comm", json_object_new_string(k->comm));
 		json_object_object_add(o, "signal", json_object_new_int(k->sig));
 		json_object_object_add(o, "cgroup", json_object_new_string(c ? c->path : "?"));
+		if (more)
+			json_object_object_add(o, "unlogged", json_object_new_int64(more));
 		api_publish(h, o);
 	}
-	hlog(LOG_NOTICE, "%s: pid %d (%s) in %s, signal %d", k->oom ? "OOM kill" : "crash",
-	     k->pid, k->comm, c ? c->path : "?", k->sig);
+	if (more)
+		hlog(LOG_NOTICE, "%s: pid %d (%s) in %s, signal %d (and %u more there in the last second)",
+		     k->oom ? "OOM kill" : "crash", k->pid, k->comm, c ? c->path : "?", k->sig, more);
+	else
+		hlog(LOG_NOTICE, "%s: pid %d (%s) in %s, signal %d", k->oom ? "OOM kill" : "crash",
+		     k->pid, k->comm, c ? c->path : "?", k->sig);
 }
 
 void src_bpf_ready(struct heald *h)
@@ -203,18 +268,43 @@ static void cgroup_cb(void *ctx, const struct bpfmon_cgroup *c)
 	struct cgroup_track *t = cgroup_get(ctx, c->cgroup_id);
 	int s;
 
+	uint64_t crashes = 0;
+
 	if (!t)
 		return;
-	t->oom_kills = c->oom_kills;
-	t->crashes = 0;
 	for (s = 0; s < BPFMON_NSIG; s++)
-		t->crashes += c->crashes[s];
+		crashes += c->crashes[s];
+	/* Less than last read: the LRU map evicted the entry and made it anew. */
+	if (c->oom_kills < t->oom_map || crashes < t->crash_map)
+		t->oom_map = t->crash_map = 0;
+	t->oom_kills += c->oom_kills - t->oom_map;
+	t->crashes += crashes - t->crash_map;
+	t->oom_map = c->oom_kills;
+	t->crash_map = crashes;
+}
+
+/* A crash loop's kills not logged: said once its second is over, if no kill since said them. */
+static void kills_unlogged(struct heald *h, double now)
+{
+	int i;
+
+	for (i = 0; i < h->ncgroups; i++) {
+		struct cgroup_track *c = &h->cgroups[i];
+
+		if (!c->unlogged || now - c->logged_at < 1.0)
+			continue;
+		hlog(LOG_NOTICE, "%u more crashes or OOM kills in %s in the last second", c->unlogged, c->path);
+		c->unlogged = 0;
+		c->logged_at = now;
+	}
 }
 
 void src_bpf_poll(struct heald *h, double interval)
 {
 	uint64_t delta[32];
 	int i, k;
+
+	kills_unlogged(h, now_mono());
 
 	for (i = 0; i < h->ndisks; i++)
 		h->disks[i].seen = false;
