@@ -16,7 +16,8 @@
 #   the VM: a Debian kernel (/boot/vmlinuz-*) with a busybox initramfs
 #   whose init writes block N of its virtio disk (raw, on the node's own
 #   copy of $VMDIR: the peer binds a directory of its own over it) with
-#   fsync, then prints "heal-vm TOKEN N SHA256" (the block's sha256) on
+#   fsync, then prints "heal-vm TOKEN N SHA256" (the sha256 of the block
+#   read back from the disk with O_DIRECT) on
 #   its serial console, $VMDIR/console.log, every 0.2 s.  TOKEN is drawn
 #   at boot: a restart would show a new one, and N from 1 again.  With
 #   VM_APPEND="heal_dirty=MIB" it also rewrites MIB MiB of its memory in a
@@ -113,7 +114,8 @@ vm_initramfs() {
 		if [ $i -lt $n ]; then
 			printf '%-4095s\n' "heal block $i" > /tmp/b
 			dd if=/tmp/b of=/dev/vda bs=4096 seek=$i count=1 conv=notrunc,fsync 2>/dev/null
-			s=$(sha256sum < /tmp/b)
+			# Read back from the disk (O_DIRECT: past the guest's page cache).
+			s=$(dd if=/dev/vda bs=4096 skip=$i count=1 iflag=direct 2>/dev/null | sha256sum)
 		fi
 		echo "heal-vm $token $i ${s%% *}" > /dev/ttyS0
 		sleep 0.2
