@@ -387,6 +387,8 @@ int wl_resume_stopped(const struct wl_track *w);
 int wl_pids(const struct wl_track *w, pid_t *pids, int max);
 /* The directory of @w's cgroup under the cgroup2 mount (@buf): false if unknown. */
 bool wl_cgroup_dir(const struct wl_track *w, char *buf, size_t len);
+/* @path (under the cgroup2 mount) is the workload's cgroup or under it. */
+bool wl_cgroup_holds(const struct wl_track *w, const char *path);
 /*
  * Block device @dev (a partition counts as its disk) and what it stacks
  * on into @w's devices; with @mounted, its mount point as @pid sees it.

@@ -95,12 +95,9 @@ static bool workload_holds(const struct heald *h, const char *path)
 {
 	int i;
 
-	for (i = 0; i < h->nwl; i++) {
-		size_t len = strlen(h->wl[i].cgroup);
-
-		if (len && !strncmp(path, h->wl[i].cgroup, len) && (!path[len] || path[len] == '/'))
+	for (i = 0; i < h->nwl; i++)
+		if (wl_cgroup_holds(&h->wl[i], path))
 			return true;
-	}
 	return false;
 }
 
@@ -156,6 +153,7 @@ static void on_kill(void *ctx, const struct bpfmon_kill *k)
 	double now = now_mono();
 	struct json_object *o;
 	uint32_t more = 0;
+	char also[64] = "";
 
 	/*
 	 * A crash loop: one line and one event a second per cgroup, the next
@@ -182,11 +180,9 @@ static void on_kill(void *ctx, const struct bpfmon_kill *k)
 		api_publish(h, o);
 	}
 	if (more)
-		hlog(LOG_NOTICE, "%s: pid %d (%s) in %s, signal %d (and %u more there in the last second)",
-		     k->oom ? "OOM kill" : "crash", k->pid, k->comm, c ? c->path : "?", k->sig, more);
-	else
-		hlog(LOG_NOTICE, "%s: pid %d (%s) in %s, signal %d", k->oom ? "OOM kill" : "crash",
-		     k->pid, k->comm, c ? c->path : "?", k->sig);
+		snprintf(also, sizeof(also), " (and %u more there in the last second)", more);
+	hlog(LOG_NOTICE, "%s: pid %d (%s) in %s, signal %d%s", k->oom ? "OOM kill" : "crash",
+	     k->pid, k->comm, c ? c->path : "?", k->sig, also);
 }
 
 void src_bpf_ready(struct heald *h)

@@ -468,6 +468,13 @@ static void wl_kills_conf(const struct heald *h, struct wl_track *w)
 		serd_record(&w->kills, old.times[(first + i) % old.n]);
 }
 
+bool wl_cgroup_holds(const struct wl_track *w, const char *path)
+{
+	size_t len = strlen(w->cgroup);
+
+	return len && !strncmp(path, w->cgroup, len) && (!path[len] || path[len] == '/');
+}
+
 /* Crashes and OOM kills procmon saw in the workload's cgroups, into its SERD engine. */
 static void wl_kills(struct heald *h, struct wl_track *w, double now)
 {
@@ -477,17 +484,15 @@ static void wl_kills(struct heald *h, struct wl_track *w, double now)
 
 	wl_kills_conf(h, w);
 
-	for (i = 0; len && i < h->ncgroups; i++) {
-		const struct cgroup_track *c = &h->cgroups[i];
-
-		if (!strncmp(c->path, w->cgroup, len) && (!c->path[len] || c->path[len] == '/'))
-			total += c->oom_kills + c->crashes;
-	}
+	for (i = 0; i < h->ncgroups; i++)
+		if (wl_cgroup_holds(w, h->cgroups[i].path))
+			total += h->cgroups[i].oom_kills + h->cgroups[i].crashes;
 	/*
 	 * procmon counts from heald's start (its maps are heald's own): at the
 	 * first look every kill is news, the first one too.  A cgroup's
-	 * counts only grow (tracked cgroups stay; a unit restarted at the same
-	 * path adds a new one), so a unit stopped for a while (no cgroup)
+	 * counts only grow (a workload's tracked cgroups stay while they
+	 * exist, src_bpf.c; a unit restarted at the same path adds a new
+	 * one), so a unit stopped for a while (no cgroup)
 	 * keeps its count and is not charged again when it comes back.  Its
 	 * cgroup at another path: that one's past is not this workload's news.
 	 */
