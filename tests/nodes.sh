@@ -175,6 +175,35 @@ peer_exec() { nsenter -t "$(peer_init)" -n -m -p "$@"; }
 hs() { HEAL_SOCKET=$SCRATCH/heald.sock "$HEALCTL" "$@"; }
 hp() { HEAL_SOCKET=$PEER/heald.sock "$HEALCTL" "$@"; }
 
+# The disk trigger's fault (kernel tests): leg 0 of healblk DEV, its last
+# copy, fails reads at sector 150000 (73 MiB, beyond the tests' 48 MiB
+# file systems: data a failing disk cannot give back cannot move), and
+# five reads there fail, enough for heald's SERD (serd_n = 3).
+last_leg_fails() {	# last_leg_fails DEV
+	local k
+	"$HEALCTL" fault set "$1" --leg 0 --op read --start 150000 --sectors 64 --percent 100 ||
+		fail "fault set"
+	for ((k = 0; k < 5; k++)); do
+		dd if="/dev/$1" of=/dev/null bs=4k skip=$((150000 / 8 + k)) count=1 iflag=direct \
+			status=none 2>/dev/null && fail "a read of the failing range succeeded"
+	done
+}
+
+# Until the source's heald heard its peer say HEALTH, SECONDS at most (false then).
+peer_health_is() {	# peer_health_is HEALTH SECONDS
+	local i
+	for ((i = 0; i < $2 * 5; i++)); do
+		[ "$(hs status --json | jq -r '.heald.migration.peers[0].health')" = "$1" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+# The same, failing the test after 20 s.
+peer_ok() {	# peer_ok [HEALTH (ok)]
+	peer_health_is "${1:-ok}" 20 ||
+		nodes_fail "the peer is not ${1:-ok} to the source: $(hs status --json | jq -c '.heald.migration.peers[0]')"
+}
+
 # HIT=the first journal entry of heald hs or hp matching jq filter $2, waiting up to $3 s.
 jwait() {	# jwait hs|hp JQ_SELECT [SECONDS]
 	local i

@@ -280,6 +280,40 @@ lv_nodes_up() {	# lv_nodes_up MIB SECONDS
 	vm_wait_count "$2"
 }
 
+# The VM's workload ([workload vm]) as the source's heald shows it.
+wl() { hs status --json | jq -c '.heald.migration.workloads[] | select(.name == "vm")'; }
+# Until that status passes jq test JQ_TEST, SECONDS (30) at most.
+wl_wait() {	# wl_wait JQ_TEST [SECONDS]
+	local i
+	for ((i = 0; i < ${2:-30} * 5; i++)); do
+		jq -e "$1" <<< "$(wl)" > /dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	nodes_fail "workload vm: not $1: $(wl | cut -c1-600)"
+}
+# The guest's count on the source (or the peer) now: its last console line's.
+count() { vm_last "${1:-source}" | cut -d' ' -f2; }
+
+# Until the guest's count on the peer passes N + 5, SECONDS at most (false then).
+vm_wait_count_there() {	# vm_wait_count_there N SECONDS
+	local i
+	for ((i = 0; i < $2 * 5; i++)); do
+		[ "$(count peer)" -gt "$(($1 + 5))" ] 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# The VM runs on the peer's libvirtd, is defined here no more, and one qemu
+# of it runs on the machine (nothing runs twice).
+vm_runs_only_there() {
+	local n
+	[ "$(vp domstate "$VM")" = running ] || fail "the VM does not run on the peer: $(vp domstate "$VM" 2>&1)"
+	vs dominfo "$VM" > /dev/null 2>&1 && fail "the VM is still defined here: $(vs dominfo "$VM")"
+	n=$(pgrep -fc "guest=$VM,")
+	[ "$n" = 1 ] || fail "$n qemu processes of the VM"
+}
+
 # vm_moved_intact BEFORE LAST_HERE TOKEN, once the guest counts on at the
 # peer: it went on there from where it was here (BEFORE at the move's start,
 # LAST_HERE its last count here) under the same TOKEN, and every block it

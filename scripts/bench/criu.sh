@@ -82,10 +82,7 @@ for mib in $sizes; do
 	conf+=("[workload m$mib]" "cgroup = ${CGBASE#"$CG"}/m$mib" "kind = criu" "data = $DATA/m$mib" "deadline = 900")
 done
 source_start "${conf[@]}"
-for ((i = 0; i < 300; i++)); do
-	[ "$(hs status --json | jq -r '.heald.migration.peers[0].health')" = ok ] && break
-	sleep 0.2
-done
+peer_health_is ok 60
 echo "heald's move to the peer (healctl drain; rsync over ssh on a veth pair):"
 : > "$SCRATCH/moved"
 for mib in $sizes; do

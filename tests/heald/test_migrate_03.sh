@@ -34,17 +34,6 @@ lv_nodes_up 128 90
 read -r token _ < <(vm_last source)
 log "guest counting on the source: $(vm_last source | cut -c1-40)..."
 
-wl() { hs status --json | jq -c '.heald.migration.workloads[] | select(.name == "vm")'; }
-wl_wait() {	# wl_wait JQ_TEST: until the workload's status passes it, 30 s
-	local i
-	for ((i = 0; i < 150; i++)); do
-		jq -e "$1" <<< "$(wl)" > /dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	fail "workload vm: not $1: $(wl | cut -c400-)"
-}
-# The guest's count on the source now (its last console line).
-count() { vm_last "${1:-source}" | cut -d' ' -f2; }
 counting_here() {	# the VM runs here, libvirt says, and counts on past $1
 	local i
 	[ "$(vs domstate "$VM")" = running ] || fail "the VM is not running here: $(vs domstate "$VM")"
@@ -72,10 +61,7 @@ jq -e --arg d "$VMDIR/disk.raw" --arg dev "$want" --arg m "$(findmnt -n -o TARGE
 	fail "inventory: $w (the disk under $VMDIR is $want)"
 hs status | grep -q "workload vm *running *ok *libvirt, domain $VM (running), on .*$want" ||
 	fail "status text: $(hs status)"
-for ((i = 0; i < 50; i++)); do
-	[ "$(hs status --json | jq -r '.heald.migration.peers[0].health')" = ok ] && break
-	sleep 0.2
-done
+peer_health_is ok 10
 before=$(count)
 hs drain vm > /dev/null || fail "drain vm"
 jwait hs '.type == "decision" and .resource == "workload:vm" and .action == "move"'
@@ -134,10 +120,7 @@ PEER_LINES=()
 mark=$(jq -s '[.[].id] | max' "$SCRATCH/journal.jsonl")
 source_start "${conf[@]}" "deadline = 60" "auto_converge = yes"
 wl_wait '.domain_state == "running"'
-for ((i = 0; i < 50; i++)); do
-	[ "$(hs status --json | jq -r '.heald.migration.peers[0].health')" = ok ] && break
-	sleep 0.2
-done
+peer_health_is ok 10
 before=$(count)
 # Still drained (a drain outlives a restart): asked again all the same.
 hs drain vm > /dev/null || fail "drain vm"
@@ -160,10 +143,7 @@ wl_wait '.state == "moved" and .peer == "b"'
 jwait hp ".type == \"outcome\" and .outcome == \"received\" and (.detail | test(\"runs here as libvirt domain $VM\"))" 10
 # The counter went on there, from where it was here, under the same token.
 last_here=$(count)
-for ((i = 0; i < 50; i++)); do
-	[ "$(count peer)" -gt "$((last_here + 5))" ] 2>/dev/null && break
-	sleep 0.2
-done
+vm_wait_count_there "$last_here" 10
 vm_moved_intact "$before" "$last_here" "$token"
 why=$(hs why "$id") || fail "why $id"
 grep -q "outcome at .*: moved: domain $VM runs on b" <<< "$why" || fail "why: $why"

@@ -44,24 +44,6 @@ lv_nodes_up 128 120
 read -r token _ < <(vm_last source)
 log "guest counting on the source: $(vm_last source | cut -c1-40)..."
 
-wl() { hs status --json | jq -c '.heald.migration.workloads[] | select(.name == "vm")'; }
-wl_wait() {	# wl_wait JQ_TEST [SECONDS]: until the workload's status passes it
-	local i
-	for ((i = 0; i < ${2:-30} * 5; i++)); do
-		jq -e "$1" <<< "$(wl)" > /dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	nodes_fail "workload vm: not $1: $(wl | cut -c1-600)"
-}
-peer_ok() {	# until the source's heald heard the peer say $1
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(hs status --json | jq -r '.heald.migration.peers[0].health')" = "$1" ] && return 0
-		sleep 0.2
-	done
-	nodes_fail "the peer is not $1 to the source: $(hs status --json | jq -c '.heald.migration.peers[0]')"
-}
-count() { vm_last "${1:-source}" | cut -d' ' -f2; }
 # The guest never printed a line on the peer: it never ran there.
 never_ran_there() {
 	local n
@@ -253,15 +235,9 @@ pj=$(hp journal --json --limit 1024 | jq -c --argjson m "$pm" '[.[] | select(.id
 [ "$(jq '[.[] | select(.type == "receive" and .resource == "workload:vm")] | length' <<< "$pj")" = 1 ] ||
 	fail "not one receive on the peer: $pj"
 # Runs there, and only there: one qemu of it on the host.
-[ "$(vp domstate "$VM")" = running ] || fail "the VM does not run on the peer: $(vp domstate "$VM" 2>&1)"
-vs dominfo "$VM" > /dev/null 2>&1 && fail "the VM is still defined here: $(vs dominfo "$VM")"
-n=$(pgrep -fc "guest=$VM,")
-[ "$n" = 1 ] || fail "$n qemu processes of the VM"
+vm_runs_only_there
 last_here=$(count)
-for ((i = 0; i < 50; i++)); do
-	[ "$(count peer)" -gt "$((last_here + 5))" ] 2>/dev/null && break
-	sleep 0.2
-done
+vm_wait_count_there "$last_here" 10
 sleep 1
 [ "$(count)" = "$last_here" ] || fail "the guest still counts here: $last_here then $(count)"
 vm_moved_intact "$before" "$last_here" "$token"

@@ -26,24 +26,6 @@ lv_nodes_up 128 120
 read -r token _ < <(vm_last source)
 log "guest counting (and dirtying 8 MiB in a loop) on the source: $(vm_last source | cut -c1-40)..."
 
-wl() { hs status --json | jq -c '.heald.migration.workloads[] | select(.name == "vm")'; }
-wl_wait() {	# wl_wait JQ_TEST [SECONDS]
-	local i
-	for ((i = 0; i < ${2:-30} * 5; i++)); do
-		jq -e "$1" <<< "$(wl)" > /dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	nodes_fail "workload vm: not $1: $(wl | cut -c1-600)"
-}
-peer_ok() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(hs status --json | jq -r '.heald.migration.peers[0].health')" = ok ] && return 0
-		sleep 0.2
-	done
-	nodes_fail "the peer is not ok: $(hs status --json | jq -c '.heald.migration.peers[0]')"
-}
-count() { vm_last "${1:-source}" | cut -d' ' -f2; }
 # Fail with the guest's last console lines and qemu's log on both nodes.
 vm_fail() {
 	echo "# the guest's console here:"; tail -c 1500 "$VMDIR/console.log" 2>/dev/null | tail -8 | sed 's/^/#   /'
@@ -58,7 +40,7 @@ PEER_LINES=("bwlimit = 8192")
 # 1. Without auto-converge: the copy never converges, the deadline ends it.
 source_start "move_cooldown = 600" "${conf[@]}" "deadline = 90" "auto_converge = no"
 wl_wait '.domain_state == "running"'
-peer_ok
+peer_ok ok
 before=$(count)
 hs drain vm > /dev/null || fail "drain vm"
 jwait hs '.type == "decision" and .resource == "workload:vm" and .action == "move" and .taken == true'
@@ -88,7 +70,7 @@ wait "$HEALD_PID" 2>/dev/null
 mark=$(jq -s '[.[].id] | max' "$SCRATCH/journal.jsonl")
 source_start "${conf[@]}" "deadline = 240"
 wl_wait '.domain_state == "running"'
-peer_ok
+peer_ok ok
 before=$(count)
 hs drain vm > /dev/null || fail "drain vm"
 jwait hs ".id > $mark and .type == \"decision\" and .resource == \"workload:vm\" and .action == \"move\" and .taken == true" 60
@@ -104,10 +86,7 @@ jq -e --arg d "$VM" '.outcome == "moved" and .detail == "domain \($d) runs on b"
 [ "$(vp domstate "$VM")" = running ] || fail "the VM does not run on the peer: $(vp domstate "$VM" 2>&1)"
 vs dominfo "$VM" > /dev/null 2>&1 && fail "the VM is still defined here"
 last_here=$(count)
-for ((i = 0; i < 100; i++)); do
-	[ "$(count peer)" -gt "$((last_here + 5))" ] 2>/dev/null && break
-	sleep 0.2
-done
+vm_wait_count_there "$last_here" 20
 vm_moved_intact "$before" "$last_here" "$token"
 
 heald_done

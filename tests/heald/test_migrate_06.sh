@@ -96,10 +96,7 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.2
 done
 [ "$(wl | jq -r .health)" = ok ] || nodes_fail "not ok at first: $(wl)"
-for ((i = 0; i < 100; i++)); do
-	[ "$(hs status --json | jq -r '.heald.migration.peers[0].health')" = ok ] && break
-	sleep 0.2
-done
+peer_health_is ok 20
 
 crash crash 1
 crash oom 2

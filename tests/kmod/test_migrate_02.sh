@@ -50,12 +50,7 @@ wait_wl '.health == "degraded"' "not degraded with one leg left"
 log "one leg left: $(wl | jq -r .reason)"
 # The last leg fails reads at 73 MiB (beyond what the file system uses).
 token=$(head -1 "$DATA/disky/log" | cut -d' ' -f1)
-"$HEALCTL" fault set "$dev" --leg 0 --op read --start 150000 --sectors 64 --percent 100 ||
-	fail "fault set"
-for ((k = 0; k < 5; k++)); do
-	dd if="/dev/$dev" of=/dev/null bs=4k skip=$((150000 / 8 + k)) count=1 iflag=direct \
-		status=none 2>/dev/null && fail "a read of the failing range succeeded"
-done
+last_leg_fails "$dev"
 jwait hs ".type == \"alarm\" and .resource == \"$dev/leg0\"" 30
 jwait hs ".type == \"decision\" and .resource == \"$dev/leg0\" and .action == \"report\"" 10
 log "the last copy failing: $(jq -r .reason <<< "$HIT")"

@@ -58,34 +58,20 @@ log "the guest counts on the source after $(($(date +%s) - t0)) s: $(vm_last sou
 source_start "peer_timeout = 120" "peer_max_age = 60" "serd_n = 3" "serd_t = 60" \
 	"[workload vm]" "kind = libvirt" "domain = $VM" "uri = $LV_URI_A" "deadline = 600"
 
-wl() { hs status --json | jq -c '.heald.migration.workloads[] | select(.name == "vm")'; }
-wl_wait() {	# wl_wait JQ_TEST [SECONDS]: until the workload's status passes it
-	local i
-	for ((i = 0; i < ${2:-60} * 5; i++)); do
-		jq -e "$1" <<< "$(wl)" > /dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	nodes_fail "workload vm: not $1: $(wl | cut -c1-600)"
-}
-count() { vm_last "${1:-source}" | cut -d' ' -f2; }
 moves() {	# the source's decisions to move the VM
 	jq -s '[.[] | select(.type == "decision" and .resource == "workload:vm"
 		and .action == "move" and .taken == true)] | length' "$SCRATCH/journal.jsonl"
 }
 
 wl_wait ".devices | index(\"$dev\") != null" 120
-wl_wait '.health == "ok" and .domain_state == "running"'
+wl_wait '.health == "ok" and .domain_state == "running"' 60
 log "inventory: $(wl | jq -c '{state, domain_state, memory_bytes, disks, devices}')"
-for ((i = 0; i < 300; i++)); do
-	[ "$(hs status --json | jq -r '.heald.migration.peers[0].health')" = ok ] && break
-	sleep 0.2
-done
-[ "$(hs status --json | jq -r '.heald.migration.peers[0].health')" = ok ] ||
+peer_health_is ok 60 ||
 	nodes_fail "the peer is not ok: $(hs status --json | jq -c '.heald.migration.peers[0]')"
 
 # One leg left: degraded, not at risk; nothing moves.
 "$HEALCTL" fail-leg "$dev" 1 || fail "fail-leg"
-wl_wait '.health == "degraded"'
+wl_wait '.health == "degraded"' 60
 log "one leg left: $(wl | jq -r .reason)"
 sleep 5
 [ "$(moves)" = 0 ] || nodes_fail "a move with one leg still good"
@@ -94,12 +80,7 @@ sleep 5
 # The last leg fails reads at 73 MiB (beyond what the file system uses).
 pm=$(hp journal --json --limit 1024 | jq '[.[].id] | max // 0')
 before=$(count)
-"$HEALCTL" fault set "$dev" --leg 0 --op read --start 150000 --sectors 64 --percent 100 ||
-	fail "fault set"
-for ((k = 0; k < 5; k++)); do
-	dd if="/dev/$dev" of=/dev/null bs=4k skip=$((150000 / 8 + k)) count=1 iflag=direct \
-		status=none 2>/dev/null && fail "a read of the failing range succeeded"
-done
+last_leg_fails "$dev"
 jwait hs ".type == \"alarm\" and .resource == \"$dev/leg0\"" 60
 jwait hs ".type == \"decision\" and .resource == \"$dev/leg0\" and .action == \"report\"" 30
 log "the last copy failing: $(jq -r .reason <<< "$HIT")"
@@ -132,7 +113,7 @@ jq -e --arg d "$VM" '.outcome == "moved" and .detail == "domain \($d) runs on b"
 	and .disk_bytes == 33554432 and .libvirt.dest_state == "running"
 	and ([.steps[].step]) == ["receive begin", "migrate", "confirm"]' <<< "$out" > /dev/null ||
 	nodes_fail "outcome: $out"
-wl_wait '.state == "moved" and .peer == "b"'
+wl_wait '.state == "moved" and .peer == "b"' 60
 # Drained again and again after the move, past two inventories (every 5 s;
 # one asked before the move ended says nothing of after it): no second move.
 for ((i = 0; i < 12; i++)); do
@@ -149,16 +130,10 @@ pj=$(hp journal --json --limit 1024 | jq -c --argjson m "$pm" '[.[] | select(.id
 log "one move decided (by the policy), $n drains journaled, one receive on the peer"
 
 # Where it runs: the peer's libvirtd only.
-[ "$(vp domstate "$VM")" = running ] || fail "the VM does not run on the peer: $(vp domstate "$VM" 2>&1)"
+vm_runs_only_there
 vp dominfo "$VM" | grep -q '^Persistent: *yes' || fail "the VM is not defined on the peer"
-vs dominfo "$VM" > /dev/null 2>&1 && fail "the VM is still defined here: $(vs dominfo "$VM")"
-n=$(pgrep -fc "guest=$VM,")
-[ "$n" = 1 ] || fail "$n qemu processes of the VM"
 last_here=$(count)
-for ((i = 0; i < 300; i++)); do
-	[ "$(count peer)" -gt "$((last_here + 5))" ] 2>/dev/null && break
-	sleep 0.2
-done
+vm_wait_count_there "$last_here" 60
 sleep 2
 [ "$(count)" = "$last_here" ] || fail "the guest still counts here: $last_here then $(count)"
 vm_moved_intact "$before" "$last_here" "$token"
